@@ -1,0 +1,195 @@
+"""The engine's result: frozen dataclasses, the one thing every front end renders.
+
+Positions are 0-based lines and columns counted in Unicode code points (Python ``str``
+indexes). Front ends convert: ``to_json`` to UTF-16 code units (the LSP default), the
+language server through pygls' position codec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional, Union
+
+Dim = Optional[int]
+Shape = tuple[Dim, ...]
+# A layer with several outputs (an RNN with return_state) has a tuple of shapes.
+OutputShape = Union[Shape, tuple[Shape, ...], None]
+Severity = Literal["error", "warning", "information", "hint"]
+Framework = Literal["keras", "torch"]
+
+
+@dataclass(frozen=True)
+class Span:
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+    def contains(self, line: int, col: int) -> bool:
+        after_start = (line, col) >= (self.start_line, self.start_col)
+        before_end = (line, col) <= (self.end_line, self.end_col)
+        return after_start and before_end
+
+    def size(self) -> tuple[int, int]:
+        return (self.end_line - self.start_line, self.end_col - self.start_col)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One application of a layer inside a model (a layer called twice appears twice)."""
+
+    class_name: str
+    span: Span  # the constructor call, e.g. ``layers.Conv2D(32, 3)``
+    input_shapes: tuple[OutputShape, ...]
+    output_shape: OutputShape  # None when unknown
+    params: Optional[int]
+    arithmetic: tuple[str, ...] = ()  # e.g. "height: floor((63 - 3) / 1) + 1 = 61"
+    unknown_reason: Optional[str] = None
+    inputs_from: tuple[Span, ...] = ()  # spans of the layers that produced the inputs
+    context: str = ""  # the helper call this instance comes from, e.g. "conv_block(x, 64)"
+    line_end_col: Optional[int] = None  # where an inlay hint goes: end of the statement's last line
+    hint_line: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    framework: Framework
+    span: Span  # the ``Sequential(...)`` / ``Model(...)`` call
+    layers: tuple[Layer, ...]
+    input_shape: OutputShape = None
+    name_spans: tuple[Span, ...] = ()  # every place the model's name is written
+    context: str = ""
+
+    @property
+    def total_params(self) -> Optional[int]:
+        seen: dict[Span, int] = {}
+        for layer in self.layers:
+            if layer.params is None:
+                return None
+            seen[layer.span] = layer.params  # a shared layer counts once
+        return sum(seen.values())
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    edits: tuple[TextEdit, ...]
+    preferred: bool = False
+
+
+@dataclass(frozen=True)
+class Related:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    span: Span
+    severity: Severity
+    code: str
+    message: str
+    related: tuple[Related, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    models: tuple[Model, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    parsed: bool = True  # False when the source did not parse (nothing else is meaningful)
+    parse_error: Optional[str] = None
+    lines: tuple[str, ...] = field(default=(), repr=False)
+
+    def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer]]:
+        """Every layer application whose constructor span holds the position, innermost first."""
+        hits = [(m, l) for m in self.models for l in m.layers if l.span.contains(line, col)]
+        return sorted(hits, key=lambda hit: hit[1].span.size())
+
+    def model_at(self, line: int, col: int) -> Optional[Model]:
+        for model in self.models:
+            if any(span.contains(line, col) for span in (model.span, *model.name_spans)):
+                return model
+        return None
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+
+# --- JSON: the contract of `shapelens check --format json` -------------------------------
+
+
+def utf16_col(line_text: str, col: int) -> int:
+    """A code-point column as UTF-16 code units (characters outside the BMP count twice)."""
+    prefix = line_text[:col]
+    return col + sum(1 for ch in prefix if ord(ch) > 0xFFFF)
+
+
+def span_json(span: Span, lines: tuple[str, ...]) -> dict:
+    def point(line: int, col: int) -> dict:
+        text = lines[line] if 0 <= line < len(lines) else ""
+        return {"line": line, "character": utf16_col(text, col)}
+
+    return {"start": point(span.start_line, span.start_col), "end": point(span.end_line, span.end_col)}
+
+
+def shape_json(shape: OutputShape) -> Optional[list]:
+    if shape is None:
+        return None
+    if shape and isinstance(shape[0], tuple):
+        return [list(s) for s in shape]  # several outputs
+    return list(shape)
+
+
+def report_json(path: str, report: Report) -> dict:
+    lines = report.lines
+    return {
+        "path": path,
+        "models": [
+            {
+                "name": model.name,
+                "framework": model.framework,
+                "range": span_json(model.span, lines),
+                "layers": [
+                    {
+                        "class": layer.class_name,
+                        "range": span_json(layer.span, lines),
+                        "input_shape": shape_json(layer.input_shapes[0])
+                        if len(layer.input_shapes) == 1
+                        else [shape_json(s) for s in layer.input_shapes],
+                        "output_shape": shape_json(layer.output_shape),
+                        "params": layer.params,
+                    }
+                    for layer in model.layers
+                ],
+            }
+            for model in report.models
+        ],
+        "diagnostics": [
+            {
+                "range": span_json(diag.span, lines),
+                "severity": diag.severity,
+                "code": diag.code,
+                "message": diag.message,
+                "fixes": [
+                    {
+                        "title": fix.title,
+                        "edits": [
+                            {"range": span_json(edit.span, lines), "newText": edit.new_text}
+                            for edit in fix.edits
+                        ],
+                    }
+                    for fix in diag.fixes
+                ],
+            }
+            for diag in report.diagnostics
+        ],
+    }
