@@ -98,6 +98,11 @@ class Diagnostic:
     message: str
     related: tuple[Related, ...] = ()
     fixes: tuple[Fix, ...] = ()
+    # Facts a quick fix needs, as key/value pairs: ("arg", "pool_size"), ("expected_shape", ...).
+    data: tuple[tuple[str, object], ...] = ()
+
+    def fact(self, key: str, default: object = None) -> object:
+        return next((value for name, value in self.data if name == key), default)
 
 
 @dataclass(frozen=True)
