@@ -1,0 +1,43 @@
+"""The analysis core: ``analyze(source) -> Report``. Pure; no editor or protocol imports."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+
+from .report import Report
+
+__all__ = ["analyze", "Report"]
+
+
+def decode(source: str | bytes) -> str | None:
+    if isinstance(source, str):
+        return source
+    try:
+        return source.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def analyze(source: str | bytes) -> Report:
+    """Find the models in one Python source and propagate their shapes. Never raises on bad input."""
+    from .parse import Interpreter
+    from .propagate import assemble_report
+
+    text = decode(source)
+    if text is None:
+        return Report(parsed=False, parse_error="the file is not UTF-8 text")
+    lines = tuple(text.splitlines()) or ("",)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return Report(parsed=False, parse_error=f"{type(error).__name__}: {error}", lines=lines)
+    statements = sum(1 for _ in ast.walk(tree)) if len(text) < 200_000 else len(text) // 4
+    interpreter = Interpreter(tree, lines, budget=20 * statements + 10_000)
+    try:
+        found = interpreter.run()
+        return assemble_report(found)
+    except RecursionError:
+        return Report(parsed=True, parse_error="the file nests too deeply to analyse", lines=lines)

@@ -1,0 +1,124 @@
+"""Command line: ``shapelens check``, ``shapelens serve``, ``shapelens bench``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from shapelens.analysis import analyze
+from shapelens.analysis.layers import fmt_shape
+from shapelens.analysis.report import Model, Report, report_json
+
+SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
+
+
+def python_files(paths: Sequence[str]) -> Iterable[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for found in sorted(path.rglob("*.py")):
+                if not SKIP_DIRS.intersection(found.relative_to(path).parts[:-1]):
+                    yield found
+        else:
+            yield path
+
+
+def shape_text(shape) -> str:
+    if shape is None:
+        return "?"
+    if shape and isinstance(shape[0], tuple):
+        return "[" + ", ".join(fmt_shape(s) for s in shape) + "]"
+    return fmt_shape(shape)
+
+
+def summary_table(model: Model) -> list[str]:
+    """Like ``model.summary()``: layer, output shape, params, and the total."""
+    rows = [(layer.class_name + (f"  [{layer.context}]" if layer.context and layer.context != model.context else ""),
+             shape_text(layer.output_shape), "?" if layer.params is None else f"{layer.params:,}",
+             layer.span.start_line + 1) for layer in model.layers]
+    width = max([len("Layer (type)")] + [len(r[0]) for r in rows]) + 2
+    shape_width = max([len("Output shape")] + [len(r[1]) for r in rows]) + 2
+    out = [f"  {'line':>5}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}Params"]
+    out += [f"  {line:>5}  {name:<{width}}{shape:<{shape_width}}{params}" for name, shape, params, line in rows]
+    total = model.total_params
+    out.append(f"  Total params: {'?' if total is None else f'{total:,}'}")
+    return out
+
+
+def render_text(path: str, report: Report) -> list[str]:
+    lines: list[str] = []
+    if not report.parsed:
+        lines.append(f"{path}: note: not analysed: {report.parse_error}")
+        return lines
+    for diagnostic in report.diagnostics:
+        span = diagnostic.span
+        lines.append(
+            f"{path}:{span.start_line + 1}:{span.start_col + 1}: {diagnostic.severity}[{diagnostic.code}] "
+            f"{diagnostic.message}"
+        )
+    for model in report.models:
+        lines.append(f"{path}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
+                     f"input {shape_text(model.input_shape)}")
+        lines.extend(summary_table(model))
+    return lines
+
+
+def read_source(path: Path) -> Optional[bytes]:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def check(paths: Sequence[str], output_format: str) -> int:
+    files = list(python_files(paths))
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        print(f"shapelens: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    results = []
+    errors = 0
+    for file in files:
+        source = read_source(file)
+        report = analyze(source if source is not None else b"\xff")
+        errors += report.error_count
+        results.append((str(file), report))
+    if output_format == "json":
+        json.dump([report_json(path, report) for path, report in results], sys.stdout, indent=2)
+        print()
+    else:
+        for path, report in results:
+            for line in render_text(path, report):
+                print(line)
+        diagnostics = sum(len(r.diagnostics) for _, r in results)
+        models = sum(len(r.models) for _, r in results)
+        print(f"{len(results)} file(s), {models} model(s), {errors} error(s), {diagnostics - errors} other finding(s)")
+    return 1 if errors else 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="shapelens", description="Tensor-shape checks for Keras and PyTorch models.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check_cmd = commands.add_parser("check", help="check files or folders and print diagnostics and shape tables")
+    check_cmd.add_argument("paths", nargs="+", metavar="PATH")
+    check_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    serve_cmd = commands.add_parser("serve", help="run the language server")
+    serve_cmd.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
+    serve_cmd.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
+    bench_cmd = commands.add_parser("bench", help="time the analysis against ast.parse")
+    bench_cmd.add_argument("--repeat", type=int, default=21)
+    bench_cmd.add_argument("--no-server", action="store_true", help="engine figures only")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return check(args.paths, args.format)
+    if args.command == "serve":
+        from shapelens.lsp.server import serve
+
+        serve(args.tcp)
+        return 0
+    from shapelens.bench import run_bench
+
+    return run_bench(args.repeat, not args.no_server)

@@ -1,0 +1,1 @@
+"""The language server: pygls handlers that render the engine's ``Report`` for an editor."""
