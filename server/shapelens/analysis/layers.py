@@ -121,6 +121,7 @@ class Args:
 
     def layer(self, name: str) -> "LayerSpec":
         value = self.raw(name)
+        value = getattr(value, "spec", value)  # a constructed layer object carries its spec
         if not isinstance(value, LayerSpec):
             raise UnknownArgument(f"argument `{name}` of {self.class_name} is not a known layer")
         return value

@@ -873,7 +873,7 @@ class Interpreter:
         named = {k: v for k, v in kwargs.items() if k not in ("input_shape", "batch_input_shape", "input_dim", "name")
                  or (k == "input_dim" and rule.name == "Embedding")}
         spec = rules.LayerSpec(rule, rule.bind(args, named), class_name)
-        return LayerObj(class_name, self.span(node), spec, None, declared)
+        return LayerObj(rule.name, self.span(node), spec, None, declared)  # Keras' own class name
 
     def make_sequential(self, args: list, kwargs: dict, node: ast.Call) -> SequentialBuild:
         self.model_count += 1
