@@ -34,15 +34,25 @@ def shape_text(shape) -> str:
     return fmt_shape(shape)
 
 
+def helper_calls(layer_context: str, model_context: str) -> str:
+    """The helper calls between the model's own scope and the layer: `residual_block(x, 64)`."""
+    if model_context and layer_context.startswith(model_context):
+        return layer_context[len(model_context):].lstrip(" >")
+    return layer_context
+
+
 def summary_table(model: Model) -> list[str]:
-    """Like ``model.summary()``: layer, output shape, params, and the total."""
-    rows = [(layer.class_name + (f"  [{layer.context}]" if layer.context and layer.context != model.context else ""),
-             shape_text(layer.output_shape), "?" if layer.params is None else f"{layer.params:,}",
-             layer.span.start_line + 1) for layer in model.layers]
-    width = max([len("Layer (type)")] + [len(r[0]) for r in rows]) + 2
-    shape_width = max([len("Output shape")] + [len(r[1]) for r in rows]) + 2
-    out = [f"  {'line':>5}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}Params"]
-    out += [f"  {line:>5}  {name:<{width}}{shape:<{shape_width}}{params}" for name, shape, params, line in rows]
+    """Like ``model.summary()``: layer, output shape, params, the total, and where a helper was called."""
+    rows = [(layer.span.start_line + 1, layer.class_name, shape_text(layer.output_shape),
+             "?" if layer.params is None else f"{layer.params:,}",
+             helper_calls(layer.context, model.context)) for layer in model.layers]
+    width = max([len("Layer (type)")] + [len(r[1]) for r in rows]) + 2
+    shape_width = max([len("Output shape")] + [len(r[2]) for r in rows]) + 2
+    params_width = max([len("Params")] + [len(r[3]) for r in rows]) + 2
+    out = [f"  {'line':>5}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}{'Params':<{params_width}}"
+           + ("Called from" if any(r[4] for r in rows) else "")]
+    out += [f"  {line:>5}  {name:<{width}}{shape:<{shape_width}}{params:<{params_width}}{context}".rstrip()
+            for line, name, shape, params, context in rows]
     total = model.total_params
     out.append(f"  Total params: {'?' if total is None else f'{total:,}'}")
     return out
@@ -113,7 +123,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     bench_cmd.add_argument("--no-server", action="store_true", help="engine figures only")
     args = parser.parse_args(argv)
     if args.command == "check":
-        return check(args.paths, args.format)
+        try:
+            return check(args.paths, args.format)
+        except BrokenPipeError:  # `shapelens check ... | head`
+            return 0
     if args.command == "serve":
         from shapelens.lsp.server import serve
 

@@ -34,8 +34,8 @@ def analyze(source: str | bytes) -> Report:
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return Report(parsed=False, parse_error=f"{type(error).__name__}: {error}", lines=lines)
-    statements = sum(1 for _ in ast.walk(tree)) if len(text) < 200_000 else len(text) // 4
-    interpreter = Interpreter(tree, lines, budget=20 * statements + 10_000)
+    # a budget of interpreted statements keeps loops and recursion bounded on any input
+    interpreter = Interpreter(tree, lines, budget=50 * len(lines) + 20_000)
     try:
         found = interpreter.run()
         return assemble_report(found)

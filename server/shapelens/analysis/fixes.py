@@ -1008,3 +1008,4 @@ def fixes_for(source: str, report: Report, diag: Diagnostic, analyze: Optional[A
         Fix(title=candidate.title, edits=candidate.edits, preferred=(rank == 0))
         for rank, (_, candidate) in enumerate(verified)
     )
+

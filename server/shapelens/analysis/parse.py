@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
+from functools import lru_cache
 from typing import Optional
 
 from . import layers as rules
@@ -83,6 +84,7 @@ class Env:
         return Unknown(f"`{name}` is not defined in this file")
 
 
+@lru_cache(maxsize=4096)
 def canonical(path: str) -> str:
     for prefix, replacement in FRAMEWORK_PREFIXES:
         if path == prefix or path.startswith(prefix + "."):
@@ -99,14 +101,12 @@ class Positions:
 
     def __init__(self, lines: tuple[str, ...]) -> None:
         self.lines = lines
+        self.wide = {i for i, text in enumerate(lines) if not text.isascii()}
 
     def col(self, line: int, byte_col: int) -> int:
-        if not 0 <= line < len(self.lines):
+        if line not in self.wide:
             return byte_col
-        text = self.lines[line]
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        return len(self.lines[line].encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
     def span(self, node: ast.AST) -> Span:
         line = node.lineno - 1
@@ -182,9 +182,9 @@ class Interpreter:
         self.budget -= 1
         if self.budget < 0:
             raise BudgetExceeded()
-        handler = getattr(self, "stmt_" + type(stmt).__name__, None)
+        handler = STMT_HANDLERS.get(type(stmt))
         if handler is not None:
-            handler(stmt, env)
+            handler(self, stmt, env)
 
     def stmt_Expr(self, stmt: ast.Expr, env: Env) -> None:
         self.eval(stmt.value, env)
@@ -377,10 +377,10 @@ class Interpreter:
     def eval(self, node: Optional[ast.expr], env: Env) -> object:
         if node is None:
             return None
-        handler = getattr(self, "expr_" + type(node).__name__, None)
+        handler = EXPR_HANDLERS.get(type(node))
         if handler is None:
             return Unknown(f"`{type(node).__name__}` expressions are not evaluated")
-        return handler(node, env)
+        return handler(self, node, env)
 
     def expr_Constant(self, node: ast.Constant, env: Env) -> object:
         return node.value
@@ -1045,3 +1045,15 @@ def builds_model(node: ast.FunctionDef) -> bool:
             if name in ("Sequential", "Model"):
                 return True
     return False
+
+
+STMT_HANDLERS = {
+    getattr(ast, name[5:]): function
+    for name, function in vars(Interpreter).items()
+    if name.startswith("stmt_") and hasattr(ast, name[5:])
+}
+EXPR_HANDLERS = {
+    getattr(ast, name[5:]): function
+    for name, function in vars(Interpreter).items()
+    if name.startswith("expr_") and hasattr(ast, name[5:])
+}

@@ -73,8 +73,8 @@ def layers_hover(layers: Sequence[Layer]) -> str:
     return "\n\n---\n\n".join(layer_card(layer) for layer in layers)
 
 
-def input_card(model: Model) -> str:
-    return f"**Input** of `{model.name}`\n\nShape `{format_shape(model.input_shape)}`"
+def input_card(model_name: str, shape: OutputShape) -> str:
+    return f"**Input** of `{model_name}`\n\nShape `{format_shape(shape)}`"
 
 
 def model_summary(model: Model) -> str:

@@ -1,0 +1,145 @@
+"""`shapelens bench`: the analysis time over the time of a bare ``ast.parse`` of the same text.
+
+Both are timed in the same run, interleaved, and reported as medians, because the machines
+here are shared and noisy. No threshold is asserted: the figures are for people to read.
+"""
+
+from __future__ import annotations
+
+import ast
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from shapelens.analysis import analyze
+
+HEADER = '''"""Generated benchmark model file: Keras Sequential, functional blocks and torch modules."""
+import numpy as np
+import tensorflow as tf
+from tensorflow.keras import layers
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+IMG = 64
+'''
+
+KERAS_UNIT = '''
+
+def conv_block_{i}(x, filters, strides=1):
+    shortcut = x
+    x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    if strides != 1:
+        shortcut = layers.Conv2D(filters, 1, strides=strides)(shortcut)
+    x = layers.Add()([x, shortcut])
+    return layers.ReLU()(x)
+
+
+def build_model_{i}(input_shape=(IMG, IMG, 3), classes=10):
+    inputs = tf.keras.Input(shape=input_shape)
+    x = layers.Conv2D(32, 3, padding="same")(inputs)
+    for filters in [32, 64, 128]:
+        x = conv_block_{i}(x, filters, strides=1 if filters == 32 else 2)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(classes, activation="softmax")(x)
+    return tf.keras.Model(inputs, outputs)
+
+
+sequential_{i} = tf.keras.Sequential([
+    tf.keras.Input(shape=(IMG, IMG, 3)),
+    layers.Conv2D(32, (3, 3), activation="relu"),
+    layers.MaxPooling2D((2, 2)),
+    layers.Conv2D(64, (3, 3), activation="relu"),
+    layers.MaxPooling2D((2, 2)),
+    layers.Conv2D(128, (3, 3), activation="relu"),
+    layers.MaxPooling2D((2, 2)),
+    layers.Flatten(),
+    layers.Dense(64, activation="relu"),
+    layers.Dense(10),
+])
+sequential_{i}.predict(np.zeros((2, IMG, IMG, 3)))
+'''
+
+TORCH_UNIT = '''
+
+class Net{i}(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
+        self.fc = nn.Linear(32 * 16 * 16, classes)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.bn1(self.conv1(x))))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        return self.fc(x)
+
+
+net_{i} = Net{i}()
+out_{i} = net_{i}(torch.randn(4, 3, IMG, IMG))
+'''
+
+
+def model_file(target_lines: int) -> str:
+    """A file of about ``target_lines`` lines, mixing Keras and torch models."""
+    parts = [HEADER]
+    i = 0
+    while sum(p.count("\n") for p in parts) < target_lines:
+        parts.append((KERAS_UNIT if i % 3 != 2 else TORCH_UNIT).format(i=i))
+        i += 1
+    text = "".join(parts)
+    return "\n".join(text.splitlines()[:target_lines]) + "\n" if len(text.splitlines()) > target_lines + 40 else text
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def timed(function: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def engine_figures(text: str, repeat: int) -> tuple[float, float, float]:
+    parse_times, analysis_times = [], []
+    analyze(text)  # warm caches and imports once
+    for _ in range(repeat):
+        parse_times.append(timed(lambda: ast.parse(text)))
+        analysis_times.append(timed(lambda: analyze(text)))
+    parse_ms, analysis_ms = median_ms(parse_times), median_ms(analysis_times)
+    return parse_ms, analysis_ms, analysis_ms / parse_ms
+
+
+def run_bench(repeat: int, with_server: bool) -> int:
+    files = {"150-line": model_file(150), "5,000-line": model_file(5000)}
+    print(f"Shape Lens benchmark: medians of {repeat} interleaved runs (target: analysis / ast.parse <= 3)")
+    print(f"{'file':<12}{'lines':>7}{'models':>8}{'ast.parse ms':>14}{'analysis ms':>13}{'ratio':>8}")
+    paths = []
+    folder = Path(tempfile.mkdtemp(prefix="shapelens-bench-"))
+    for label, text in files.items():
+        report = analyze(text)
+        parse_ms, analysis_ms, ratio = engine_figures(text, repeat)
+        print(f"{label:<12}{len(text.splitlines()):>7}{len(report.models):>8}{parse_ms:>14.2f}{analysis_ms:>13.2f}{ratio:>8.2f}")
+        path = folder / f"bench_{label.replace(',', '').replace('-', '_')}.py"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    if with_server:
+        try:
+            from shapelens.lsp.bench import server_figures
+        except ImportError as missing:
+            print(f"(server figures unavailable: {missing})", file=sys.stderr)
+            return 0
+        for line in server_figures(paths):
+            print(line)
+    return 0

@@ -1,0 +1,235 @@
+"""Lookups in one document's analysis, answered as LSP values. No state, no I/O."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from typing import Optional, Sequence
+
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
+
+from shapelens.analysis.report import Diagnostic, Fix, Layer, Model, OutputShape, Report, Span, TextEdit
+from shapelens.lsp import render
+from shapelens.lsp.convert import from_position, from_range, to_diagnostic, to_position, to_range, to_text_edit
+from shapelens.lsp.documents import Analysis
+from shapelens.lsp.options import ServerOptions
+
+SHAPE_COMMENTS_KIND = "source.shapelens.addShapeComments"
+INPUT_CALL = re.compile(r"\b(?:Input|InputLayer)\s*\(")
+
+
+def diagnostics(analysis: Analysis, codec: PositionCodec, options: ServerOptions) -> list[types.Diagnostic]:
+    found = (
+        to_diagnostic(diag, analysis.report, analysis.lines, codec, options, analysis.uri)
+        for diag in analysis.report.diagnostics
+    )
+    return [diag for diag in found if diag is not None]
+
+
+# --- hover ------------------------------------------------------------------------------------
+
+
+def _input_at(analysis: Analysis, line: int, col: int) -> Optional[tuple[Model, Span]]:
+    """A ``keras.Input(...)`` under the cursor: a producer span that is not a layer (functional
+    models), or the ``Input(`` written before a Sequential's first layer."""
+    report = analysis.report
+    layer_spans = {layer.span for model in report.models for layer in model.layers}
+    for model in report.models:
+        for layer in model.layers:
+            for span in layer.inputs_from:
+                if span not in layer_spans and span.contains(line, col):
+                    return model, span
+    for model in report.models:
+        if not model.layers or not model.span.contains(line, col):
+            continue
+        first = model.layers[0].span
+        if (line, col) >= (first.start_line, first.start_col):
+            continue
+        text = analysis.lines[line] if line < len(analysis.lines) else ""
+        for match in INPUT_CALL.finditer(text):
+            if match.start() <= col and (line, match.start()) >= (model.span.start_line, model.span.start_col):
+                return model, Span(line, match.start(), line, match.end())
+    return None
+
+
+def _input_shape_of(model: Model, span: Span) -> OutputShape:
+    """What the layers fed by this input receive; the model's input shape otherwise."""
+    for layer in model.layers:
+        for index, source in enumerate(layer.inputs_from):
+            if source == span and index < len(layer.input_shapes):
+                return layer.input_shapes[index]
+    return model.input_shape
+
+
+def hover(analysis: Analysis, position: types.Position, codec: PositionCodec) -> Optional[types.Hover]:
+    line, col = from_position(position, analysis.lines, codec)
+    report = analysis.report
+    hits = report.layers_at(line, col)
+    if hits:
+        innermost = hits[0][1].span
+        layers = [layer for _, layer in hits if layer.span == innermost]
+        markdown, span = render.layers_hover(layers), innermost
+    elif (found := _input_at(analysis, line, col)) is not None:
+        model, span = found
+        markdown = render.input_card(model.name, _input_shape_of(model, span))
+    elif (model := report.model_at(line, col)) is not None:
+        markdown = render.model_summary(model)
+        span = next((s for s in model.name_spans if s.contains(line, col)), model.span)
+    else:
+        return None
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown),
+        range=to_range(span, analysis.lines, codec),
+    )
+
+
+# --- inlay hints --------------------------------------------------------------------------------
+
+
+def _hint_position(layer: Layer) -> tuple[int, int]:
+    line = layer.hint_line if layer.hint_line is not None else layer.span.end_line
+    col = layer.line_end_col if layer.line_end_col is not None else layer.span.end_col
+    return line, col
+
+
+def inlay_hints(analysis: Analysis, range_: types.Range, codec: PositionCodec) -> list[types.InlayHint]:
+    """One ``→ shape`` hint after each layer expression inside the requested range."""
+    first, last = range_.start.line, range_.end.line
+    by_position: dict[tuple[int, int], list[Layer]] = {}
+    for model in analysis.report.models:
+        for layer in model.layers:
+            position = _hint_position(layer)
+            if first <= position[0] <= last and layer.output_shape is not None:
+                by_position.setdefault(position, []).append(layer)
+    return [
+        types.InlayHint(
+            position=to_position(line, col, analysis.lines, codec),
+            label=render.inlay_label(layers),
+            kind=types.InlayHintKind.Type,
+            padding_left=True,
+        )
+        for (line, col), layers in sorted(by_position.items())
+    ]
+
+
+# --- code actions -------------------------------------------------------------------------------
+
+
+def _workspace_edit(
+    analysis: Analysis, edits: Sequence, codec: PositionCodec, versioned: bool
+) -> types.WorkspaceEdit:
+    text_edits = [to_text_edit(edit, analysis.lines, codec) for edit in edits]
+    if versioned:
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=analysis.uri, version=analysis.version
+                    ),
+                    edits=text_edits,
+                )
+            ]
+        )
+    return types.WorkspaceEdit(changes={analysis.uri: text_edits})
+
+
+def diagnostics_in_request(
+    analysis: Analysis, params: types.CodeActionParams, codec: PositionCodec
+) -> list[tuple[int, Diagnostic, Optional[types.Diagnostic]]]:
+    """The engine diagnostics a code-action request is about: those the client sent back
+    (matched by code and range), else those overlapping the requested range."""
+    report = analysis.report
+    sent = [d for d in params.context.diagnostics if d.source in (None, "shapelens")]
+    found = []
+    for index, diag in enumerate(report.diagnostics):
+        lsp_range = to_range(diag.span, analysis.lines, codec)
+        match = next((d for d in sent if d.code == diag.code and d.range == lsp_range), None)
+        if match is not None:
+            found.append((index, diag, match))
+    if found or sent:
+        return found
+    wanted = from_range(params.range, analysis.lines, codec)
+    for index, diag in enumerate(report.diagnostics):
+        span = diag.span
+        if (span.start_line, span.start_col) <= (wanted.end_line, wanted.end_col) and (
+            wanted.start_line,
+            wanted.start_col,
+        ) <= (span.end_line, span.end_col):
+            found.append((index, diag, None))
+    return found
+
+
+def wants_kind(only: Optional[Sequence[str]], kind: str) -> bool:
+    return only is None or any(kind == wanted or kind.startswith(wanted + ".") for wanted in only)
+
+
+def quick_fix_actions(
+    analysis: Analysis,
+    fixed: Sequence[tuple[Diagnostic, Optional[types.Diagnostic], tuple[Fix, ...]]],
+    codec: PositionCodec,
+    options: ServerOptions,
+    versioned: bool,
+) -> list[types.CodeAction]:
+    actions = []
+    for diag, client_diag, fixes in fixed:
+        shown = client_diag or to_diagnostic(diag, analysis.report, analysis.lines, codec, options, analysis.uri)
+        for fix in fixes:
+            actions.append(
+                types.CodeAction(
+                    title=fix.title,
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[shown] if shown is not None else None,
+                    is_preferred=fix.preferred or None,
+                    edit=_workspace_edit(analysis, fix.edits, codec, versioned),
+                )
+            )
+    return actions
+
+
+def shape_comments_action(
+    analysis: Analysis, codec: PositionCodec, versioned: bool
+) -> Optional[types.CodeAction]:
+    edits = shape_comment_edits(analysis.source, analysis.report)
+    if not edits:
+        return None
+    return types.CodeAction(
+        title="Add shape comments",
+        kind=SHAPE_COMMENTS_KIND,
+        edit=_workspace_edit(analysis, edits, codec, versioned),
+    )
+
+
+# --- the "Add shape comments" source action --------------------------------------------------
+
+
+def _comment_lines(source: str) -> set[int]:
+    """0-based lines that already hold a comment."""
+    lines: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                lines.add(token.start[0] - 1)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return lines
+
+
+def shape_comment_edits(source: str, report: Report) -> tuple[TextEdit, ...]:
+    """``  # → (None, 63, 63, 32)`` (the inlay hint's text) at the end of each layer's line
+    that has no comment yet and does not continue with a backslash."""
+    commented = _comment_lines(source)
+    lines = io.StringIO(source, newline="").readlines()
+    by_line: dict[int, list[Layer]] = {}
+    for model in report.models:
+        for layer in model.layers:
+            line = layer.hint_line if layer.hint_line is not None else layer.span.end_line
+            if layer.output_shape is not None and line not in commented and 0 <= line < len(lines):
+                by_line.setdefault(line, []).append(layer)
+    edits = []
+    for line, layers in sorted(by_line.items()):
+        code = lines[line].rstrip("\r\n").rstrip()
+        if not code.endswith("\\"):
+            edits.append(TextEdit(Span(line, len(code), line, len(code)), f"  # {render.inlay_label(layers)}"))
+    return tuple(edits)
