@@ -106,6 +106,8 @@ class ShapeLensServer(LanguageServer):
 
     def apply_options(self, options: ServerOptions) -> None:
         before, self.options = self.options, options
+        if options == before:
+            return
         for state in self.documents:
             if options.enable and not before.enable:
                 self.schedule_analysis(state.uri, 0)
