@@ -1,0 +1,89 @@
+"""The engine's answer for a fixture, read only through its public JSON contract.
+
+``report_json(path, analyze(source))`` is what ``shapelens check --format json`` prints. Layers
+are grouped like the Keras side: by (1-based line of the constructor call, class), each group
+the set of (output shape, params) over its applications.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+from oracle.keras_truth import Application, LayerKey, OutputShape, canonical_layer_class
+
+
+@dataclass(frozen=True)
+class EngineDiagnostic:
+    line: int  # 1-based
+    severity: str
+    code: str
+    message: str
+
+    def describe(self) -> str:
+        return f"line {self.line} {self.severity} {self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class EngineView:
+    applications: Mapping[LayerKey, frozenset[Application]]
+    diagnostics: tuple[EngineDiagnostic, ...]
+
+    def with_severity(self, severity: str) -> tuple[EngineDiagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == severity)
+
+    def has(self, severity: str, code: str, line: int) -> bool:
+        return any(d.line == line and d.code == code for d in self.with_severity(severity))
+
+    def describe_diagnostics(self) -> str:
+        return "\n".join(f"  {d.describe()}" for d in self.diagnostics) or "  (none)"
+
+
+def output_shape_from_json(shape: Optional[list]) -> Optional[OutputShape]:
+    if shape is None:
+        return None
+    if shape and isinstance(shape[0], list):
+        return tuple(tuple(part) for part in shape)  # several outputs
+    return tuple(shape)
+
+
+def view_of_report(document: dict) -> EngineView:
+    applications: dict[LayerKey, set[Application]] = defaultdict(set)
+    for model in document["models"]:
+        for layer in model["layers"]:
+            key = (layer["range"]["start"]["line"] + 1, canonical_layer_class(layer["class"]))
+            applications[key].add((output_shape_from_json(layer["output_shape"]), layer["params"]))
+    diagnostics = tuple(
+        EngineDiagnostic(
+            line=d["range"]["start"]["line"] + 1, severity=d["severity"], code=d["code"], message=d["message"]
+        )
+        for d in document["diagnostics"]
+    )
+    return EngineView(applications={k: frozenset(v) for k, v in applications.items()}, diagnostics=diagnostics)
+
+
+def engine_view(path: Path, source: str) -> EngineView:
+    from shapelens.analysis import analyze
+    from shapelens.analysis.report import report_json
+
+    return view_of_report(report_json(str(path), analyze(source)))
+
+
+def application_mismatches(
+    keras_applications: Mapping[LayerKey, frozenset[Application]],
+    engine_applications: Mapping[LayerKey, frozenset[Application]],
+) -> list[str]:
+    """Every layer Keras built whose (output shape, params) set the engine does not reproduce."""
+    mismatches = []
+    for key in sorted(keras_applications):
+        expected = keras_applications[key]
+        found = engine_applications.get(key, frozenset())
+        if found != expected:
+            line, class_name = key
+            mismatches.append(
+                f"line {line} {class_name}: Keras {sorted(expected, key=repr)} / engine "
+                f"{sorted(found, key=repr) if found else 'no such layer'}"
+            )
+    return mismatches
