@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 from functools import lru_cache
 from typing import Optional
 
 from . import layers as rules
-from .propagate import Collected, apply_layer, weight_axis_conflict
+from .frontend_torch import PASS_THROUGH_METHODS, TorchFrontend
+from .propagate import Collected, apply_layer, error_diagnostic, producer_spans, weight_axis_conflict
 from .report import Diagnostic, Span
 from .values import (
     ArrayValue, BoundMethod, Builtin, ClassValue, Function, FunctionalBuild, InputLayerObj, Instance,
     LambdaValue, LayerObj, Node, QName, SequentialBuild, Tensor, Unknown,
 )
 
+# Tests set SHAPELENS_STRICT=1 so that an internal error fails loudly instead of being skipped.
+STRICT = os.environ.get("SHAPELENS_STRICT") == "1"
 MAX_CALL_DEPTH = 24
 MAX_UNROLL = 512
 FRAMEWORK_PREFIXES = (
@@ -115,7 +119,7 @@ class Positions:
         return Span(line, self.col(line, node.col_offset), end_line, self.col(end_line, end_col))
 
 
-class Interpreter:
+class Interpreter(TorchFrontend):
     def __init__(self, tree: ast.Module, lines: tuple[str, ...], budget: int) -> None:
         self.tree = tree
         self.lines = lines
@@ -133,12 +137,21 @@ class Interpreter:
         self.diagnostics: list[Diagnostic] = []
         self.model_count = 0
         self.module_calls: dict[str, list] = {}  # function name → argument tuples of module-level calls
+        self.torch_instances: list[Instance] = []
+        self.instantiated: set[str] = set()
+        self.functional_errors: list = []  # (layer, error, input) from torch.nn.functional calls
 
     # ------------------------------------------------------------------ driving
 
     def run(self) -> Collected:
         self.exec_block(self.tree.body, self.module, top_level=True)
         self.run_model_functions()
+        try:
+            self.finish_torch()
+        except (BudgetExceeded, RecursionError):
+            pass
+        for layer, error, tensor in self.functional_errors:
+            self.diagnostics.append(error_diagnostic(layer, error, tuple(producer_spans([tensor])), (tensor.shape,)))
         return Collected(self.sequentials, self.functionals, self.nodes, self.calls, self.lines, self.diagnostics)
 
     def run_model_functions(self) -> None:
@@ -175,6 +188,10 @@ class Interpreter:
                     continue
                 except BudgetExceeded:
                     return
+                except Exception:  # noqa: BLE001 - one statement the analysis cannot follow
+                    if STRICT:
+                        raise
+                    continue
             else:
                 self.exec_stmt(stmt, env)
 
@@ -238,9 +255,6 @@ class Interpreter:
                 env.vars[name] = QName(f"keras.models.{name}")
         elif base in ("torch.nn", "torch"):
             self.torch_star(base, env)
-
-    def torch_star(self, base: str, env: Env) -> None:
-        return None
 
     def stmt_FunctionDef(self, stmt: ast.FunctionDef, env: Env) -> None:
         defaults = {}
@@ -356,6 +370,9 @@ class Interpreter:
                 if not value.name:
                     value.name = target.id
                 value.name_spans.append(self.span(target))
+            elif isinstance(value, Instance):
+                value.attrs.setdefault("__name__", target.id)
+                value.attrs.setdefault("__name_spans__", []).append(self.span(target))
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.iterate(value)
             starred = [i for i, t in enumerate(target.elts) if isinstance(t, ast.Starred)]
@@ -387,10 +404,12 @@ class Interpreter:
 
     def expr_Name(self, node: ast.Name, env: Env) -> object:
         value = env.lookup(node.id)
-        if isinstance(value, (SequentialBuild, FunctionalBuild)):
+        spans = value.name_spans if isinstance(value, (SequentialBuild, FunctionalBuild)) else (
+            value.attrs.setdefault("__name_spans__", []) if isinstance(value, Instance) else None)
+        if spans is not None:
             span = self.span(node)
-            if span not in value.name_spans:
-                value.name_spans.append(span)
+            if span not in spans:
+                spans.append(span)
         return value
 
     def expr_Attribute(self, node: ast.Attribute, env: Env) -> object:
@@ -402,8 +421,8 @@ class Interpreter:
             if attr == "shape":
                 return base.shape if base.shape is not None else Unknown(base.reason or "unknown tensor shape")
             return BoundMethod(base, attr)
-        if isinstance(base, ArrayValue) and attr == "shape":
-            return base.shape
+        if isinstance(base, ArrayValue):
+            return base.shape if attr == "shape" else BoundMethod(base, attr)
         if isinstance(base, Instance):
             if attr in base.attrs:
                 return base.attrs[attr]
@@ -567,7 +586,7 @@ class Interpreter:
         base = self.eval(node.value, env)
         index = self.eval(node.slice, env)
         if isinstance(base, Tensor):
-            return Tensor(None, "a slice of a tensor", None, (base,))
+            return tensor_index(base, index)
         if isinstance(base, (tuple, list, str)) and is_known(index):
             try:
                 if isinstance(index, slice) or (isinstance(index, int) and not isinstance(index, bool)):
@@ -639,7 +658,7 @@ class Interpreter:
         if isinstance(func, QName):
             return self.call_library(func, args, kwargs, node)
         if isinstance(func, LayerObj):
-            return self.apply(func, args, kwargs, node)
+            return self.apply(func, args, kwargs, self.span(node))
         if isinstance(func, (SequentialBuild, FunctionalBuild)):
             return self.call_model(func, "__call__", args, kwargs, node)
         if isinstance(func, Function):
@@ -653,6 +672,8 @@ class Interpreter:
             return self.call_builtin(func.name, args, kwargs)
         if isinstance(func, ClassValue):
             return self.instantiate(func, args, kwargs, node)
+        if isinstance(func, Instance):
+            return self.call_instance(func, args, kwargs, node)
         if isinstance(func, Unknown):
             return func
         return Unknown("a call of something the analysis does not model")
@@ -671,7 +692,7 @@ class Interpreter:
         parts.append(self.lines[span.end_line][:span.end_col])
         return "\n".join(parts)
 
-    def call_function(self, func: Function, args: list, kwargs: dict, label: str) -> object:
+    def call_function(self, func: Function, args: list, kwargs: dict, label: Optional[str]) -> object:
         if self.depth >= MAX_CALL_DEPTH:
             return Unknown("calls nested too deeply")
         scope = Env(func.env)  # type: ignore[arg-type]
@@ -693,7 +714,8 @@ class Interpreter:
             if param.arg not in scope.vars:
                 scope.vars[param.arg] = func.defaults.get(param.arg, Unknown(f"parameter `{param.arg}` has no value here"))
         self.depth += 1
-        self.context.append(label)
+        if label is not None:
+            self.context.append(label)
         try:
             self.exec_block(func.node.body, scope)
         except ReturnSignal as returned:
@@ -702,7 +724,8 @@ class Interpreter:
             return None
         finally:
             self.depth -= 1
-            self.context.pop()
+            if label is not None:
+                self.context.pop()
         return None
 
     def call_builtin(self, name: str, args: list, kwargs: dict) -> object:
@@ -768,10 +791,14 @@ class Interpreter:
         if isinstance(target, FunctionalBuild):
             return self.call_model(target, name, args, kwargs, node)
         if isinstance(target, Tensor):
-            return Tensor(None, f"the result of `.{name}(...)`", None, (target,))
+            return self.tensor_method(target, name, args, kwargs)
+        if isinstance(target, (Instance, ArrayValue)) and name in PASS_THROUGH_METHODS:
+            return target
         return Unknown(f"the result of `.{name}(...)`")
 
     def call_model(self, model, method: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        if model.framework == "torch" and isinstance(model, SequentialBuild) and method == "__call__" and args:
+            return self.call_torch_sequential(model, args[0], node)
         position = 0 if method == "__call__" else MODEL_METHODS_WITH_INPUT.get(method)
         if position is None:
             return Unknown(f"the result of `{method}`")
@@ -794,9 +821,6 @@ class Interpreter:
             model.uncertain_from = len(model.entries)
         model.entries.append(entry)
 
-    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, node: ast.Call) -> object:
-        return Unknown(f"an instance of `{cls.node.name}`")
-
     # ------------------------------------------------------------------ library calls
 
     def call_library(self, func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
@@ -804,6 +828,8 @@ class Interpreter:
         leaf = func.leaf
         if path in ARRAY_FACTORIES:
             return self.array(path, args, kwargs, node)
+        if path.startswith("torch") or path == "collections.OrderedDict":
+            return self.call_torch(func, args, kwargs, node)
         if not path.startswith("keras"):
             return self.call_other_library(func, args, kwargs, node)
         if leaf == "Sequential":
@@ -823,7 +849,7 @@ class Interpreter:
             spec_rule = rules.RULES[rules.MERGE_FUNCTIONS[leaf]]
             layer = self.make_layer(spec_rule.name, spec_rule, [], {k: v for k, v in kwargs.items() if k != "inputs"}, node)
             inputs = args[0] if args else kwargs.get("inputs")
-            return self.apply(layer, [inputs], {}, node)
+            return self.apply(layer, [inputs], {}, self.span(node))
         if leaf in rules.RULES and (".layers" in path or path == f"keras.{leaf}"):
             return self.make_layer(leaf, rules.RULES[leaf], args, kwargs, node)
         if ".layers." in path and leaf[:1].isupper():
@@ -910,15 +936,19 @@ class Interpreter:
         span = self.span(node)
         return Tensor(shape, None if shape else "the Input's shape is not a constant", None, (), span)
 
-    def apply(self, layer: LayerObj, args: list, kwargs: dict, node: ast.Call) -> object:
+    def apply(self, layer: LayerObj, args: list, kwargs: dict, call_span: Span) -> object:
         """A layer called on tensors: the functional API."""
         tensors = self.layer_inputs(layer, args, kwargs)
         if tensors is None:
             if any(isinstance(a, ArrayValue) for a in args):
                 return Unknown("an eager call on an array")
             return Tensor(None, "the layer's input is not a known tensor", None, ())
+        if layer.framework == "torch":
+            tensors = self.torch_inputs(layer, tensors)
         shapes_ = [t.shape for t in tensors]
         result = apply_layer(layer, shapes_, [t.reason for t in tensors])
+        if result.error is not None and layer.framework == "torch":
+            result = type(result)(None, None, (), self.example_error(result.error, tensors), result.reason)
         if layer.built_input is None and shapes_ and shapes_[0] is not None:
             layer.built_input = shapes_[0]
         elif shapes_ and shapes_[0] is not None and result.error is None:
@@ -926,7 +956,7 @@ class Interpreter:
             if conflict:
                 from .layers import ShapeError
                 result = type(result)(None, None, (), ShapeError("input-mismatch", conflict), f"{layer.class_name} fails here")
-        node_record = Node(layer, tuple(tensors), self.span(node), len(self.nodes), " > ".join(self.context), result)
+        node_record = Node(layer, tuple(tensors), call_span, len(self.nodes), " > ".join(self.context), result)
         self.nodes.append(node_record)
         output = result.output
         if output is not None and output and isinstance(output[0], tuple):
@@ -938,6 +968,8 @@ class Interpreter:
             reason = f"{layer.class_name} at line {layer.span.start_line + 1} fails"
         tensor = Tensor(output, reason, node_record)
         node_record.outputs = (tensor,)
+        if layer.framework == "torch" and layer.spec is not None and layer.spec.rule.family == "torch_rnn":
+            return self.rnn_outputs(layer, tensor)
         return tensor
 
     def layer_inputs(self, layer: LayerObj, args: list, kwargs: dict) -> Optional[list[Tensor]]:
@@ -946,6 +978,8 @@ class Interpreter:
         if spec is not None and spec.rule.family == "multi_head_attention":
             parts = [first, args[1] if len(args) > 1 else kwargs.get("value"), args[2] if len(args) > 2 else kwargs.get("key")]
             tensors = [p for p in parts if p is not None]
+        elif layer.framework == "torch":
+            tensors = [a for a in args if isinstance(a, Tensor)] or [first]
         elif isinstance(first, (list, tuple)):
             tensors = list(first)
         else:
@@ -1057,3 +1091,28 @@ EXPR_HANDLERS = {
     for name, function in vars(Interpreter).items()
     if name.startswith("expr_") and hasattr(ast, name[5:])
 }
+
+
+def tensor_index(tensor: Tensor, index: object) -> Tensor:
+    """``out[:, -1, :]``, ``x[0]``, ``x[..., :3]``: the shape of a basic index."""
+    shape = tensor.shape
+    items = index if isinstance(index, tuple) else (index,)
+    if shape is None or not all(isinstance(i, (int, slice)) or i is Ellipsis or i is None for i in items):
+        return Tensor(None, "an index the analysis does not follow", None, (tensor,))
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        fill = len(shape) - (len([i for i in items if i is not None]) - 1)
+        items = items[:at] + (slice(None),) * fill + items[at + 1:]
+    out: list = []
+    dims = iter(shape)
+    for item in items:
+        if item is None:
+            out.append(1)
+            continue
+        dim = next(dims, "missing")
+        if dim == "missing":
+            return Tensor(None, "too many indices", None, (tensor,))
+        if isinstance(item, slice):
+            out.append(None if dim is None else len(range(dim)[item]))
+    out.extend(dims)
+    return Tensor(tuple(out), None, None, (tensor,))

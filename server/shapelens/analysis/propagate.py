@@ -103,8 +103,9 @@ def error_diagnostic(layer: LayerObj, error: ShapeError, inputs_from: tuple, inp
         Related(span, f"the input {fmt_shape(shape) if shape else ''} comes from here".replace("  ", " "))
         for span, shape in zip(inputs_from, input_shapes)
     )
-    data = tuple(sorted(error.data.items())) + (("class", layer.class_name),)
-    return Diagnostic(layer.span, "error", error.code, error.message, related, (), data)
+    data = tuple(sorted(error.data.items())) + (("class", layer.class_name), ("layer_span", layer.span))
+    span = error.data.get("at", layer.span)  # an example input that does not fit is flagged where it is written
+    return Diagnostic(span, "error", error.code, error.message, related, (), data)
 
 
 def warning_diagnostic(layer: LayerObj, code: str, message: str, data: tuple = ()) -> Diagnostic:
@@ -209,6 +210,9 @@ def sequential_input(build: SequentialBuild) -> Optional[Shape]:
 
 def functional_nodes(build: FunctionalBuild) -> list[Node]:
     """The layer applications between a functional model's inputs and outputs, in source order."""
+    explicit = getattr(build, "explicit_nodes", None)
+    if explicit is not None:
+        return list(explicit)  # a torch forward run: every layer it called
     stop = {id(t) for t in build.inputs}
     seen: dict[int, Node] = {}
     stack = [t for t in build.outputs if isinstance(t, Tensor)]
@@ -352,6 +356,8 @@ def assemble_report(found: Collected) -> Report:
             first_call_shape.setdefault(id(model), array.shape)
     builds = sorted(found.sequentials + found.functionals, key=lambda b: b.index)
     for build in builds:
+        if isinstance(build, SequentialBuild) and build.framework == "torch":
+            continue  # torch containers are reported through their runs
         if isinstance(build, SequentialBuild):
             shape = sequential_input(build)
             if shape is None:
