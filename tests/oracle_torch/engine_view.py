@@ -1,0 +1,100 @@
+"""The engine's answer for a torch fixture, read only through its public JSON contract.
+
+``report_json(path, analyze(source))`` is what ``shapelens check --format json`` prints. Layers
+are grouped like the torch side: by (1-based line of the constructor call, class), each group the
+set of (output shape, params) over its applications.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from oracle_torch.torch_truth import Application, LayerKey, Shape
+
+
+@dataclass(frozen=True)
+class EngineDiagnostic:
+    line: int  # 1-based
+    severity: str
+    code: str
+    message: str
+
+    def describe(self) -> str:
+        return f"line {self.line} {self.severity} {self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class EngineView:
+    frameworks: tuple[str, ...]  # one per model the engine found
+    applications: Mapping[LayerKey, frozenset[Application]]
+    diagnostics: tuple[EngineDiagnostic, ...]
+
+    @property
+    def errors(self) -> tuple[EngineDiagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    def has_error(self, code: str, line: int) -> bool:
+        return any(d.line == line and d.code == code for d in self.errors)
+
+    def describe_diagnostics(self) -> str:
+        return "\n".join(f"  {d.describe()}" for d in self.diagnostics) or "  (none)"
+
+
+def _shape(shape: Optional[list]) -> Optional[Shape]:
+    if shape is None:
+        return None
+    if shape and isinstance(shape[0], list):
+        return tuple(tuple(part) for part in shape)  # several outputs: never equal to torch's one shape
+    return tuple(shape)
+
+
+def view_of_report(document: dict) -> EngineView:
+    applications: dict[LayerKey, set[Application]] = defaultdict(set)
+    for model in document["models"]:
+        for layer in model["layers"]:
+            key = (layer["range"]["start"]["line"] + 1, layer["class"])
+            applications[key].add((_shape(layer["output_shape"]), layer["params"]))
+    diagnostics = tuple(
+        EngineDiagnostic(line=d["range"]["start"]["line"] + 1, severity=d["severity"], code=d["code"], message=d["message"])
+        for d in document["diagnostics"]
+    )
+    return EngineView(
+        frameworks=tuple(model["framework"] for model in document["models"]),
+        applications={key: frozenset(apps) for key, apps in applications.items()},
+        diagnostics=diagnostics,
+    )
+
+
+def engine_view(path: str, source: str) -> EngineView:
+    from shapelens.analysis import analyze
+    from shapelens.analysis.report import report_json
+
+    return view_of_report(report_json(path, analyze(source)))
+
+
+def application_mismatches(
+    torch_applications: Mapping[LayerKey, frozenset[Application]],
+    engine_applications: Mapping[LayerKey, frozenset[Application]],
+    compare_shapes: bool = True,
+) -> list[str]:
+    """Every layer torch ran whose (output shape, params) set the engine does not reproduce.
+
+    With ``compare_shapes=False`` (the engine was given no input shape) only parameter counts are
+    compared: a layer that is not Lazy has its count fixed by its constructor arguments.
+    """
+    mismatches = []
+    for key in sorted(torch_applications):
+        expected = torch_applications[key]
+        found = engine_applications.get(key, frozenset())
+        if not compare_shapes:
+            expected = frozenset({params for _, params in expected})
+            found = frozenset({params for _, params in found})
+        if found != expected:
+            line, class_name = key
+            mismatches.append(
+                f"line {line} {class_name}: torch {sorted(expected, key=repr)} / engine "
+                f"{sorted(found, key=repr) if found else 'no such layer'}"
+            )
+    return mismatches

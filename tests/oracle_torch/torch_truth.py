@@ -1,0 +1,244 @@
+"""Ground truth: execute a fixture script with real torch and record what each of its layers did.
+
+While the script runs:
+
+* ``torch.nn.Module.__init__`` is wrapped to note, for every module the script constructs, the
+  script line of the constructor call (the first frame above the module's own ``__init__``
+  chain) and the class it was constructed as (a Lazy module changes class once it materialises);
+* global forward pre-hooks and forward hooks keep the stack of running modules (so the module
+  running when an exception went through is known) and record, for every call of a leaf module,
+  its output shape (a tuple output: its first element, as ``out`` of an LSTM's ``(out, h)``) and
+  ``sum(p.numel() for p in m.parameters())``, counted after the forward so that Lazy modules
+  count their materialised parameters.
+
+A fixture whose input is a comment gets its forward here, after the script: with N=2 and N=3 for
+``# shapelens: input=(N, ...)``; the dimensions that differ between the two runs follow the batch
+and are recorded as ``None``, which is what the engine reports for an unknown batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Iterator, Mapping, Optional
+
+import torch
+from torch import nn
+from torch.nn.modules import module as module_hooks
+
+from oracle_torch.corpus import BATCH_SIZES, Fixture, ModelInput
+
+Shape = tuple[Optional[int], ...]
+LayerKey = tuple[int, str]  # (1-based line of the constructor call, torch class name)
+Application = tuple[Optional[Shape], Optional[int]]  # (output shape, parameter count)
+
+
+@dataclass(frozen=True)
+class TorchFailure:
+    error_type: str
+    message: str
+    # The innermost running leaf module the script constructed, when the exception went through.
+    failing_layer: Optional[LayerKey]
+    # The class of the innermost running module of any kind (a container when no leaf was running).
+    running_module: Optional[str]
+
+    def summary(self) -> str:
+        where = f"in {self.failing_layer}" if self.failing_layer else f"outside any leaf (running: {self.running_module})"
+        return f"{self.error_type} {where}: {first_line(self.message)}"
+
+
+@dataclass(frozen=True)
+class TorchOutcome:
+    applications: Mapping[LayerKey, frozenset[Application]]
+    failure: Optional[TorchFailure]
+    # Classes defined by the script (``class Net(nn.Module)``) that it instantiated.
+    user_module_classes: frozenset[str]
+
+    def describe(self) -> str:
+        lines = [f"  line {line} {cls}: {sorted(apps, key=repr)}" for (line, cls), apps in sorted(self.applications.items())]
+        if self.failure is not None:
+            lines.append(f"  raised {self.failure.summary()}")
+        return "\n".join(lines) or "  (no layer ran)"
+
+
+def first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else ""
+
+
+@dataclass(frozen=True)
+class _Call:
+    module: nn.Module
+    output_shape: Optional[Shape]
+    params: int
+
+
+@dataclass
+class _Run:
+    """The leaf calls of one forward (or of the whole script), in call order."""
+
+    calls: list[_Call] = field(default_factory=list)
+    failure: Optional[TorchFailure] = None
+
+
+def _is_leaf(module: nn.Module) -> bool:
+    return next(module.children(), None) is None
+
+
+def _first_tensor(output: object) -> Optional[torch.Tensor]:
+    while isinstance(output, (tuple, list)) and output:
+        output = output[0]
+    return output if isinstance(output, torch.Tensor) else None
+
+
+def _constructor_line(module: nn.Module, frame: Optional[FrameType], script_file: str) -> Optional[int]:
+    """The script line that called the module's class: skip the frames of its own ``__init__``s."""
+    while frame is not None and frame.f_locals.get("self") is module:
+        frame = frame.f_back
+    if frame is not None and frame.f_code.co_filename == script_file:
+        return frame.f_lineno
+    return None
+
+
+class _Recorder:
+    def __init__(self, script_file: str) -> None:
+        self.script_file = script_file
+        self.origins: dict[nn.Module, LayerKey] = {}
+        self.user_classes: set[str] = set()
+        self.running: list[nn.Module] = []
+        self.run = _Run()
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        original_init = nn.Module.__init__
+        recorder = self
+
+        def recording_init(module: nn.Module, *args: object, **kwargs: object) -> None:
+            original_init(module, *args, **kwargs)
+            line = _constructor_line(module, sys._getframe(1), recorder.script_file)
+            if line is not None:
+                recorder.origins[module] = (line, type(module).__name__)
+            forward_code = getattr(getattr(type(module), "forward", None), "__code__", None)
+            if forward_code is not None and forward_code.co_filename == recorder.script_file:
+                recorder.user_classes.add(type(module).__name__)
+
+        def push(module: nn.Module, args: object) -> None:
+            recorder.running.append(module)
+
+        def record(module: nn.Module, args: object, output: object) -> None:
+            recorder.running.pop()
+            if module in recorder.origins and _is_leaf(module):
+                tensor = _first_tensor(output)
+                shape = None if tensor is None else tuple(int(d) for d in tensor.shape)
+                params = sum(p.numel() for p in module.parameters())
+                recorder.run.calls.append(_Call(module=module, output_shape=shape, params=params))
+
+        nn.Module.__init__ = recording_init
+        pre_hook = module_hooks.register_module_forward_pre_hook(push)
+        hook = module_hooks.register_module_forward_hook(record)
+        try:
+            yield
+        finally:
+            hook.remove()
+            pre_hook.remove()
+            nn.Module.__init__ = original_init
+
+    def start_run(self) -> None:
+        self.running.clear()
+        self.run = _Run()
+
+    def fail(self, error: Exception) -> None:
+        leaves = [m for m in self.running if _is_leaf(m) and m in self.origins]
+        self.run.failure = TorchFailure(
+            error_type=type(error).__name__,
+            message=str(error),
+            failing_layer=self.origins[leaves[-1]] if leaves and leaves[-1] is self.running[-1] else None,
+            running_module=type(self.running[-1]).__name__ if self.running else None,
+        )
+
+
+@contextlib.contextmanager
+def _quiet_torch() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the machine is shared; tiny tensors gain nothing from threads
+    try:
+        with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _forward(recorder: _Recorder, model: nn.Module, shape: tuple[int, ...]) -> _Run:
+    recorder.start_run()
+    torch.manual_seed(0)
+    try:
+        model(torch.randn(*shape))
+    except Exception as error:  # the model's own exception: that is the observation
+        recorder.fail(error)
+    return recorder.run
+
+
+def _batch_free(runs: list[_Run]) -> _Run:
+    """One run from several batch sizes: a dimension that changes with the batch becomes None."""
+    first, *others = runs
+    for other in others:
+        if len(other.calls) != len(first.calls) or (other.failure is None) != (first.failure is None):
+            raise AssertionError("the model ran differently for different batch sizes; the harness cannot tell the batch")
+    calls = []
+    for parallel in zip(*(run.calls for run in runs)):
+        shapes = {call.output_shape for call in parallel}
+        shape = parallel[0].output_shape
+        if len(shapes) > 1:
+            shape = tuple(dims[0] if len(set(dims)) == 1 else None for dims in zip(*shapes))
+        calls.append(_Call(module=parallel[0].module, output_shape=shape, params=parallel[0].params))
+    return _Run(calls=calls, failure=first.failure)
+
+
+def _comment_input_run(recorder: _Recorder, namespace: dict, model_input: ModelInput) -> _Run:
+    model = namespace.get(model_input.model_name)
+    if not isinstance(model, nn.Module):
+        raise AssertionError(f"line {model_input.line}: `{model_input.model_name}` is not an nn.Module after the script ran")
+    batches = BATCH_SIZES if model_input.has_symbolic_batch else BATCH_SIZES[:1]
+    return _batch_free([_forward(recorder, model, model_input.shape_for_batch(batch)) for batch in batches])
+
+
+def _applications(recorder: _Recorder, runs: list[_Run]) -> dict[LayerKey, frozenset[Application]]:
+    applications: dict[LayerKey, set[Application]] = defaultdict(set)
+    for run in runs:
+        for call in run.calls:
+            applications[recorder.origins[call.module]].add((call.output_shape, call.params))
+    return {key: frozenset(apps) for key, apps in applications.items()}
+
+
+def run_in_torch(fixture: Fixture) -> TorchOutcome:
+    """Execute the script (stopping at its first exception), then the forwards its comments ask for."""
+    script_file = str(fixture.path)
+    recorder = _Recorder(script_file)
+    namespace: dict = {"__name__": "__main__", "__file__": script_file}
+    code = compile(fixture.source, script_file, "exec")
+    runs: list[_Run] = []
+    with _quiet_torch(), recorder.installed():
+        recorder.start_run()
+        torch.manual_seed(0)
+        try:
+            exec(code, namespace)
+        except Exception as error:  # the script's own exception: that is the observation
+            recorder.fail(error)
+        runs.append(recorder.run)
+        for model_input in fixture.comment_inputs:
+            if runs[-1].failure is not None:
+                break
+            runs.append(_comment_input_run(recorder, namespace, model_input))
+    outcome = TorchOutcome(
+        applications=_applications(recorder, runs),
+        failure=next((run.failure for run in runs if run.failure is not None), None),
+        user_module_classes=frozenset(recorder.user_classes),
+    )
+    namespace.clear()
+    return outcome
