@@ -214,12 +214,16 @@ class Region:
 
     def edits_for(self, new_module: cst.Module) -> tuple[TextEdit, ...]:
         """The minimal text edits that turn this region into ``new_module``."""
-        new_text = new_module.code
+        try:
+            new_text = new_module.code
+        except Exception:  # libcst refuses to render an invalid tree (e.g. an emptied block)
+            return ()
         if not new_text.startswith(self.header):
             return ()
-        return minimal_edits(
-            self.source[self.start : self.end], new_text[len(self.header) :], self.start, self.index
-        )
+        body = new_text[len(self.header) :]
+        if not body.strip():
+            body = ""  # every statement removed: the lines go too
+        return minimal_edits(self.source[self.start : self.end], body, self.start, self.index)
 
 
 def minimal_edits(old: str, new: str, base: int, index: LineIndex) -> tuple[TextEdit, ...]:
@@ -477,6 +481,7 @@ class _Document:
     report: Report
     index: LineIndex = field(init=False)
     _tree: Optional[ast.Module] = field(init=False, default=None)
+    _regions: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = LineIndex(self.source)
@@ -491,7 +496,8 @@ class _Document:
         return self._tree
 
     def region(self, *lines: int) -> Optional[Region]:
-        """The statements holding all these 0-based lines, as one parsed region."""
+        """The statements holding all these 0-based lines, as one parsed region (cached:
+        candidates for one diagnostic often touch the same statement)."""
         if self.tree is None:
             return None
         bounds = [_statement_lines(self.tree, line) for line in lines]
@@ -499,7 +505,12 @@ class _Document:
             return None
         first = min(b[0] for b in bounds)  # type: ignore[index]
         last = max(b[1] for b in bounds)  # type: ignore[index]
-        return Region.of_lines(self.source, self.index, first, last)
+        if (first, last) not in self._regions:
+            self._regions[(first, last)] = Region.of_lines(self.source, self.index, first, last)
+        return self._regions[(first, last)]
+
+    def text_of(self, span: Span) -> str:
+        return self.source[self.index.offset(span.start_line, span.start_col) : self.index.offset(span.end_line, span.end_col)]
 
     def layer(self, span: Span) -> Optional[tuple[Model, Layer]]:
         for model in self.report.models:
@@ -579,6 +590,8 @@ def _reduce_upstream_strides(doc: _Document, model: Model, layer: Layer) -> Iter
     if position is None:
         return
     for upstream in reversed(model.layers[:position]):
+        if "stride" not in doc.text_of(upstream.span) and not _positional_strides_possible(doc, upstream):
+            continue
         region = doc.region(upstream.span.start_line)
         call = region.call_at(upstream.span) if region else None
         if region is None or call is None:
@@ -602,6 +615,18 @@ def _reduce_upstream_strides(doc: _Document, model: Model, layer: Layer) -> Iter
                 edits,
             )
         return
+
+
+def _positional_strides_possible(doc: _Document, layer: Layer) -> bool:
+    """Whether the call has enough positional arguments to reach ``strides``."""
+    names = _positional_names(layer.class_name) or ()
+    if "strides" not in names:
+        return False
+    try:
+        call = ast.parse(doc.text_of(layer.span).strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(call, ast.Call) and len(call.args) > names.index("strides")
 
 
 def _form_of(region: Region, call: cst.Call) -> Optional[tuple[str, cst.CSTNode]]:
@@ -684,7 +709,7 @@ def _flatten_move(
         if flatten_form is not None and len(new_body) != len(body):
             return None  # the Flatten is in another block
         return _replace(region, {block: block.with_changes(body=new_body)})  # type: ignore[union-attr]
-    # Functional: Dense(...)(x) becomes Dense(...)(Flatten()(x)); Flatten()(x) becomes x.
+    # Functional: Dense(...)(x) becomes Dense(...)(Flatten()(x)).
     application = dense_node
     argument = application.args[0]  # type: ignore[attr-defined]
     wrapped = cst.Call(func=flatten_value, args=[argument.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
@@ -692,9 +717,26 @@ def _flatten_move(
         argument: argument.with_changes(value=wrapped, keyword=None, equal=cst.MaybeSentinel.DEFAULT)
     }
     if flatten_form is not None:
-        flatten_application = flatten_form[1]
-        replacements[flatten_application] = flatten_application.args[0].value  # type: ignore[attr-defined]
+        replacements.update(_drop_application(region, flatten_form[1]))  # type: ignore[arg-type]
     return _replace(region, replacements)
+
+
+def _drop_application(region: Region, application: cst.Call) -> dict[cst.CSTNode, object]:
+    """``x = Flatten()(x)`` goes away whole; anywhere else ``Flatten()(y)`` becomes ``y``."""
+    argument = application.args[0].value
+    assign = region.parent(application)
+    line = region.parent(assign) if assign is not None else None
+    if (
+        isinstance(assign, cst.Assign)
+        and len(assign.targets) == 1
+        and isinstance(assign.targets[0].target, cst.Name)
+        and isinstance(argument, cst.Name)
+        and assign.targets[0].target.value == argument.value
+        and isinstance(line, cst.SimpleStatementLine)
+        and len(line.body) == 1
+    ):
+        return {line: cst.RemoveFromParent()}
+    return {application: argument}
 
 
 def _flatten_removal(region: Region, flatten_call: cst.Call) -> Optional[cst.Module]:
@@ -712,7 +754,7 @@ def _flatten_removal(region: Region, flatten_call: cst.Call) -> Optional[cst.Mod
         return _replace(region, {list_node: list_node.with_changes(elements=elements)})  # type: ignore[union-attr]
     if kind == "add":
         return _replace(region, {node: cst.RemoveFromParent()})
-    return _replace(region, {node: node.args[0].value})  # type: ignore[attr-defined]
+    return _replace(region, _drop_application(region, node))  # type: ignore[arg-type]
 
 
 def _import_for(doc: _Document, bare_name: str) -> Optional[tuple[Region, cst.Module]]:
@@ -971,6 +1013,7 @@ def candidates(source: str, report: Report, diag: Diagnostic) -> list[Candidate]
         if diag.code == "negative-dimension":
             generated += _padding_same(doc, model, layer)
             generated += _reduce_window(doc, model, layer, diag)
+            generated += _reduce_upstream_strides(doc, model, layer)
         elif diag.code == "rank-mismatch":
             generated += _flatten_fixes(doc, model, layer)
         elif diag.code == "dense-on-rank>2":
@@ -994,15 +1037,6 @@ def fixes_for(source: str, report: Report, diag: Diagnostic, analyze: Optional[A
             continue
         new_warnings = len(fixed.diagnostics) - fixed.error_count - warnings_before
         verified.append(((max(new_warnings, 0), KIND_RANK.get(candidate.kind, 9), order), candidate))
-    if diag.code == "negative-dimension" and not verified:
-        doc = _Document(source, report)
-        found = doc.layer(diag.span)
-        if found is not None:
-            for candidate in _reduce_upstream_strides(doc, *found):
-                fixed = verify(source, report, diag, candidate.edits, analyze)
-                if fixed is not None:
-                    verified.append(((0, KIND_RANK["reduce-strides"], 0), candidate))
-                    break
     verified.sort(key=lambda item: item[0])
     return tuple(
         Fix(title=candidate.title, edits=candidate.edits, preferred=(rank == 0))

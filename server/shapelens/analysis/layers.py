@@ -443,6 +443,8 @@ def prelu(rule: "LayerRule", args: Args, inputs: list[Shape]) -> Applied:
 
 def adapt_normalization(rule: "LayerRule", args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
+    if args.values.get("mean") is not None:
+        return Applied(shape, 0)  # given mean and variance are constants, not weights
     size = axis_size(shape, args.raw("axis") if args.raw("axis") is not None else ())
     return Applied(shape, None if size is None else 2 * size + 1)
 

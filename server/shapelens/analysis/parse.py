@@ -957,6 +957,7 @@ class Interpreter(TorchFrontend):
                 from .layers import ShapeError
                 result = type(result)(None, None, (), ShapeError("input-mismatch", conflict), f"{layer.class_name} fails here")
         node_record = Node(layer, tuple(tensors), call_span, len(self.nodes), " > ".join(self.context), result)
+        node_record.extra = tuple(flatten_tensors(list(kwargs.values())))
         self.nodes.append(node_record)
         output = result.output
         if output is not None and output and isinstance(output[0], tuple):
@@ -1051,6 +1052,13 @@ def flatten_tensors(value: object) -> list:
     return []
 
 
+ELEMENTWISE_CALLS = {
+    "abs", "relu", "relu6", "sigmoid", "tanh", "exp", "log", "sqrt", "square", "negative", "sign", "softmax",
+    "l2_normalize", "normalize", "cast", "clip_by_value", "clip", "gelu", "silu", "swish", "elu", "selu",
+    "softplus", "leaky_relu", "floor", "ceil", "round", "rsqrt", "reciprocal", "log1p", "expm1",
+}
+
+
 def shape_preserving(node: ast.Lambda) -> bool:
     """``lambda x: x / 255.0`` and the like: arithmetic of the one argument with constants."""
     if len(node.args.args) != 1:
@@ -1066,6 +1074,10 @@ def shape_preserving(node: ast.Lambda) -> bool:
             return simple(expr.left) and simple(expr.right)
         if isinstance(expr, ast.UnaryOp):
             return simple(expr.operand)
+        if isinstance(expr, ast.Call) and not expr.keywords:
+            func = expr.func
+            leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            return leaf in ELEMENTWISE_CALLS and bool(expr.args) and all(simple(a) for a in expr.args)
         return False
 
     return simple(node.body) and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.body))

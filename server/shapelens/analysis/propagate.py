@@ -225,6 +225,7 @@ def functional_nodes(build: FunctionalBuild) -> list[Node]:
         if tensor.node is not None:
             seen[tensor.node.index] = tensor.node
             stack.extend(tensor.node.inputs)
+            stack.extend(tensor.node.extra)
         stack.extend(tensor.parents)
     return [seen[i] for i in sorted(seen)]
 
@@ -305,6 +306,11 @@ def input_mismatch(model, array: ArrayValue, arg_span: Span, method: str, lines:
         return None
     call = f"model.{method}(...)" if method != "__call__" else "model(...)"
     data = (("expected_shape", expected), ("array_span", array.span), ("method", method))
+    # Keras 3 adds or drops a trailing axis of size 1 (MNIST arrays without the channel axis)
+    if len(got) == len(expected) - 1 and expected[-1] == 1:
+        got = (*got, 1)
+    elif len(got) == len(expected) + 1 and got[-1] == 1:
+        got = got[:-1]
     if len(expected) != len(got):
         return Diagnostic(
             arg_span, "error", "input-mismatch",

@@ -55,6 +55,7 @@ class Node:
     context: str
     result: object = None  # propagate.LayerResult
     outputs: tuple["Tensor", ...] = ()
+    extra: tuple["Tensor", ...] = ()  # tensors passed by keyword (``initial_state=``): graph edges only
 
 
 @dataclass(eq=False)
