@@ -416,7 +416,7 @@ def _rows() -> list[LayerRule]:
         LayerRule("PReLU", "torch_same", ("num_parameters", "init"), {"num_parameters": 1}),
     ]
     elementwise = (
-        "Identity", "Dropout", "AlphaDropout", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
+        "Identity", "Dropout", "AlphaDropout", "FeatureAlphaDropout", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
         "Mish", "Sigmoid", "Tanh", "Hardtanh", "Hardswish", "Hardsigmoid", "Softplus", "Softsign", "Softmax",
         "LogSoftmax", "Softmax2d", "Tanhshrink", "Threshold", "LocalResponseNorm",
     )
