@@ -327,6 +327,21 @@ def _separator_like(comma: Union[cst.Comma, cst.MaybeSentinel]) -> cst.Comma:
     return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
+def _split_trailing_comma(trailing: cst.Comma, separator: cst.Comma) -> tuple[cst.Comma, cst.Comma]:
+    """The commas around an argument appended after a trailing comma: the old last argument
+    keeps its own comment, the new one ends where the old one did (before the ``)``)."""
+    old_after, between = trailing.whitespace_after, separator.whitespace_after
+    if isinstance(old_after, cst.ParenthesizedWhitespace) and isinstance(between, cst.ParenthesizedWhitespace):
+        kept = separator.with_changes(
+            whitespace_after=between.with_changes(first_line=old_after.first_line, empty_lines=old_after.empty_lines)
+        )
+        closing = trailing.with_changes(
+            whitespace_after=old_after.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+        )
+        return kept, closing
+    return separator, trailing
+
+
 def set_argument(call: cst.Call, class_name: str, name: str, value_code: str) -> Optional[cst.Call]:
     """The call with ``name`` bound to ``value_code``: its value replaced where it is written,
     else added as a keyword after the last argument (keeping one-per-line layouts)."""
@@ -351,8 +366,9 @@ def set_argument(call: cst.Call, class_name: str, name: str, value_code: str) ->
         separator = args[-2].comma if len(args) > 1 else cst.MaybeSentinel.DEFAULT
         if isinstance(separator, cst.MaybeSentinel):
             separator = cst.Comma(whitespace_after=call.whitespace_before_args)
-        args[-1] = last.with_changes(comma=_separator_like(separator))
-        args.append(new_arg.with_changes(comma=last.comma))
+        last_comma, new_comma = _split_trailing_comma(last.comma, _separator_like(separator))
+        args[-1] = last.with_changes(comma=last_comma)
+        args.append(new_arg.with_changes(comma=new_comma))
     else:
         separator = args[-2].comma if len(args) > 1 else cst.MaybeSentinel.DEFAULT
         args[-1] = last.with_changes(comma=_separator_like(separator))
@@ -418,8 +434,8 @@ def _fit_pair(pair: tuple[int, int], size: Optional[int]) -> tuple[int, int]:
     else:
         cut = min(excess, after - before)
         after, excess = after - cut, excess - cut
-    before -= (excess + 1) // 2
-    after -= excess // 2
+    after -= (excess + 1) // 2
+    before -= excess // 2
     return max(before, 0), max(after, 0)
 
 
@@ -568,6 +584,8 @@ def _reduce_window(doc: _Document, model: Model, layer: Layer, diag: Diagnostic)
         return
     written = find_argument(call, layer.class_name, arg)
     current = _literal(written.value) if written is not None else _default(layer.class_name, arg)
+    if written is None and isinstance(current, (tuple, list)) and len(set(current)) == 1:
+        current = current[0]  # a default the user never wrote: prefer the short form
     dilation_arg = find_argument(call, layer.class_name, "dilation_rate") or find_argument(
         call, layer.class_name, "dilation"
     )
