@@ -529,11 +529,11 @@ class _Document:
         return self.source[self.index.offset(span.start_line, span.start_col) : self.index.offset(span.end_line, span.end_col)]
 
     def layer(self, span: Span) -> Optional[tuple[Model, Layer]]:
-        for model in self.report.models:
-            for layer in model.layers:
-                if layer.span == span:
-                    return model, layer
-        return None
+        """The application of the layer written at ``span``; of several (a builder or helper
+        called more than once) the one whose output is unknown, i.e. the one that fails."""
+        found = [(model, layer) for model in self.report.models for layer in model.layers if layer.span == span]
+        failing = [hit for hit in found if hit[1].output_shape is None]
+        return (failing or found or [None])[0]
 
 
 def _keyword_literal(call: cst.Call, name: str) -> object:
