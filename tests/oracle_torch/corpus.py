@@ -8,7 +8,8 @@ Markers are real comments (read with ``tokenize``), on the line they are about::
     model = Net()  # oracle-input: (2, 3, 32, 32)
 
 ``expect-error`` marks the failing layer's constructor line (for ``input-mismatch``, the line of
-the example input's ``torch.randn(...)`` call). A fixture with one is broken: torch must raise.
+the call that passes the example input to the model, ``model(x)``). Broken fixtures live in
+``broken/`` and carry exactly one; torch must raise in the marked layer.
 
 Where torch's forward comes from:
 
