@@ -479,6 +479,93 @@ def fitting_window(
     return None if fitted == window else _format_window(current, fitted)
 
 
+# --- the verification slice -------------------------------------------------------------------
+
+
+def _bound_names(stmt: ast.stmt) -> set[str]:
+    """Names a top-level statement binds (without walking into function bodies)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+    targets: list[ast.AST] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        targets = [stmt.target]
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+    elif isinstance(stmt, (ast.If, ast.Try, ast.While)):
+        return {name for child in ast.iter_child_nodes(stmt) if isinstance(child, ast.stmt) for name in _bound_names(child)}
+    return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _loaded_names(stmt: ast.stmt) -> set[str]:
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _statement_range(stmt: ast.stmt) -> tuple[int, int]:
+    first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+    return first - 1, (stmt.end_lineno or stmt.lineno) - 1
+
+
+def blanked_statements(tree: ast.Module, anchors: set[int]) -> list[tuple[int, int]]:
+    """The top-level statements (0-based line ranges) a model can do without: all but the
+    ones holding an anchor line, the imports, what those use (by name, transitively), and
+    the calls of a builder function that holds an anchor (they make its instances)."""
+    statements = tree.body
+    ranges = [_statement_range(stmt) for stmt in statements]
+    keep = {
+        i for i, (first, last) in enumerate(ranges)
+        if isinstance(statements[i], (ast.Import, ast.ImportFrom)) or any(first <= a <= last for a in anchors)
+    }
+    builders = {
+        statements[i].name for i in keep  # type: ignore[attr-defined]
+        if isinstance(statements[i], (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    binders: dict[str, list[int]] = {}
+    for i, stmt in enumerate(statements):
+        for name in _bound_names(stmt):
+            binders.setdefault(name, []).append(i)
+    if builders:
+        keep |= {i for i, stmt in enumerate(statements) if builders & _loaded_names(stmt)}
+    pending = list(keep)
+    while pending:
+        for name in _loaded_names(statements[pending.pop()]):
+            for j in binders.get(name, ()):
+                if j not in keep:
+                    keep.add(j)
+                    pending.append(j)
+    return [ranges[i] for i in range(len(statements)) if i not in keep]
+
+
+def blank_lines(source: str, ranges: Sequence[tuple[int, int]]) -> str:
+    """The source with these line ranges emptied; every other line keeps its number and text."""
+    lines = split_lines(source)
+    for first, last in ranges:
+        for line in range(first, min(last + 1, len(lines))):
+            text = lines[line]
+            lines[line] = text[len(text.rstrip("\r\n")) :]
+    return "".join(lines)
+
+
+@dataclass(frozen=True)
+class VerificationBase:
+    source: str
+    report: Report
+    target: Diagnostic  # the diagnostic being fixed, as this report has it
+    blanked: tuple[tuple[int, int], ...]  # 0-based line ranges emptied in ``source``
+
+    def holds(self, edits: Sequence[TextEdit]) -> bool:
+        """Whether every edit falls on lines this base kept."""
+        return not any(
+            first <= line <= last
+            for edit in edits
+            for line in (edit.span.start_line, edit.span.end_line)
+            for first, last in self.blanked
+        )
+
+
 # --- candidates -----------------------------------------------------------------------------
 
 
@@ -490,14 +577,17 @@ class Candidate:
 
 
 @dataclass
-class _Document:
-    """The source being fixed, with the parse trees that finding statements needs."""
+class FixContext:
+    """One snapshot being fixed, with what every fix for it needs: the ``ast`` (statement
+    bounds), parsed libcst regions, and the verification slice per model. Reuse it for all
+    the diagnostics of one snapshot."""
 
     source: str
     report: Report
     index: LineIndex = field(init=False)
     _tree: Optional[ast.Module] = field(init=False, default=None)
     _regions: dict = field(init=False, default_factory=dict)
+    _bases: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = LineIndex(self.source)
@@ -525,6 +615,32 @@ class _Document:
             self._regions[(first, last)] = Region.of_lines(self.source, self.index, first, last)
         return self._regions[(first, last)]
 
+    def verification_base(self, model: Optional[Model], diag: Diagnostic, analyze: Analyzer) -> "VerificationBase":
+        """What a fix for ``diag`` is verified against: the source with every top-level
+        statement the model does not need blanked (so a 5,000-line file re-analyses as a
+        few dozen lines). The whole file when the slice does not reproduce the diagnostic."""
+        key = (model.span if model is not None else None, diag.span)
+        if key not in self._bases:
+            self._bases[key] = self._sliced_base(model, diag, analyze)
+        return self._bases[key]
+
+    def _sliced_base(self, model: Optional[Model], diag: Diagnostic, analyze: Analyzer) -> "VerificationBase":
+        whole = VerificationBase(self.source, self.report, diag, ())
+        if self.tree is None:
+            return whole
+        anchors = {diag.span.start_line, diag.span.end_line}
+        if model is not None:
+            anchors |= {model.span.start_line, model.span.end_line}
+            anchors |= {s.start_line for s in model.name_spans}
+            anchors |= {line for layer in model.layers for line in (layer.span.start_line, layer.span.end_line)}
+        blanked = blanked_statements(self.tree, anchors)
+        if not blanked:
+            return whole
+        sliced = blank_lines(self.source, blanked)
+        report = analyze(sliced)
+        target = next((d for d in report.diagnostics if d.code == diag.code and d.span == diag.span), None)
+        return VerificationBase(sliced, report, target, tuple(blanked)) if target is not None else whole
+
     def text_of(self, span: Span) -> str:
         return self.source[self.index.offset(span.start_line, span.start_col) : self.index.offset(span.end_line, span.end_col)]
 
@@ -543,7 +659,7 @@ def _keyword_literal(call: cst.Call, name: str) -> object:
     return None
 
 
-def _padding_same(doc: _Document, model: Model, layer: Layer) -> Iterator[Candidate]:
+def _padding_same(doc: FixContext, model: Model, layer: Layer) -> Iterator[Candidate]:
     positional = _positional_names(layer.class_name)
     if model.framework != "keras" or positional is None or "padding" not in positional:
         return
@@ -572,7 +688,7 @@ def _window_arg(layer: Layer, diag: Diagnostic) -> Optional[str]:
     return None
 
 
-def _reduce_window(doc: _Document, model: Model, layer: Layer, diag: Diagnostic) -> Iterator[Candidate]:
+def _reduce_window(doc: FixContext, model: Model, layer: Layer, diag: Diagnostic) -> Iterator[Candidate]:
     arg = _window_arg(layer, diag)
     region = doc.region(layer.span.start_line)
     call = region.call_at(layer.span) if region else None
@@ -601,7 +717,7 @@ def _reduce_window(doc: _Document, model: Model, layer: Layer, diag: Diagnostic)
         yield Candidate("reduce-window", f"Reduce {arg} to {value}", edits)
 
 
-def _reduce_upstream_strides(doc: _Document, model: Model, layer: Layer) -> Iterator[Candidate]:
+def _reduce_upstream_strides(doc: FixContext, model: Model, layer: Layer) -> Iterator[Candidate]:
     """The nearest earlier layer with a literal stride > 1, its stride lowered one step at a
     time (the first step that verifies wins; at most a few trials)."""
     position = next((i for i, l in enumerate(model.layers) if l.span == layer.span), None)
@@ -635,7 +751,7 @@ def _reduce_upstream_strides(doc: _Document, model: Model, layer: Layer) -> Iter
         return
 
 
-def _positional_strides_possible(doc: _Document, layer: Layer) -> bool:
+def _positional_strides_possible(doc: FixContext, layer: Layer) -> bool:
     """Whether the call has enough positional arguments to reach ``strides``."""
     names = _positional_names(layer.class_name) or ()
     if "strides" not in names:
@@ -775,7 +891,7 @@ def _flatten_removal(region: Region, flatten_call: cst.Call) -> Optional[cst.Mod
     return _replace(region, _drop_application(region, node))  # type: ignore[arg-type]
 
 
-def _import_for(doc: _Document, bare_name: str) -> Optional[tuple[Region, cst.Module]]:
+def _import_for(doc: FixContext, bare_name: str) -> Optional[tuple[Region, cst.Module]]:
     """Add ``Flatten`` to the ``from ... import`` that brings in ``bare_name`` (if needed)."""
     tree = doc.tree
     if tree is None:
@@ -816,7 +932,7 @@ def _next_dense(model: Model, after: Layer) -> Optional[Layer]:
     return next((l for l in layers[start + 1 :] if l.class_name in DENSE_CLASSES), None)
 
 
-def _flatten_producer(doc: _Document, layer: Layer) -> Optional[Layer]:
+def _flatten_producer(doc: FixContext, layer: Layer) -> Optional[Layer]:
     for span in layer.inputs_from:
         found = doc.layer(span)
         if found is not None and found[1].class_name == FLATTEN_CLASS:
@@ -824,7 +940,7 @@ def _flatten_producer(doc: _Document, layer: Layer) -> Optional[Layer]:
     return None
 
 
-def _flatten_fixes(doc: _Document, model: Model, layer: Layer) -> Iterator[Candidate]:
+def _flatten_fixes(doc: FixContext, model: Model, layer: Layer) -> Iterator[Candidate]:
     """Conv after Flatten: move the Flatten down to the first Dense, or drop it."""
     flatten = _flatten_producer(doc, layer)
     if flatten is None:
@@ -850,7 +966,7 @@ def _flatten_fixes(doc: _Document, model: Model, layer: Layer) -> Iterator[Candi
             yield Candidate("remove-flatten", "Remove Flatten", region.edits_for(removed))
 
 
-def _insert_flatten(doc: _Document, model: Model, layer: Layer) -> Iterator[Candidate]:
+def _insert_flatten(doc: FixContext, model: Model, layer: Layer) -> Iterator[Candidate]:
     """Dense straight after a conv stack: put a Flatten in front of it."""
     region = doc.region(layer.span.start_line)
     dense_call = region.call_at(layer.span) if region else None
@@ -870,7 +986,7 @@ def _insert_flatten(doc: _Document, model: Model, layer: Layer) -> Iterator[Cand
     yield Candidate("insert-flatten", f"Insert Flatten before {layer.class_name}", edits)
 
 
-def _name_bound(doc: _Document, name: str) -> bool:
+def _name_bound(doc: FixContext, name: str) -> bool:
     tree = doc.tree
     if tree is None:
         return False
@@ -920,7 +1036,7 @@ def _shape_code(old_elements: Sequence[str], expected: Sequence[object]) -> list
     return codes
 
 
-def _dummy_input_candidates(doc: _Document, diag: Diagnostic) -> Iterator[Candidate]:
+def _dummy_input_candidates(doc: FixContext, diag: Diagnostic) -> Iterator[Candidate]:
     expected = diag.fact("expected_shape")
     if not isinstance(expected, tuple):
         return
@@ -963,7 +1079,7 @@ def _dummy_input_candidates(doc: _Document, diag: Diagnostic) -> Iterator[Candid
             return
 
 
-def _assignment_lines(doc: _Document, diag: Diagnostic) -> list[int]:
+def _assignment_lines(doc: FixContext, diag: Diagnostic) -> list[int]:
     """Where the names passed on the diagnostic's line were last assigned before it."""
     tree = doc.tree
     if tree is None:
@@ -1019,9 +1135,8 @@ def verify(
     return fixed
 
 
-def candidates(source: str, report: Report, diag: Diagnostic) -> list[Candidate]:
+def candidates(doc: FixContext, diag: Diagnostic) -> list[Candidate]:
     """Every fix worth verifying for one diagnostic, unverified."""
-    doc = _Document(source, report)
     found = doc.layer(diag.span)
     generated: list[Candidate] = []
     if diag.code == "input-mismatch":
@@ -1039,20 +1154,37 @@ def candidates(source: str, report: Report, diag: Diagnostic) -> list[Candidate]
     return [c for c in generated if c.edits]
 
 
-def fixes_for(source: str, report: Report, diag: Diagnostic, analyze: Optional[Analyzer] = None) -> tuple[Fix, ...]:
-    """The verified fixes for one diagnostic, best first; the best one is preferred."""
+def fixes_for(
+    source: str,
+    report: Report,
+    diag: Diagnostic,
+    analyze: Optional[Analyzer] = None,
+    context: Optional[FixContext] = None,
+) -> tuple[Fix, ...]:
+    """The verified fixes for one diagnostic, best first; the best one is preferred.
+
+    ``context`` carries parse trees between the diagnostics of one snapshot."""
     if analyze is None:
         from shapelens.analysis import analyze as engine_analyze
 
         analyze = engine_analyze
-    warnings_before = len(report.diagnostics) - report.error_count
+    if context is None or context.source != source or context.report is not report:
+        context = FixContext(source, report)
+    found = candidates(context, diag)
+    if not found:
+        return ()
+    owner = context.layer(diag.span)
+    sliced = context.verification_base(owner[0] if owner else None, diag, analyze)
+    whole = VerificationBase(source, report, diag, ())
     verified: list[tuple[tuple[int, int, int], Candidate]] = []
-    for order, candidate in enumerate(candidates(source, report, diag)):
+    for order, candidate in enumerate(found):
         if candidate.kind == "reduce-strides" and any(c.kind == "reduce-strides" for _, c in verified):
             continue
-        fixed = verify(source, report, diag, candidate.edits, analyze)
+        base = sliced if sliced.holds(candidate.edits) else whole
+        fixed = verify(base.source, base.report, base.target, candidate.edits, analyze)
         if fixed is None:
             continue
+        warnings_before = len(base.report.diagnostics) - base.report.error_count
         new_warnings = len(fixed.diagnostics) - fixed.error_count - warnings_before
         verified.append(((max(new_warnings, 0), KIND_RANK.get(candidate.kind, 9), order), candidate))
     verified.sort(key=lambda item: item[0])
@@ -1060,4 +1192,3 @@ def fixes_for(source: str, report: Report, diag: Diagnostic, analyze: Optional[A
         Fix(title=candidate.title, edits=candidate.edits, preferred=(rank == 0))
         for rank, (_, candidate) in enumerate(verified)
     )
-

@@ -103,8 +103,13 @@ def torch_conv(rule: LayerRule, args: Args, inputs: list) -> Applied:
             arithmetic.append(f"{axis}: {text}")
         params = None if in_channels is None else in_channels * (out_channels // groups) * prod(kernel)
     else:
+        same = args.raw("padding") == "same"
         padding = padding_of(args, rank, kernel, dilation, stride)
         for axis, n, k, s, p, d in zip(AXIS_NAMES[rank], shape[2:], kernel, stride, padding, dilation):
+            if same:  # torch pads d*(k-1) in total, the odd one on the right: the size is kept
+                spatial.append(n)
+                arithmetic.append(f"{axis}: padding='same' keeps {n}")
+                continue
             size, text = shapes.torch_window_length(n, k, s, p, d)
             if size is not None and n + 2 * p < d * (k - 1) + 1:
                 padded = " x ".join(str(m + 2 * q) if m is not None else "N" for m, q in zip(shape[2:], padding))
@@ -141,6 +146,16 @@ def torch_pool(rule: LayerRule, args: Args, inputs: list) -> Applied:
                 f"half of effective kernel size, but got pad={p}, kernel_size={k} and dilation={d}\"",
                 arg="padding",
             )
+    if rule.name == "AvgPool3d" and any(n is not None and n < k for n, k in zip(shape[2:], kernel)):
+        # torch's 3-D average pooling checks the unpadded input against the kernel
+        sizes = " ".join(f"{a}: {n}" for a, n in zip("THW", shape[2:]))
+        kernels = " ".join(f"k{a}: {k}" for a, k in zip("THW", kernel))
+        raise ShapeError(
+            "negative-dimension",
+            f"AvgPool3d: kernel_size {kernel} is larger than the unpadded input {tuple(shape[2:])}; torch fails with "
+            f"\"input image ({sizes}) smaller than kernel size ({kernels})\"",
+            arg="kernel_size",
+        )
     spatial, arithmetic = [], []
     for axis, n, k, s, p, d in zip(AXIS_NAMES[rank], shape[2:], kernel, stride, padding, dilation):
         size, text = shapes.torch_window_length(n, k, s, p, d, ceil_mode)
