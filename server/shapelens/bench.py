@@ -16,7 +16,10 @@ from typing import Callable
 
 from shapelens.analysis import analyze
 
-HEADER = '''"""Generated benchmark model file: Keras Sequential, functional blocks and torch modules."""
+HEADER = '''"""Generated benchmark model file: data loading, Keras and torch models, training code."""
+import os
+
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 from tensorflow.keras import layers
@@ -24,10 +27,20 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-IMG = 64
+IMG = 32
+EPOCHS = 10
 '''
 
-KERAS_UNIT = '''
+UNIT = '''
+
+def load_images_{i}(path, size=IMG):
+    images, labels = [], []
+    for name in sorted(os.listdir(path)):
+        image = plt.imread(os.path.join(path, name))
+        images.append(np.resize(image, (size, size, 3)) / 255.0)
+        labels.append(int(name.split("_")[0]))
+    return np.stack(images), np.array(labels)
+
 
 def conv_block_{i}(x, filters, strides=1):
     shortcut = x
@@ -52,23 +65,6 @@ def build_model_{i}(input_shape=(IMG, IMG, 3), classes=10):
     return tf.keras.Model(inputs, outputs)
 
 
-sequential_{i} = tf.keras.Sequential([
-    tf.keras.Input(shape=(IMG, IMG, 3)),
-    layers.Conv2D(32, (3, 3), activation="relu"),
-    layers.MaxPooling2D((2, 2)),
-    layers.Conv2D(64, (3, 3), activation="relu"),
-    layers.MaxPooling2D((2, 2)),
-    layers.Conv2D(128, (3, 3), activation="relu"),
-    layers.MaxPooling2D((2, 2)),
-    layers.Flatten(),
-    layers.Dense(64, activation="relu"),
-    layers.Dense(10),
-])
-sequential_{i}.predict(np.zeros((2, IMG, IMG, 3)))
-'''
-
-TORCH_UNIT = '''
-
 class Net{i}(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -76,7 +72,7 @@ class Net{i}(nn.Module):
         self.bn1 = nn.BatchNorm2d(16)
         self.pool = nn.MaxPool2d(2)
         self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
-        self.fc = nn.Linear(32 * 16 * 16, classes)
+        self.fc = nn.Linear(32 * (IMG // 4) * (IMG // 4), classes)
 
     def forward(self, x):
         x = self.pool(F.relu(self.bn1(self.conv1(x))))
@@ -85,20 +81,42 @@ class Net{i}(nn.Module):
         return self.fc(x)
 
 
+def train_{i}(model, loader, epochs=EPOCHS, lr=1e-3):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for epoch in range(epochs):
+        total = 0.0
+        for images, labels in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(images), labels)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        history.append(total / len(loader))
+        print(f"epoch {{epoch}}: loss {{history[-1]:.4f}}")
+    return history
+
+
+model_{i} = build_model_{i}()
+model_{i}.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 net_{i} = Net{i}()
-out_{i} = net_{i}(torch.randn(4, 3, IMG, IMG))
+logits_{i} = net_{i}(torch.randn(4, 3, IMG, IMG))
+if __name__ == "__main__" and os.environ.get("TRAIN_{i}"):
+    x_train, y_train = load_images_{i}("data/train")
+    model_{i}.fit(x_train, y_train, epochs=EPOCHS, batch_size=32, validation_split=0.1)
+    plt.plot(train_{i}(net_{i}, []))
+    plt.savefig("history_{i}.png")
 '''
 
 
 def model_file(target_lines: int) -> str:
-    """A file of about ``target_lines`` lines, mixing Keras and torch models."""
+    """A script of about ``target_lines`` lines: units of data loading, models and training code."""
     parts = [HEADER]
     i = 0
-    while sum(p.count("\n") for p in parts) < target_lines:
-        parts.append((KERAS_UNIT if i % 3 != 2 else TORCH_UNIT).format(i=i))
+    while sum(p.count("\n") for p in parts) + UNIT.count("\n") // 2 < target_lines:
+        parts.append(UNIT.format(i=i))
         i += 1
-    text = "".join(parts)
-    return "\n".join(text.splitlines()[:target_lines]) + "\n" if len(text.splitlines()) > target_lines + 40 else text
+    return "".join(parts)
 
 
 def median_ms(samples: list[float]) -> float:

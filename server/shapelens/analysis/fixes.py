@@ -12,6 +12,7 @@ import ast
 import bisect
 import difflib
 import io
+import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence, Union
 
@@ -57,9 +58,7 @@ class LineIndex:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.starts = [0]
-        for line in split_lines(source):
-            self.starts.append(self.starts[-1] + len(line))
+        self.starts = list(itertools.accumulate(map(len, split_lines(source)), initial=0))
 
     def offset(self, line: int, col: int) -> int:
         line = min(max(line, 0), len(self.starts) - 1)
@@ -90,9 +89,8 @@ def apply_edits(source: str, edits: Sequence[TextEdit]) -> str:
     return source
 
 
-def map_offset(offset: int, source: str, edits: Sequence[TextEdit]) -> int:
+def map_offset(offset: int, index: LineIndex, edits: Sequence[TextEdit]) -> int:
     """Where an offset of the original source lands after the edits (inside an edit: its start)."""
-    index = LineIndex(source)
     shift = 0
     for edit in edits:
         start = index.offset(edit.span.start_line, edit.span.start_col)
@@ -1100,10 +1098,13 @@ def _assignment_lines(doc: FixContext, diag: Diagnostic) -> list[int]:
 # --- verification ----------------------------------------------------------------------------
 
 
-def _same_diagnostic(before: Diagnostic, after: Diagnostic, source: str, edits: Sequence[TextEdit], new_index: LineIndex, old_index: LineIndex) -> bool:
+def _same_diagnostic(
+    before: Diagnostic, after: Diagnostic, edits: Sequence[TextEdit], old_index: LineIndex, new_index: LineIndex
+) -> bool:
+    """Same code, and ``after`` starts where the edits moved ``before``'s start to."""
     if before.code != after.code:
         return False
-    mapped = map_offset(old_index.offset(before.span.start_line, before.span.start_col), source, edits)
+    mapped = map_offset(old_index.offset(before.span.start_line, before.span.start_col), old_index, edits)
     return new_index.offset(after.span.start_line, after.span.start_col) == mapped
 
 
@@ -1121,12 +1122,12 @@ def verify(
 
     def existed(after: Diagnostic) -> bool:
         return any(
-            _same_diagnostic(before, after, source, edits, new_index, old_index)
+            _same_diagnostic(before, after, edits, old_index, new_index)
             for before in report.diagnostics
             if before is not target
         )
 
-    if any(_same_diagnostic(target, after, source, edits, new_index, old_index) for after in fixed.diagnostics):
+    if any(_same_diagnostic(target, after, edits, old_index, new_index) for after in fixed.diagnostics):
         return None
     if any(after.severity == "error" and not existed(after) for after in fixed.diagnostics):
         return None

@@ -137,6 +137,7 @@ class Interpreter(TorchFrontend):
         self.diagnostics: list[Diagnostic] = []
         self.model_count = 0
         self.module_calls: dict[str, list] = {}  # function name → argument tuples of module-level calls
+        self.span_cache: dict[int, Span] = {}
         self.torch_instances: list[Instance] = []
         self.instantiated: set[str] = set()
         self.functional_errors: list = []  # (layer, error, input) from torch.nn.functional calls
@@ -173,7 +174,12 @@ class Interpreter(TorchFrontend):
                 return
 
     def span(self, node: ast.AST) -> Span:
-        return self.positions.span(node)
+        # a helper called several times meets the same nodes again: compute each span once
+        key = id(node)
+        span = self.span_cache.get(key)
+        if span is None:
+            span = self.span_cache[key] = self.positions.span(node)
+        return span
 
     # ------------------------------------------------------------------ statements
 
@@ -404,6 +410,8 @@ class Interpreter(TorchFrontend):
 
     def expr_Name(self, node: ast.Name, env: Env) -> object:
         value = env.lookup(node.id)
+        if value.__class__ not in NAMED_VALUES:
+            return value
         spans = value.name_spans if isinstance(value, (SequentialBuild, FunctionalBuild)) else (
             value.attrs.setdefault("__name_spans__", []) if isinstance(value, Instance) else None)
         if spans is not None:
@@ -1001,6 +1009,7 @@ class Interpreter(TorchFrontend):
         return None
 
 
+NAMED_VALUES = {SequentialBuild, FunctionalBuild, Instance}
 NUMERIC_OPS = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
