@@ -187,6 +187,22 @@ def test_broken_fixture_rejected_like_torch(fixture: Fixture) -> None:
     assert problems == [], "engine diagnostics:\n" + view.describe_diagnostics()
 
 
+LITERAL_INPUT_BROKEN = tuple(f for f in BROKEN if not f.comment_inputs)
+
+
+@pytest.mark.parametrize("fixture", LITERAL_INPUT_BROKEN, ids=fixture_id)
+def test_broken_fixture_message_quotes_torch(fixture: Fixture) -> None:
+    # With a literal example input every number in torch's message is known statically, so the
+    # engine can quote it word for word (with a comment input the batch is unknown: no quote).
+    outcome = torch_outcome(fixture)
+    assert outcome.failure is not None, "the fixture itself is wrong; see test_broken_fixture_raises_in_torch..."
+    (expected,) = fixture.expected_errors
+    messages = [d.message for d in engine_outcome(fixture).errors if d.line == expected.line and d.code == expected.code]
+    torch_words = first_line(outcome.failure.message)
+    assert messages, f"no {expected.code} error on line {expected.line}"
+    assert any(torch_words in message for message in messages), f"torch says: {torch_words}"
+
+
 def test_engine_reports_torch_models_as_torch() -> None:
     wrong = {f.name: view.frameworks for f in VALID if set((view := engine_outcome(f)).frameworks) != {"torch"}}
     assert wrong == {}
