@@ -82,7 +82,7 @@ class Collected:
 
 
 def layer_record(layer: LayerObj, inputs: tuple, result: LayerResult, inputs_from: tuple, context: str,
-                 hint: Optional[tuple[int, int]]) -> Layer:
+                 hint: Optional[tuple[int, int]], call_span: Optional[Span] = None) -> Layer:
     return Layer(
         class_name=layer.class_name,
         span=layer.span,
@@ -95,6 +95,7 @@ def layer_record(layer: LayerObj, inputs: tuple, result: LayerResult, inputs_fro
         context=context,
         hint_line=hint[0] if hint else None,
         line_end_col=hint[1] if hint else None,
+        call_span=call_span if call_span != layer.span else None,
     )
 
 
@@ -233,7 +234,8 @@ def functional_nodes(build: FunctionalBuild) -> list[Node]:
 def node_layer(node: Node, lines: tuple[str, ...]) -> Layer:
     inputs_from = tuple(producer_spans(node.inputs))
     shapes = tuple(t.shape for t in node.inputs)
-    return layer_record(node.layer, shapes, node.result, inputs_from, node.context, hint_position(node.call_span, lines))
+    return layer_record(node.layer, shapes, node.result, inputs_from, node.context, hint_position(node.call_span, lines),
+                        node.call_span)
 
 
 def producer_spans(tensors: Iterable[Tensor]) -> list[Span]:

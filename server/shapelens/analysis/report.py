@@ -49,6 +49,7 @@ class Layer:
     context: str = ""  # the helper call this instance comes from, e.g. "conv_block(x, 64)"
     line_end_col: Optional[int] = None  # where an inlay hint goes: end of the statement's last line
     hint_line: Optional[int] = None
+    call_span: Optional[Span] = None  # where it is applied, when that is elsewhere (``self.conv1(x)``)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ class Report:
 
     def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer]]:
         """Every layer application whose constructor span holds the position, innermost first."""
-        hits = [(m, l) for m in self.models for l in m.layers if l.span.contains(line, col)]
+        hits = [(m, l) for m in self.models for l in m.layers
+                if l.span.contains(line, col) or (l.call_span is not None and l.call_span.contains(line, col))]
         return sorted(hits, key=lambda hit: hit[1].span.size())
 
     def model_at(self, line: int, col: int) -> Optional[Model]:

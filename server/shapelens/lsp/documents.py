@@ -10,9 +10,50 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Optional
 
-from shapelens.analysis.report import Fix, Report
+from shapelens.analysis.report import Fix, Layer, Model, Report, Span
+
+
+class PositionLookup:
+    """The report's layers, models and inputs by line, so a hover on a 5,000-line file looks
+    at the few things on its line instead of every layer of every model."""
+
+    def __init__(self, report: Report) -> None:
+        self.layers: dict[int, list[tuple[Model, Layer]]] = {}
+        self.models: dict[int, list[tuple[Model, Span]]] = {}
+        self.inputs: dict[int, list[tuple[Model, Span]]] = {}
+        self.hints: dict[int, list[Layer]] = {}
+        layer_spans = {layer.span for model in report.models for layer in model.layers}
+        for model in report.models:
+            for span in (model.span, *model.name_spans):
+                self._add(self.models, span, (model, span))
+            for layer in model.layers:
+                self._add(self.layers, layer.span, (model, layer))
+                hint_line = layer.hint_line if layer.hint_line is not None else layer.span.end_line
+                self.hints.setdefault(hint_line, []).append(layer)
+                for source in layer.inputs_from:
+                    if source not in layer_spans:  # a keras.Input(...) feeding this layer
+                        self._add(self.inputs, source, (model, source))
+
+    @staticmethod
+    def _add(index: dict, span: Span, item: object) -> None:
+        for line in range(span.start_line, span.end_line + 1):
+            index.setdefault(line, []).append(item)
+
+    def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer]]:
+        """Like ``Report.layers_at``: every layer application holding the position, innermost first."""
+        hits = [hit for hit in self.layers.get(line, ()) if hit[1].span.contains(line, col)]
+        return sorted(hits, key=lambda hit: hit[1].span.size())
+
+    def model_at(self, line: int, col: int) -> Optional[tuple[Model, Span]]:
+        """The model whose call or name holds the position, with that span; a name first."""
+        hits = [hit for hit in self.models.get(line, ()) if hit[1].contains(line, col)]
+        return min(hits, key=lambda hit: hit[1].size(), default=None)
+
+    def input_at(self, line: int, col: int) -> Optional[tuple[Model, Span]]:
+        return next((hit for hit in self.inputs.get(line, ()) if hit[1].contains(line, col)), None)
 
 
 @dataclass(frozen=True)
@@ -23,6 +64,10 @@ class Analysis:
     report: Report
     # Lines as Python splits them (the engine's spans count these), without their endings.
     lines: tuple[str, ...]
+
+    @cached_property
+    def lookup(self) -> PositionLookup:
+        return PositionLookup(self.report)
 
     @classmethod
     def of(cls, uri: str, version: Optional[int], source: str, report: Report) -> "Analysis":
@@ -38,10 +83,12 @@ class DocumentState:
     pending: Optional[asyncio.Task] = None  # the debounced analysis waiting to run
     # Verified fixes of ``latest``, by the diagnostic's index in its report.
     fixes: dict[int, tuple[Fix, ...]] = field(default_factory=dict)
+    fix_context: Optional[object] = None  # the FixContext of ``latest`` (parse trees for fixes)
 
     def store(self, analysis: Analysis) -> None:
         self.latest = analysis
         self.fixes.clear()
+        self.fix_context = None
         if analysis.report.parsed:
             self.last_good = analysis
 

@@ -34,14 +34,10 @@ def diagnostics(analysis: Analysis, codec: PositionCodec, options: ServerOptions
 def _input_at(analysis: Analysis, line: int, col: int) -> Optional[tuple[Model, Span]]:
     """A ``keras.Input(...)`` under the cursor: a producer span that is not a layer (functional
     models), or the ``Input(`` written before a Sequential's first layer."""
-    report = analysis.report
-    layer_spans = {layer.span for model in report.models for layer in model.layers}
-    for model in report.models:
-        for layer in model.layers:
-            for span in layer.inputs_from:
-                if span not in layer_spans and span.contains(line, col):
-                    return model, span
-    for model in report.models:
+    found = analysis.lookup.input_at(line, col)
+    if found is not None:
+        return found
+    for model, _ in analysis.lookup.models.get(line, ()):
         if not model.layers or not model.span.contains(line, col):
             continue
         first = model.layers[0].span
@@ -65,8 +61,7 @@ def _input_shape_of(model: Model, span: Span) -> OutputShape:
 
 def hover(analysis: Analysis, position: types.Position, codec: PositionCodec) -> Optional[types.Hover]:
     line, col = from_position(position, analysis.lines, codec)
-    report = analysis.report
-    hits = report.layers_at(line, col)
+    hits = analysis.lookup.layers_at(line, col)
     if hits:
         innermost = hits[0][1].span
         layers = [layer for _, layer in hits if layer.span == innermost]
@@ -74,9 +69,9 @@ def hover(analysis: Analysis, position: types.Position, codec: PositionCodec) ->
     elif (found := _input_at(analysis, line, col)) is not None:
         model, span = found
         markdown = render.input_card(model.name, _input_shape_of(model, span))
-    elif (model := report.model_at(line, col)) is not None:
+    elif (named := analysis.lookup.model_at(line, col)) is not None:
+        model, span = named
         markdown = render.model_summary(model)
-        span = next((s for s in model.name_spans if s.contains(line, col)), model.span)
     else:
         return None
     return types.Hover(
@@ -96,13 +91,11 @@ def _hint_position(layer: Layer) -> tuple[int, int]:
 
 def inlay_hints(analysis: Analysis, range_: types.Range, codec: PositionCodec) -> list[types.InlayHint]:
     """One ``→ shape`` hint after each layer expression inside the requested range."""
-    first, last = range_.start.line, range_.end.line
     by_position: dict[tuple[int, int], list[Layer]] = {}
-    for model in analysis.report.models:
-        for layer in model.layers:
-            position = _hint_position(layer)
-            if first <= position[0] <= last and layer.output_shape is not None:
-                by_position.setdefault(position, []).append(layer)
+    for line in range(max(range_.start.line, 0), min(range_.end.line, len(analysis.lines)) + 1):
+        for layer in analysis.lookup.hints.get(line, ()):
+            if layer.output_shape is not None:
+                by_position.setdefault(_hint_position(layer), []).append(layer)
     return [
         types.InlayHint(
             position=to_position(line, col, analysis.lines, codec),

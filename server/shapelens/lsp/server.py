@@ -30,13 +30,17 @@ def analyse_snapshot(uri: str, version: Optional[int], source: str) -> Analysis:
     return Analysis.of(uri, version, source, analyze(source))
 
 
-def verified_fixes(analysis: Analysis, diag: Diagnostic) -> tuple[Fix, ...]:
+def verified_fixes(state: DocumentState, analysis: Analysis, diag: Diagnostic) -> tuple[Fix, ...]:
+    """Runs in the fix thread; the parse trees are shared by all diagnostics of one snapshot."""
     try:
-        from shapelens.analysis.fixes import fixes_for  # libcst is loaded only for quick fixes
+        from shapelens.analysis.fixes import FixContext, fixes_for  # libcst loads only for fixes
     except ImportError as missing:
         log.warning("quick fixes are off: %s", missing)
         return ()
-    return fixes_for(analysis.source, analysis.report, diag)
+    context = state.fix_context
+    if context is None or context.report is not analysis.report:
+        context = state.fix_context = FixContext(analysis.source, analysis.report)
+    return fixes_for(analysis.source, analysis.report, diag, context=context)
 
 
 class ShapeLensServer(LanguageServer):
@@ -139,7 +143,7 @@ class ShapeLensServer(LanguageServer):
     async def fixes(self, state: DocumentState, analysis: Analysis, index: int, diag: Diagnostic) -> tuple[Fix, ...]:
         if index not in state.fixes:
             loop = asyncio.get_running_loop()
-            found = await loop.run_in_executor(self.fix_pool, verified_fixes, analysis, diag)
+            found = await loop.run_in_executor(self.fix_pool, verified_fixes, state, analysis, diag)
             if state.latest is analysis:
                 state.fixes[index] = found
             return found
