@@ -59,7 +59,10 @@ class KerasOutcome:
     failure: Optional[KerasFailure]
 
     def describe(self) -> str:
-        lines = [f"  line {line} {cls}: {sorted(apps, key=repr)}" for (line, cls), apps in sorted(self.applications.items())]
+        lines = [
+            f"  line {line} {class_name}: {sorted(apps, key=repr)}"
+            for (line, class_name), apps in sorted(self.applications.items())
+        ]
         if self.failure is not None:
             lines.append(f"  raised {self.failure.error_type}: {first_line(self.failure.message)}")
         return "\n".join(lines)
