@@ -49,8 +49,8 @@ def summary_table(model: Model) -> list[str]:
     width = max([len("Layer (type)")] + [len(r[1]) for r in rows]) + 2
     shape_width = max([len("Output shape")] + [len(r[2]) for r in rows]) + 2
     params_width = max([len("Params")] + [len(r[3]) for r in rows]) + 2
-    out = [f"  {'line':>5}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}{'Params':<{params_width}}"
-           + ("Called from" if any(r[4] for r in rows) else "")]
+    out = [(f"  {'line':>5}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}{'Params':<{params_width}}"
+           + ("Called from" if any(r[4] for r in rows) else "")).rstrip()]
     out += [f"  {line:>5}  {name:<{width}}{shape:<{shape_width}}{params:<{params_width}}{context}".rstrip()
             for line, name, shape, params, context in rows]
     total = model.total_params

@@ -159,6 +159,9 @@ def run_sequential(build: SequentialBuild, lines: tuple[str, ...], input_shape: 
     rejection: Optional[str] = None
     for position, entry in enumerate(build.entries):
         if not isinstance(entry, LayerObj):
+            if position > 0 or not isinstance(entry, (InputLayerObj, Tensor)):
+                # a pretrained application, a nested model, a value the analysis cannot see
+                shape, reason = None, getattr(entry, "reason", None) or "an entry before it is not a layer Shape Lens models"
             continue
         if build.uncertain_from is not None and position >= build.uncertain_from:
             shape, reason = None, "a layer before it is added under a condition or loop that cannot be decided"
