@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
 import pytest
 import torch
@@ -100,11 +100,13 @@ def run_engine(case: LayerCase) -> EngineResult:
     layers = [layer for model in document["models"] for layer in model["layers"]]
     shape = layers[0]["output_shape"] if len(layers) == 1 else None
     errors = [d for d in document["diagnostics"] if d["severity"] == "error"]
+    on_layer = [d for d in errors if d["range"]["start"]["line"] == LAYER_LINE]
+    elsewhere = [d for d in errors if d["range"]["start"]["line"] != LAYER_LINE]
     return EngineResult(
         output_shape=None if shape is None else tuple(shape),
         params=layers[0]["params"] if len(layers) == 1 else None,
-        errors_on_layer=tuple(d["code"] for d in errors if d["range"]["start"]["line"] == LAYER_LINE),
-        other_errors=tuple(f"line {d['range']['start']['line'] + 1} {d['code']}: {d['message']}" for d in errors if d["range"]["start"]["line"] != LAYER_LINE),
+        errors_on_layer=tuple(d["code"] for d in on_layer),
+        other_errors=tuple(f"line {d['range']['start']['line'] + 1} {d['code']}: {d['message']}" for d in elsewhere),
     )
 
 
@@ -239,7 +241,7 @@ PROPERTY_SETTINGS = settings(
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_torch_thread() -> None:
+def one_torch_thread() -> Iterator[None]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the machine is shared; tiny tensors gain nothing from threads
     yield

@@ -24,7 +24,6 @@ import sys
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 from typing import Iterator, Mapping, Optional
 
