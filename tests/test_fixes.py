@@ -345,5 +345,5 @@ def test_minimal_edits_touch_only_the_characters_that_differ():
 def test_offsets_after_an_edit_shift_by_its_length():
     source = "abc\ndef\n"
     edits = (TextEdit(Span(0, 1, 0, 2), "XYZ"),)
-    assert map_offset(0, source, edits) == 0
-    assert map_offset(4, source, edits) == 6
+    assert map_offset(0, LineIndex(source), edits) == 0
+    assert map_offset(4, LineIndex(source), edits) == 6

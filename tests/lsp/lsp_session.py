@@ -148,3 +148,29 @@ def errors(diagnostics: Sequence[types.Diagnostic]) -> list[types.Diagnostic]:
 def hover_text(hover: Any) -> str:
     assert hover is not None, "no hover"
     return hover.contents.value
+
+
+async def configure(client: LanguageClient, **settings: Any) -> None:
+    """Change the ``shapelens`` settings, announce it, and wait until the server logs that it
+    applied them (it pulls them with ``workspace/configuration``)."""
+    section = client.get_configuration(section="shapelens") or {}
+    client.set_configuration({**section, **settings}, section="shapelens")
+    expected = [f"{key}={value}" for key, value in _flat(settings)]
+    start = len(client.log_messages)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while not any(
+        m.message.startswith("settings:") and all(e in m.message for e in expected)
+        for m in client.log_messages[start:]
+    ):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the server did not apply {settings}")
+        await asyncio.sleep(0.02)
+
+
+def _flat(settings: dict, prefix: str = ""):
+    for key, value in settings.items():
+        if isinstance(value, dict) and key != "severity":
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value

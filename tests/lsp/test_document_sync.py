@@ -7,6 +7,7 @@ import asyncio
 
 from lsp_session import (
     change_document,
+    configure,
     diagnostics_for,
     errors,
     fixture_text,
@@ -111,6 +112,7 @@ async def test_two_rapid_edits_publish_only_the_last_versions_diagnostics(client
 async def test_typing_faster_than_the_debounce_analyses_once(client: LanguageClient):
     text = fixture_text("valid_cnn.py")
     uri = uri_for("valid_cnn.py")
+    await configure(client, debounceMs=1000)  # generous, so a loaded machine cannot split the burst
     open_document(client, uri, text)
     await diagnostics_for(client, uri, version=1)
 
@@ -136,15 +138,24 @@ async def test_closing_a_document_clears_its_diagnostics(client: LanguageClient)
     assert await diagnostics_for(client, uri, version=None, after=before_close) == []
 
 
+async def analysed_up_to_now(client: LanguageClient) -> None:
+    """Wait until the server has finished every analysis it has started or scheduled: one more
+    document opened now is analysed after them (one analysis thread, first come first served)."""
+    probe = f"untitled:probe{len(client.published)}.py"
+    open_document(client, probe, "import keras\n")
+    await diagnostics_for(client, probe, version=1)
+
+
 async def test_a_syntax_error_publishes_nothing_and_keeps_serving_the_last_good_hover(client: LanguageClient):
     text = fixture_text("valid_cnn.py")
     uri = uri_for("valid_cnn.py")
+    await configure(client, debounceMs=0)
     open_document(client, uri, text)
     await diagnostics_for(client, uri, version=1)
 
     end = types.Position(line=len(text.splitlines()), character=0)
     change_document(client, uri, 2, [(types.Range(start=end, end=end), "def broken(:\n")])
-    await asyncio.sleep(0.6)  # debounce + analysis of a file that does not parse
+    await analysed_up_to_now(client)
 
     assert versions_published(client, uri) == [1]
     hover = await client.text_document_hover_async(
@@ -164,5 +175,5 @@ async def test_only_python_documents_are_analysed(client: LanguageClient):
             )
         )
     )
-    await asyncio.sleep(0.5)
+    await analysed_up_to_now(client)
     assert versions_published(client, uri) == []

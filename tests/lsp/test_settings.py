@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-from lsp_session import diagnostics_for, fixture_text, open_document, uri_for, versions_published
+from lsp_session import configure, diagnostics_for, fixture_text, open_document, uri_for, versions_published
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 NAME = "pool_too_large.py"
-
-
-def announce(client: LanguageClient) -> None:
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
 
 
 async def whole_file_hints(client: LanguageClient, uri: str, text: str):
@@ -30,26 +26,23 @@ async def test_a_severity_override_republishes_the_diagnostic_with_it(client: La
     open_document(client, uri, fixture_text(NAME))
     (diagnostic,) = await diagnostics_for(client, uri, version=1)
     assert diagnostic.severity == types.DiagnosticSeverity.Error
+    published = len(client.published)
 
-    client.set_configuration({"severity": {"negative-dimension": "information"}}, section="shapelens")
-    announce(client)
-    await asyncio.sleep(0.3)
+    await configure(client, severity={"negative-dimension": "information"})
 
-    (republished,) = client.diagnostics[uri]
+    (republished,) = await diagnostics_for(client, uri, version=1, after=published)
     assert republished.severity == types.DiagnosticSeverity.Information
-    assert versions_published(client, uri) == [1, 1]
 
 
 async def test_severity_off_hides_the_code(client: LanguageClient):
     uri = uri_for(NAME)
     open_document(client, uri, fixture_text(NAME))
     await diagnostics_for(client, uri, version=1)
+    published = len(client.published)
 
-    client.set_configuration({"severity": {"negative-dimension": "off"}}, section="shapelens")
-    announce(client)
-    await asyncio.sleep(0.3)
+    await configure(client, severity={"negative-dimension": "off"})
 
-    assert list(client.diagnostics[uri]) == []
+    assert await diagnostics_for(client, uri, version=1, after=published) == []
 
 
 async def test_turning_inlay_hints_off_and_on(client: LanguageClient):
@@ -58,14 +51,10 @@ async def test_turning_inlay_hints_off_and_on(client: LanguageClient):
     await diagnostics_for(client, uri, version=1)
     assert len(await whole_file_hints(client, uri, text)) == 5
 
-    client.set_configuration({"inlayHints": {"enable": False}}, section="shapelens")
-    announce(client)
-    await asyncio.sleep(0.3)
+    await configure(client, inlayHints={"enable": False})
     assert not await whole_file_hints(client, uri, text)
 
-    client.set_configuration({"inlayHints": {"enable": True}}, section="shapelens")
-    announce(client)
-    await asyncio.sleep(0.3)
+    await configure(client, inlayHints={"enable": True})
     assert len(await whole_file_hints(client, uri, text)) == 5
 
 
@@ -73,32 +62,30 @@ async def test_disabling_the_extension_clears_diagnostics_and_reenabling_restore
     uri = uri_for(NAME)
     open_document(client, uri, fixture_text(NAME))
     await diagnostics_for(client, uri, version=1)
+    published = len(client.published)
 
-    client.set_configuration({"enable": False}, section="shapelens")
-    announce(client)
-    await asyncio.sleep(0.3)
-    assert list(client.diagnostics[uri]) == []
+    await configure(client, enable=False)
+    assert await diagnostics_for(client, uri, version=None, after=published) == []
+    published = len(client.published)
 
-    client.set_configuration({"enable": True}, section="shapelens")
-    announce(client)
-    await asyncio.sleep(0.5)
-    assert [d.code for d in client.diagnostics[uri]] == ["negative-dimension"]
+    await configure(client, enable=True)
+    restored = await diagnostics_for(client, uri, version=1, after=published)
+    assert [d.code for d in restored] == ["negative-dimension"]
 
 
 async def test_the_debounce_setting_delays_analysis(client: LanguageClient):
     text, uri = fixture_text(NAME), uri_for(NAME)
-    client.set_configuration({"debounceMs": 1500}, section="shapelens")
-    announce(client)
+    await configure(client, debounceMs=1500)
     open_document(client, uri, text)
     await diagnostics_for(client, uri, version=1)  # opening is never debounced
 
     end = types.Position(line=len(text.splitlines()), character=0)
+    sent = asyncio.get_running_loop().time()
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
             content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=end, end=end), text="\n")],
         )
     )
-    await asyncio.sleep(0.8)
-    assert versions_published(client, uri) == [1]
-    await diagnostics_for(client, uri, version=2, timeout=5)
+    await diagnostics_for(client, uri, version=2, timeout=10)
+    assert asyncio.get_running_loop().time() - sent >= 1.5

@@ -18,6 +18,13 @@ class ServerOptions:
     # Diagnostic code -> "error" | "warning" | "information" | "hint" | "off".
     severity: Mapping[str, str] = field(default_factory=dict)
 
+    def describe(self) -> str:
+        """The settings as the client spells them, for the server's log."""
+        return (
+            f"enable={self.enable} inlayHints.enable={self.inlay_hints} debounceMs={self.debounce_ms} "
+            f"severity={dict(sorted(self.severity.items()))}"
+        )
+
     def severity_for(self, code: str, engine_severity: str) -> Optional[str]:
         """The severity to show for a diagnostic, or None when the user turned the code off."""
         chosen = self.severity.get(code, engine_severity)

@@ -112,6 +112,9 @@ class ShapeLensServer(LanguageServer):
         before, self.options = self.options, options
         if options == before:
             return
+        self.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Info, message=f"settings: {options.describe()}")
+        )
         for state in self.documents:
             if options.enable and not before.enable:
                 self.schedule_analysis(state.uri, 0)

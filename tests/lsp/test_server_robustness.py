@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from lsp_session import diagnostics_for, fixture_text, open_document, replace_all
+from lsp_session import configure, diagnostics_for, fixture_text, open_document, replace_all
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -31,9 +31,7 @@ async def hover_somewhere(client: LanguageClient, uri: str, line: int, character
 
 
 async def analyse_every_change(client: LanguageClient) -> None:
-    client.set_configuration({"debounceMs": 0}, section="shapelens")
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    await asyncio.sleep(0.2)
+    await configure(client, debounceMs=0)
 
 
 async def test_every_prefix_of_a_model_typed_character_by_character(client: LanguageClient):
