@@ -210,6 +210,15 @@ def conv(rule: "LayerRule", args: Args, inputs: list[Shape]) -> Applied:
     depthwise = rule.family in ("depthwise",)
     filters = None if depthwise else args.int("filters")
     kernel = args.ints("kernel_size", rank)
+    if len(shape) > rank + 2:
+        kernel_shape = (*kernel, shape[-1], filters or shape[-1])
+        raise ShapeError(
+            "rank-mismatch",
+            f"{rule.name} convolves {rank}-D inputs ({rank + 2}-D with batch and channels) but receives "
+            f"{fmt_shape(shape)} ({len(shape)}-D); Keras fails with \"Kernel shape must have the same length as input, "
+            f"but received kernel of shape {fmt_shape(kernel_shape)} and input of shape {fmt_shape(shape)}.\"",
+            expected_ndim=rank + 2,
+        )
     strides = args.ints("strides", rank)
     dilation = args.ints("dilation_rate", rank)
     padding = args.str("padding").lower()

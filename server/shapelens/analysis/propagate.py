@@ -123,6 +123,10 @@ def is_windowed(layer: LayerObj) -> bool:
     return layer.spec is not None and layer.spec.rule.family in rules.WINDOWED_FAMILIES
 
 
+def shrinks(layer: LayerObj) -> bool:
+    return is_windowed(layer) or (layer.spec is not None and layer.spec.rule.family == "cropping")
+
+
 def spatial_dims(layer: LayerObj, shape: OutputShape) -> Optional[tuple]:
     if not shape or isinstance(shape[0], tuple) or layer.spec is None:
         return None
@@ -131,14 +135,18 @@ def spatial_dims(layer: LayerObj, shape: OutputShape) -> Optional[tuple]:
     return tuple(shape[2:]) if first else tuple(shape[1:-1]) if rank else None
 
 
-def collapse_warning(layer: LayerObj, shape: OutputShape, later: LayerObj) -> Optional[Diagnostic]:
+def collapse_warning(layer: LayerObj, input_shape: OutputShape, shape: OutputShape, later: LayerObj) -> Optional[Diagnostic]:
+    """Only a layer that shrinks a larger map to 1x1 (a squeeze-excitation 1x1 conv after global pooling is fine)."""
     dims = spatial_dims(layer, shape)
-    if not dims or any(d != 1 for d in dims):
+    before = spatial_dims(layer, input_shape)
+    if not dims or any(d != 1 for d in dims) or not before or all(d == 1 for d in before):
         return None
+
     return warning_diagnostic(
         layer,
         "spatial-collapse",
-        f"{layer.class_name} shrinks the feature map to {'x'.join('1' * len(dims))} ({fmt_shape(shape)}) but "
+        f"{layer.class_name} shrinks the feature map to {'length 1' if len(dims) == 1 else 'x'.join('1' * len(dims))} "
+        f"({fmt_shape(shape)}) but "
         f"{later.class_name} at line {later.span.start_line + 1} still slides a window over it; reduce the "
         f"downsampling (strides, pool_size) or stop the conv stack here",
     )
@@ -181,12 +189,12 @@ def run_sequential(build: SequentialBuild, lines: tuple[str, ...], input_shape: 
             for code, message in result.warnings:
                 diagnostics.append(warning_diagnostic(entry, code, message))
             if pending_collapse and is_windowed(entry) and not result.error:
-                warning = collapse_warning(pending_collapse[0], pending_collapse[1], entry)
+                warning = collapse_warning(*pending_collapse, entry)
                 if warning:
                     diagnostics.append(warning)
                 pending_collapse = None
-            if is_windowed(entry) and result.output is not None:
-                pending_collapse = (entry, result.output)
+            if shrinks(entry) and result.output is not None:
+                pending_collapse = (entry, shape, result.output)
         elif result.error and rejection is None:
             rejection = result.error.message
         shape = result.output if result.output is None or not isinstance(result.output[0], tuple) else None
@@ -267,10 +275,10 @@ def node_diagnostics(nodes: list[Node]) -> list[Diagnostic]:
                                           tuple(t.shape for t in node.inputs)))
         for code, message in result.warnings:
             found.append(warning_diagnostic(node.layer, code, message))
-        if is_windowed(node.layer) and result.output is not None:
+        if shrinks(node.layer) and result.output is not None and len(node.inputs) == 1:
             later = next_windowed(node, consumers)
             if later is not None and not later.result.error:
-                warning = collapse_warning(node.layer, result.output, later.layer)
+                warning = collapse_warning(node.layer, node.inputs[0].shape, result.output, later.layer)
                 if warning:
                     found.append(warning)
     return found

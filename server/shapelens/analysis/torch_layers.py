@@ -92,15 +92,18 @@ def torch_conv(rule: LayerRule, args: Args, inputs: list) -> Applied:
                 )
         for axis, n, k, s, p, d, op in zip(AXIS_NAMES[rank], shape[2:], kernel, stride, padding, dilation, output_padding):
             size, text = shapes.torch_deconv_length(n, k, s, p, d, op)
-            if size is not None and size <= 0:
-                raise ShapeError(
-                    "negative-dimension",
-                    f"{rule.name}: the output {axis} would be {size} (input {fmt_shape(inputs[0])}); torch fails with "
-                    f"\"Calculated output size per channel: ... Output size is too small\"",
-                    arg="padding", axis=axis,
-                )
             spatial.append(size)
-            arithmetic.append(f"{axis}: {text}")
+            if text:
+                arithmetic.append(f"{axis}: {text}")
+        if any(size is not None and size <= 0 for size in spatial):
+            per_channel = lambda dims: " x ".join("N" if d is None else str(d) for d in dims)  # noqa: E731
+            raise ShapeError(
+                "negative-dimension",
+                f"{rule.name}: the output would be {fmt_shape(tuple(spatial))} (input {fmt_shape(inputs[0])}, padding "
+                f"{padding}); torch fails with \"Given input size per channel: ({per_channel(shape[2:])}). Calculated "
+                f"output size per channel: ({per_channel(spatial)}). Output size is too small\"",
+                arg="padding",
+            )
         params = None if in_channels is None else in_channels * (out_channels // groups) * prod(kernel)
     else:
         same = args.raw("padding") == "same"
@@ -159,18 +162,30 @@ def torch_pool(rule: LayerRule, args: Args, inputs: list) -> Applied:
     spatial, arithmetic = [], []
     for axis, n, k, s, p, d in zip(AXIS_NAMES[rank], shape[2:], kernel, stride, padding, dilation):
         size, text = shapes.torch_window_length(n, k, s, p, d, ceil_mode)
-        if size is not None and size <= 0:
-            dims = "x".join(str(v) for v in (shape[1], *shape[2:]))
-            raise ShapeError(
-                "negative-dimension",
-                f"{rule.name}: kernel_size {k} does not fit input {axis} {n} (input {fmt_shape(inputs[0])}); torch fails "
-                f"with \"Given input size: ({dims}). Calculated output size: (...). Output size is too small\"",
-                arg="kernel_size", axis=axis, window=k, size=n,
-            )
         spatial.append(size)
         if text:
             arithmetic.append(f"{axis}: {text}")
+    failing = next((i for i, size in enumerate(spatial) if size is not None and size <= 0), None)
+    if failing is not None:
+        axis, n, k = AXIS_NAMES[rank][failing], shape[2 + failing], kernel[failing]
+        raise ShapeError(
+            "negative-dimension",
+            f"{rule.name}: kernel_size {k} does not fit input {axis} {n} (input {fmt_shape(inputs[0])}); torch fails "
+            f"with \"{pool_failure(rule, shape, spatial)}\"",
+            arg="kernel_size", axis=axis, window=k, size=n,
+        )
     return Applied(rejoin(batched, (shape[0], shape[1], *spatial)), 0, tuple(arithmetic))
+
+
+def pool_failure(rule: LayerRule, shape: Shape, spatial: list) -> str:
+    """torch's own words; 1-D average pooling runs as 2-D with a height of 1."""
+    if rule.name == "MaxPool1d":
+        return f"max_pool1d() Invalid computed output size: {spatial[0]}"
+    before, after = list(shape[2:]), list(spatial)
+    if rule.rank == 1:
+        before, after = [1, *before], [1, *after]
+    as_text = lambda dims: "x".join("N" if d is None else str(d) for d in (shape[1], *dims))  # noqa: E731
+    return f"Given input size: ({as_text(before)}). Calculated output size: ({as_text(after)}). Output size is too small"
 
 
 def torch_adaptive_pool(rule: LayerRule, args: Args, inputs: list) -> Applied:
@@ -342,19 +357,21 @@ def torch_rnn(rule: LayerRule, args: Args, inputs: list) -> Applied:
             f"with \"input.size(-1) must be equal to input_size. Expected {input_size}, got {shape[-1]}\"",
             arg="input_size", expected=shape[-1],
         )
-    if args.values.get("proj_size"):
-        raise UnknownArgument("LSTM with proj_size is not modelled")
+    projection = args.values.get("proj_size") or 0
+    if not isinstance(projection, int):
+        raise UnknownArgument("argument `proj_size` is not a constant")
+    output = projection or hidden  # an LSTM with proj_size projects its hidden state
     layers_count = args.int("num_layers")
     directions = 2 if args.bool("bidirectional") else 1
     gates = RNN_GATES[rule.name]
     params = 0
     for layer in range(layers_count):
-        features = input_size if layer == 0 else hidden * directions
-        per_direction = gates * hidden * (features + hidden)
+        features = input_size if layer == 0 else output * directions
+        per_direction = gates * hidden * (features + output) + projection * hidden
         if args.values.get("bias", True):
             per_direction += 2 * gates * hidden
         params += directions * per_direction
-    return Applied((*shape[:-1], hidden * directions), params)
+    return Applied((*shape[:-1], output * directions), params)
 
 
 def torch_same(rule: LayerRule, args: Args, inputs: list) -> Applied:
@@ -385,7 +402,7 @@ FAMILIES.update({
 CONV = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias")
 CONV_T = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias", "dilation")
 CONV_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True, "output_padding": 0}
-RNN_ARGS = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional")
+RNN_ARGS = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional", "proj_size")
 RNN_DEFAULTS = {"num_layers": 1, "bias": True, "batch_first": False, "bidirectional": False}
 BN_ARGS = ("num_features", "eps", "momentum", "affine", "track_running_stats")
 BN_DEFAULTS = {"affine": True, "bias": True}
