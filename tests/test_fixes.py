@@ -9,7 +9,18 @@ from textwrap import dedent
 import pytest
 
 from shapelens.analysis import analyze
-from shapelens.analysis.fixes import apply_edits, fitting_window, fixes_for, map_offset, minimal_edits, LineIndex
+from shapelens.analysis.fixes import (
+    LineIndex,
+    TopLevel,
+    apply_edits,
+    blank_lines,
+    blanked_statements,
+    fitting_window,
+    fixes_for,
+    map_offset,
+    minimal_edits,
+    split_lines,
+)
 from shapelens.analysis.report import Report, Span, TextEdit
 
 HEADER = "import keras\nfrom keras import layers\n"
@@ -347,3 +358,67 @@ def test_offsets_after_an_edit_shift_by_its_length():
     edits = (TextEdit(Span(0, 1, 0, 2), "XYZ"),)
     assert map_offset(0, LineIndex(source), edits) == 0
     assert map_offset(4, LineIndex(source), edits) == 6
+
+
+# --- statements without parsing the whole file ---------------------------------------------------
+
+
+def test_top_level_pieces_merge_across_strings_and_brackets_that_reach_column_zero():
+    source = dedent('''
+        """Module docstring
+        x = 1 (not code)
+        """
+        import keras
+        @decorated
+        def build(
+        size=3,
+        ):
+            return size
+        model = keras.Sequential([
+        keras.Input(shape=(4,)),
+        ])
+        else_value = 2
+    ''').lstrip()
+    top = TopLevel(split_lines(source))
+    lines = source.splitlines()
+    assert top.statement_lines(lines.index("keras.Input(shape=(4,)),")) == (9, 11)
+    assert top.statement_lines(lines.index("size=3,")) == (4, 8)  # the decorator belongs to the def
+    assert top.statement_lines(lines.index("    return size")) == (8, 8)
+    assert top.statement_lines(lines.index("else_value = 2")) == (12, 12)
+
+
+def test_the_verification_slice_keeps_what_the_model_needs_and_blanks_other_models():
+    source = src("""
+        SIZE = 8
+        other = keras.Sequential([keras.Input(shape=(64, 64, 3)), layers.Conv2D(4, 3)])
+        def block(x):
+            return layers.MaxPooling2D(4)(x)
+        inputs = keras.Input(shape=(SIZE, SIZE, 3))
+        outputs = block(layers.Conv2D(4, 3)(inputs))
+        model = keras.Model(inputs, outputs)
+        unrelated = [i for i in range(10)]
+    """)
+    lines = source.splitlines()
+    anchors = {lines.index("model = keras.Model(inputs, outputs)"), lines.index("    return layers.MaxPooling2D(4)(x)")}
+    blanked = blanked_statements(TopLevel(split_lines(source)), anchors)
+    assert [lines[first] for first, _ in blanked] == [
+        "other = keras.Sequential([keras.Input(shape=(64, 64, 3)), layers.Conv2D(4, 3)])",
+        "unrelated = [i for i in range(10)]",
+    ]
+    kept = blank_lines(source, blanked)
+    assert kept.splitlines()[lines.index("SIZE = 8")] == "SIZE = 8"
+    assert len(kept.splitlines()) == len(lines)
+
+
+def test_a_fix_on_a_long_file_is_verified_on_the_slice_and_still_catches_a_new_error_in_the_model():
+    filler = "".join(f"other_{i} = keras.Sequential([keras.Input(shape=(8, 8, 1)), layers.Conv2D(2, 3)])\n" for i in range(200))
+    before = src("""
+        model = keras.Sequential([
+            keras.Input(shape=(3, 3, 8)),
+            layers.MaxPooling2D(4),
+            layers.Reshape((3, 3, 8)),
+        ])
+    """) + filler
+    # padding='same' leaves a 1x1x8 map that Reshape((3, 3, 8)) cannot hold: not offered.
+    # A smaller window (3) gives 1x1 too; only verification on the model can tell.
+    assert fixed_sources(before, "negative-dimension") == {}

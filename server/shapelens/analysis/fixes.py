@@ -13,6 +13,7 @@ import bisect
 import difflib
 import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence, Union
 
@@ -137,6 +138,102 @@ def _statement_lines(tree: ast.Module, line: int) -> Optional[tuple[int, int]]:
         return None
     first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
     return first - 1, (stmt.end_lineno or stmt.lineno) - 1
+
+
+CLAUSE_START = re.compile(r"(else|elif|except|finally)\b")
+FIRST_LINE_BINDER = re.compile(r"(?:async\s+def|def|class)\s+(\w+)|(\w+)\s*(?::[^=]*)?=(?!=)|for\s+(\w+)")
+MAX_MERGES = 40
+
+
+def _starts_statement(line: str) -> bool:
+    """Whether a line can begin a top-level statement: code at column 0 that is not a
+    comment, a closing bracket or a clause of the statement above."""
+    first = line[:1]
+    if not first or first in " \t\r\n#)]}" or first == "\f":
+        return False
+    return CLAUSE_START.match(line) is None
+
+
+class TopLevel:
+    """The file's top-level statements, found without parsing the whole file (``ast`` on
+    5,000 lines costs about as much as a quick fix may take): a statement starts on a line
+    with code at column 0; a piece that does not parse alone (a string or a bracket spanning
+    such a line) is merged with its neighbours until it does. Pieces are parsed on demand."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        starts: list[int] = []
+        for number, line in enumerate(lines):
+            if _starts_statement(line) and not (starts and lines[starts[-1]].startswith("@") and starts[-1] == number - 1):
+                starts.append(number)
+        if not starts or starts[0] != 0:
+            starts.insert(0, 0)  # leading comments and blank lines go with the first statement
+        self.starts = starts
+        self._parsed: dict[int, Optional[ast.Module]] = {}
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def bounds(self, k: int) -> tuple[int, int]:
+        end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.lines) - 1
+        return self.starts[k], max(end, self.starts[k])
+
+    def index_of(self, line: int) -> int:
+        return max(bisect.bisect_right(self.starts, line) - 1, 0)
+
+    def text(self, k: int) -> str:
+        first, last = self.bounds(k)
+        return "".join(self.lines[first : last + 1])
+
+    def parse(self, line: int) -> Optional[tuple[int, ast.Module]]:
+        """The statement piece holding a 0-based line, parsed (line numbers of the file), with
+        its index; None if no merge of neighbouring pieces parses."""
+        k = self.index_of(line)
+        first_line = self.starts[k] if self.starts else 0
+        if first_line in self._parsed:
+            tree = self._parsed[first_line]
+            return (k, tree) if tree is not None else None
+        low, high = k, k
+        for _ in range(MAX_MERGES):
+            first, _ = self.bounds(low)
+            _, last = self.bounds(high)
+            try:
+                tree = ast.parse("".join(self.lines[first : last + 1]))
+            except (SyntaxError, ValueError, MemoryError, RecursionError):
+                if high + 1 < len(self.starts):
+                    high += 1
+                elif low > 0:
+                    low -= 1
+                else:
+                    break
+                continue
+            ast.increment_lineno(tree, first)
+            del self.starts[low + 1 : high + 1]  # the merged pieces are one statement from now on
+            self._parsed = {start: parsed for start, parsed in self._parsed.items() if not first < start <= last}
+            self._parsed[first] = tree
+            return low, tree
+        self._parsed[first_line] = None
+        return None
+
+    def statement_lines(self, line: int) -> Optional[tuple[int, int]]:
+        """0-based first and last line of the innermost statement holding a 0-based line."""
+        parsed = self.parse(line)
+        return _statement_lines(parsed[1], line) if parsed is not None else None
+
+    def innermost(self, line: int) -> Optional[ast.stmt]:
+        parsed = self.parse(line)
+        return _innermost_statement(parsed[1], line + 1) if parsed is not None else None
+
+    def imports(self) -> Iterator[Union[ast.Import, ast.ImportFrom]]:
+        """The top-level imports (each ``import`` / ``from`` piece is parsed alone)."""
+        for k in range(len(self.starts)):
+            if k >= len(self.starts):
+                break
+            first = self.starts[k]
+            if self.lines[first].startswith(("import ", "from ")):
+                parsed = self.parse(first)
+                if parsed is not None:
+                    yield from (n for n in parsed[1].body if isinstance(n, (ast.Import, ast.ImportFrom)))
 
 
 @dataclass
@@ -507,34 +604,69 @@ def _statement_range(stmt: ast.stmt) -> tuple[int, int]:
     return first - 1, (stmt.end_lineno or stmt.lineno) - 1
 
 
-def blanked_statements(tree: ast.Module, anchors: set[int]) -> list[tuple[int, int]]:
+NESTED_BINDER = re.compile(
+    r"^[ \t]*(?:(?:async\s+)?def\s+(\w+)|class\s+(\w+)|(\w+)\s*(?::[^=\n]*)?=(?!=)|for\s+(\w+)|import\s+(\w+))",
+    re.MULTILINE,
+)
+
+
+def _piece_binders(top: TopLevel, k: int) -> set[str]:
+    """Names a top-level piece binds: imports parsed; a module-level ``if``/``try``/``with``
+    block read line by line (a superset is safe: it only keeps more); else the first line."""
+    first, _ = top.bounds(k)
+    line = top.lines[first]
+    if line.startswith(("import ", "from ")):
+        parsed = top.parse(first)
+        return {name for stmt in parsed[1].body for name in _bound_names(stmt)} if parsed else set()
+    if line.startswith(("if ", "try:", "with ", "async with ", "while ")):
+        text = top.text(k)
+        names = {name for match in NESTED_BINDER.finditer(text) for name in match.groups() if name}
+        for imported in re.finditer(r"\bimport\s+([\w\s,.()]+)", text):
+            names.update(re.findall(r"(?:as\s+)?(\w+)\s*(?:,|$|\))", imported.group(1)))
+        return names
+    names = set()
+    for match in FIRST_LINE_BINDER.finditer(line):
+        if match.start() == 0 or match.group(2):
+            names.update(group for group in match.groups() if group)
+    return names
+
+
+def blanked_statements(top: TopLevel, anchors: set[int]) -> list[tuple[int, int]]:
     """The top-level statements (0-based line ranges) a model can do without: all but the
     ones holding an anchor line, the imports, what those use (by name, transitively), and
     the calls of a builder function that holds an anchor (they make its instances)."""
-    statements = tree.body
-    ranges = [_statement_range(stmt) for stmt in statements]
-    keep = {
-        i for i, (first, last) in enumerate(ranges)
-        if isinstance(statements[i], (ast.Import, ast.ImportFrom)) or any(first <= a <= last for a in anchors)
-    }
-    builders = {
-        statements[i].name for i in keep  # type: ignore[attr-defined]
-        if isinstance(statements[i], (ast.FunctionDef, ast.AsyncFunctionDef))
-    }
+    for line in sorted(anchors):
+        if top.parse(line) is None:  # make anchored pieces whole before indexing the pieces
+            return []
+    pieces = range(len(top))
+    keep = {top.index_of(line) for line in anchors}
+    keep |= {k for k in pieces if top.lines[top.bounds(k)[0]].startswith(("import ", "from "))}
     binders: dict[str, list[int]] = {}
-    for i, stmt in enumerate(statements):
-        for name in _bound_names(stmt):
-            binders.setdefault(name, []).append(i)
-    if builders:
-        keep |= {i for i, stmt in enumerate(statements) if builders & _loaded_names(stmt)}
+    for k in pieces:
+        for name in _piece_binders(top, k):
+            binders.setdefault(name, []).append(k)
+    builders = {
+        match.group(1)
+        for k in keep
+        if (match := re.match(r"(?:async\s+)?def\s+(\w+)", top.lines[top.bounds(k)[0]]))
+    }
+    for name in builders:  # whoever calls a builder makes one of the model's instances
+        pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
+        keep |= {k for k in pieces if pattern.search(top.text(k))}
     pending = list(keep)
     while pending:
-        for name in _loaded_names(statements[pending.pop()]):
+        k = pending.pop()
+        parsed = top.parse(top.bounds(k)[0])
+        if parsed is None:
+            return []
+        for name in {n for stmt in parsed[1].body for n in _loaded_names(stmt)}:
             for j in binders.get(name, ()):
                 if j not in keep:
                     keep.add(j)
                     pending.append(j)
-    return [ranges[i] for i in range(len(statements)) if i not in keep]
+    if len(top) != len(pieces):
+        return []  # parsing merged pieces meanwhile: indexes moved; verify on the whole file
+    return [top.bounds(k) for k in pieces if k not in keep]
 
 
 def blank_lines(source: str, ranges: Sequence[tuple[int, int]]) -> str:
@@ -583,28 +715,18 @@ class FixContext:
     source: str
     report: Report
     index: LineIndex = field(init=False)
-    _tree: Optional[ast.Module] = field(init=False, default=None)
+    top: TopLevel = field(init=False)
     _regions: dict = field(init=False, default_factory=dict)
     _bases: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = LineIndex(self.source)
-
-    @property
-    def tree(self) -> Optional[ast.Module]:
-        if self._tree is None:
-            try:
-                self._tree = ast.parse(self.source)
-            except (SyntaxError, ValueError, MemoryError, RecursionError):
-                return None
-        return self._tree
+        self.top = TopLevel(split_lines(self.source))
 
     def region(self, *lines: int) -> Optional[Region]:
         """The statements holding all these 0-based lines, as one parsed region (cached:
         candidates for one diagnostic often touch the same statement)."""
-        if self.tree is None:
-            return None
-        bounds = [_statement_lines(self.tree, line) for line in lines]
+        bounds = [self.top.statement_lines(line) for line in lines]
         if any(b is None for b in bounds):
             return None
         first = min(b[0] for b in bounds)  # type: ignore[index]
@@ -624,14 +746,12 @@ class FixContext:
 
     def _sliced_base(self, model: Optional[Model], diag: Diagnostic, analyze: Analyzer) -> "VerificationBase":
         whole = VerificationBase(self.source, self.report, diag, ())
-        if self.tree is None:
-            return whole
         anchors = {diag.span.start_line, diag.span.end_line}
         if model is not None:
             anchors |= {model.span.start_line, model.span.end_line}
             anchors |= {s.start_line for s in model.name_spans}
             anchors |= {line for layer in model.layers for line in (layer.span.start_line, layer.span.end_line)}
-        blanked = blanked_statements(self.tree, anchors)
+        blanked = blanked_statements(self.top, anchors)
         if not blanked:
             return whole
         sliced = blank_lines(self.source, blanked)
@@ -891,11 +1011,8 @@ def _flatten_removal(region: Region, flatten_call: cst.Call) -> Optional[cst.Mod
 
 def _import_for(doc: FixContext, bare_name: str) -> Optional[tuple[Region, cst.Module]]:
     """Add ``Flatten`` to the ``from ... import`` that brings in ``bare_name`` (if needed)."""
-    tree = doc.tree
-    if tree is None:
-        return None
     host: Optional[ast.ImportFrom] = None
-    for node in ast.walk(tree):
+    for node in doc.top.imports():
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if alias.name == "*" or (alias.asname or alias.name) == "Flatten":
@@ -985,14 +1102,12 @@ def _insert_flatten(doc: FixContext, model: Model, layer: Layer) -> Iterator[Can
 
 
 def _name_bound(doc: FixContext, name: str) -> bool:
-    tree = doc.tree
-    if tree is None:
-        return False
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            if any((a.asname or a.name.split(".")[0]) == name or a.name == "*" for a in node.names):
-                return True
-    return False
+    """Whether a top-level import brings ``name`` (or everything, with ``*``) into scope."""
+    return any(
+        (a.asname or a.name.split(".")[0]) == name or a.name == "*"
+        for node in doc.top.imports()
+        for a in node.names
+    )
 
 
 # --- input-mismatch: the dummy input's literal shape ------------------------------------------
@@ -1079,19 +1194,18 @@ def _dummy_input_candidates(doc: FixContext, diag: Diagnostic) -> Iterator[Candi
 
 def _assignment_lines(doc: FixContext, diag: Diagnostic) -> list[int]:
     """Where the names passed on the diagnostic's line were last assigned before it."""
-    tree = doc.tree
-    if tree is None:
-        return []
-    statement = _innermost_statement(tree, diag.span.start_line + 1)
+    statement = doc.top.innermost(diag.span.start_line)
     if statement is None:
         return []
     names = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if not names:
+        return []
+    assignment = re.compile(rf"\s*({'|'.join(map(re.escape, sorted(names)))})\s*=(?!=)")
     best: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and node.lineno - 1 < diag.span.start_line:
-            for target in node.targets:
-                if isinstance(target, ast.Name) and target.id in names:
-                    best[target.id] = max(best.get(target.id, -1), node.lineno - 1)
+    for number, line in enumerate(doc.top.lines[: diag.span.start_line]):
+        match = assignment.match(line)
+        if match:
+            best[match.group(1)] = number
     return sorted(best.values(), reverse=True)
 
 
