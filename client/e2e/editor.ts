@@ -44,8 +44,11 @@ export class Editor {
         await sleep(2_000); // the workbench keeps restoring views for a moment
     }
 
-    /** Types into the quick input (Quick Open, command palette, Go to Line) and accepts a row. */
-    private async quickInput(opener: () => Promise<void>, text: string, rowText: RegExp | undefined, what: string): Promise<void> {
+    /**
+     * Types into the quick input (Quick Open, command palette, Go to Line), moves the focus to
+     * the row whose label matches `rowLabel` (recently used entries come first) and accepts it.
+     */
+    private async quickInput(opener: () => Promise<void>, text: string, rowLabel: RegExp | undefined, what: string): Promise<void> {
         const widget = this.page.locator(".quick-input-widget");
         for (let attempt = 1; ; attempt++) {
             try {
@@ -54,8 +57,15 @@ export class Editor {
                 await widget.waitFor({ state: "visible", timeout: 10_000 });
                 const input = widget.locator("input.input");
                 await input.fill(text);
-                if (rowText) {
-                    await widget.locator(".monaco-list-row", { hasText: rowText }).first().waitFor({ state: "visible", timeout: 15_000 });
+                if (rowLabel) {
+                    const label = widget.locator(".monaco-list-row .label-name", { hasText: rowLabel }).first();
+                    await label.waitFor({ state: "visible", timeout: 15_000 });
+                    const focusedLabel = widget.locator(".monaco-list-row.focused .label-name").first();
+                    for (let presses = 0; !rowLabel.test(normalise(await focusedLabel.textContent({ timeout: 5_000 }))); presses++) {
+                        if (presses >= 20) throw new Error(`no row labelled ${rowLabel} could be focused`);
+                        await this.page.keyboard.press("ArrowDown");
+                        await sleep(100);
+                    }
                 } else {
                     await sleep(300);
                 }
@@ -70,12 +80,12 @@ export class Editor {
     }
 
     async runCommand(title: string): Promise<void> {
-        const exactTitle = new RegExp(title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+        const exactTitle = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
         await this.quickInput(() => this.page.keyboard.press("F1"), `>${title}`, exactTitle, `the command "${title}"`);
     }
 
     async openFile(name: string): Promise<void> {
-        await this.quickInput(() => this.page.keyboard.press("Control+P"), name, new RegExp(name.replace(".", "\\.")), `opening ${name}`);
+        await this.quickInput(() => this.page.keyboard.press("Control+P"), name, new RegExp(`^${name.replace(".", "\\.")}$`), `opening ${name}`);
         await this.page.locator(`.tabs-container .tab[aria-label*="${name}"]`).first().waitFor({ state: "visible", timeout: 30_000 });
         await this.editor.locator(".view-lines").waitFor({ state: "visible", timeout: 30_000 });
     }
@@ -211,6 +221,56 @@ export class Editor {
             await sleep(150);
         }
         throw new Error(`no quick fix matching ${title} could be focused`);
+    }
+
+    /** Sets a string setting the way a user does: in the Settings editor, which is then closed. */
+    async setUserSetting(id: string, value: string): Promise<void> {
+        await this.runCommand("Preferences: Open User Settings");
+        const settingsEditor = this.page.locator(".settings-editor");
+        await settingsEditor.waitFor({ state: "visible", timeout: 30_000 });
+        // The search box is a small editor; it has the focus when the Settings editor opens.
+        await settingsEditor.locator(".settings-header .suggest-input-container .monaco-editor").first().click();
+        await this.page.keyboard.press("Control+A");
+        await this.page.keyboard.type(`@id:${id}`);
+        // In code-server the server's machine-scoped settings (shapelens.interpreter is one) are on the Remote tab.
+        const remoteTab = settingsEditor.locator(".settings-tabs-widget .action-label", { hasText: /^Remote/ }).first();
+        if (await remoteTab.isVisible()) await remoteTab.click();
+        const input = settingsEditor.locator(`.setting-item-contents[data-key="${id}"] input, .setting-item[data-key="${id}"] input`).first();
+        await input.waitFor({ state: "visible", timeout: 30_000 }).catch(async () => {
+            // older layouts: the only string input in the filtered list
+            await settingsEditor.locator(".setting-item-text input").first().waitFor({ state: "visible", timeout: 10_000 });
+        });
+        const field = (await input.isVisible()) ? input : settingsEditor.locator(".setting-item-text input").first();
+        await field.fill(value);
+        await field.press("Tab"); // commit the value
+        await sleep(1_000);
+        await this.runCommand("View: Close Editor");
+    }
+
+    /** The text of the notification toast that matches, once one shows. */
+    async waitForNotification(message: RegExp, timeoutMs = 60_000): Promise<Locator> {
+        const toasts = this.page.locator(".notifications-toasts .notification-toast");
+        return poll(`a notification matching ${message}`, timeoutMs, async () => {
+            for (const toast of await toasts.all()) {
+                if (message.test(normalise(await toast.textContent()))) return toast;
+            }
+            return undefined;
+        });
+    }
+
+    /** Clicks a notification's button; the toasts sit above the workbench's overlays. */
+    async pressNotificationButton(toast: Locator, label: string): Promise<void> {
+        await toast.locator(".monaco-button", { hasText: label }).first().click({ timeout: 10_000 });
+    }
+
+    /** The text shown in the Output panel, once it matches. */
+    async waitForOutput(pattern: RegExp): Promise<string> {
+        const output = this.page.locator(".panel .output-view, .panel [id='workbench.panel.output']").first();
+        return poll(`the Output panel to show ${pattern}`, 30_000, async () => {
+            if (!(await output.isVisible())) return undefined;
+            const text = normalise(await output.locator(".view-lines").first().textContent());
+            return pattern.test(text) ? text : undefined;
+        });
     }
 
     async waitForFileContent(file: string, pattern: RegExp): Promise<string> {

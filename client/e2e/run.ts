@@ -105,7 +105,7 @@ function collectLogs(userDataDir: string): string {
     return found.map((file) => `--- ${file}\n${readFileSync(file, "utf8").split("\n").slice(-40).join("\n")}`).join("\n");
 }
 
-async function runScenario(page: Page, options: Options, sampleFile: string): Promise<void> {
+async function runScenario(page: Page, options: Options, sampleFile: string, python: string): Promise<void> {
     const editor = new Editor(page);
     const shot = (name: string) => editor.screenshot(path.join(options.screenshots, `${name}.png`));
 
@@ -143,6 +143,21 @@ async function runScenario(page: Page, options: Options, sampleFile: string): Pr
     await editor.waitForFileContent(sampleFile, /layers\.Conv2D\(128, 3, activation="relu", padding=["']same["']\)/);
     await editor.waitForLineText(12, /→\s*\(None, 1, 1, 128\)/);
     await shot("fixed");
+
+    step("a server that cannot start: a clear message with a Show logs button");
+    const missingPython = path.join(options.work, "no-such-python");
+    await editor.setUserSetting("shapelens.interpreter", missingPython);
+    const toast = await editor.waitForNotification(/does not exist/);
+    assertMatch(await toast.innerText(), /Shape Lens needs Python 3\.10 or newer .*no-such-python.* \(from the shapelens\.interpreter setting\) does not exist/s, "the notification");
+    await editor.waitForNoErrorProblems(/spatial-collapse/); // nothing stale is left from the stopped server
+    await shot("server-error");
+    await editor.pressNotificationButton(toast, "Show logs");
+    await editor.waitForOutput(/no-such-python/);
+
+    step("the interpreter setting changes back: the server restarts by itself");
+    await editor.setUserSetting("shapelens.interpreter", python);
+    await editor.openFile("model.py");
+    await editor.problemRow(/spatial-collapse/);
 }
 
 let stepNumber = 0;
@@ -199,7 +214,7 @@ async function main(): Promise<void> {
         });
         page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
         await page.goto(`${server.url}/?folder=${encodeURIComponent(dirs.workspace)}`, { timeout: 120_000 });
-        await runScenario(page, options, path.join(dirs.workspace, "model.py"));
+        await runScenario(page, options, path.join(dirs.workspace, "model.py"), python);
         console.log(`e2e passed; screenshots in ${options.screenshots}`);
     } catch (error) {
         if (page) await page.screenshot({ path: path.join(options.work, "failure.png") }).catch(() => undefined);

@@ -33,7 +33,8 @@ const manifest = JSON.parse(readFileSync(path.join(root, "bundled", "libs", "sha
 const required = ["package.json", "dist/extension.js", "bundled/libs/shapelens-bundle.json", "bundled/libs/shapelens/__main__.py", "bundled/libs/pygls/__init__.py"];
 for (const version of manifest.pythonVersions) {
     const tag = version.replace(".", "");
-    if (!files.some((file) => file.startsWith(`bundled/libs/libcst/native.cpython-${tag}`))) {
+    // native.cpython-312-x86_64-linux-gnu.so, native.cpython-312-darwin.so, native.cp312-win_amd64.pyd
+    if (!files.some((file) => file.startsWith(`bundled/libs/libcst/native.cpython-${tag}-`) || file.startsWith(`bundled/libs/libcst/native.cp${tag}-`))) {
         problems.push(`no libcst native module for CPython ${version}`);
     }
 }
