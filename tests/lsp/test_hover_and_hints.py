@@ -132,3 +132,27 @@ async def test_inlay_hints_for_the_whole_file(client: LanguageClient):
         "→ (None, 61504)",
         "→ (None, 10)",
     ]
+
+
+async def test_an_inlay_hint_goes_before_a_trailing_comment(client: LanguageClient):
+    text = (
+        "import keras\n"
+        "from keras import layers\n"
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(8, 8, 3)),\n"
+        "    layers.Conv2D(4, 3),  # first block\n"
+        "])\n"
+    )
+    uri = "untitled:commented.py"
+    open_document(client, uri, text)
+    await diagnostics_for(client, uri, version=1)
+
+    (hint,) = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=4, character=0), end=types.Position(line=5, character=0)),
+        )
+    )
+
+    assert hint.label == "→ (None, 6, 6, 4)"
+    assert hint.position == types.Position(line=4, character=len("    layers.Conv2D(4, 3),"))

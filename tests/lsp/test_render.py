@@ -113,3 +113,12 @@ def test_a_client_column_inside_a_surrogate_pair_maps_to_its_character():
     codec = PositionCodec(types.PositionEncodingKind.Utf16)
     assert from_position(types.Position(line=0, character=2), lines, codec) == (0, 1)
     assert from_position(types.Position(line=0, character=99), lines, codec) == (0, 3)
+
+
+def test_code_ends_before_a_trailing_comment_but_not_at_a_hash_in_a_string():
+    from shapelens.lsp.features import code_end
+
+    assert code_end('    layers.Conv2D(8, 3),  # too wide') == len("    layers.Conv2D(8, 3),")
+    assert code_end("    layers.Dense(4, name='#1'),") == len("    layers.Dense(4, name='#1'),")
+    assert code_end('x = f("""a # b""")  # note') == len('x = f("""a # b""")')
+    assert code_end("s = 'it\\'s # here'  ") == len("s = 'it\\'s # here'")

@@ -83,10 +83,32 @@ def hover(analysis: Analysis, position: types.Position, codec: PositionCodec) ->
 # --- inlay hints --------------------------------------------------------------------------------
 
 
-def _hint_position(layer: Layer) -> tuple[int, int]:
+def code_end(text: str) -> int:
+    """Where a line's code ends: before a trailing ``# comment`` and the spaces ahead of it."""
+    quote, index = "", 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif text.startswith(quote, index):
+                index += len(quote) - 1
+                quote = ""
+        elif char in "'\"":
+            quote = char * 3 if text.startswith(char * 3, index) else char
+            index += len(quote) - 1
+        elif char == "#":
+            return len(text[:index].rstrip())
+        index += 1
+    return len(text.rstrip())
+
+
+def _hint_position(analysis: Analysis, layer: Layer) -> tuple[int, int]:
+    """After the layer's statement on its last line, ahead of any comment there."""
     line = layer.hint_line if layer.hint_line is not None else layer.span.end_line
     col = layer.line_end_col if layer.line_end_col is not None else layer.span.end_col
-    return line, col
+    text = analysis.lines[line] if 0 <= line < len(analysis.lines) else ""
+    return line, min(col, code_end(text))
 
 
 def inlay_hints(analysis: Analysis, range_: types.Range, codec: PositionCodec) -> list[types.InlayHint]:
@@ -95,7 +117,7 @@ def inlay_hints(analysis: Analysis, range_: types.Range, codec: PositionCodec) -
     for line in range(max(range_.start.line, 0), min(range_.end.line, len(analysis.lines)) + 1):
         for layer in analysis.lookup.hints.get(line, ()):
             if layer.output_shape is not None:
-                by_position.setdefault(_hint_position(layer), []).append(layer)
+                by_position.setdefault(_hint_position(analysis, layer), []).append(layer)
     return [
         types.InlayHint(
             position=to_position(line, col, analysis.lines, codec),
