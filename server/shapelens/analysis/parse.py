@@ -398,9 +398,25 @@ class Interpreter(TorchFrontend):
     # ------------------------------------------------------------------ expressions
 
     def eval(self, node: Optional[ast.expr], env: Env) -> object:
+        kind = type(node)
+        if kind is ast.Constant:  # the two commonest nodes, inline: this is the hot path
+            return node.value  # type: ignore[union-attr]
+        if kind is ast.Name:
+            name = node.id  # type: ignore[union-attr]
+            scope: Optional[Env] = env
+            while scope is not None:
+                if name in scope.vars:
+                    value = scope.vars[name]
+                    break
+                scope = scope.parent
+            else:
+                value = env.lookup(name)
+            if value.__class__ in NAMED_VALUES:
+                return self.expr_Name(node, env)  # type: ignore[arg-type]
+            return value
         if node is None:
             return None
-        handler = EXPR_HANDLERS.get(type(node))
+        handler = EXPR_HANDLERS.get(kind)
         if handler is None:
             return Unknown(f"`{type(node).__name__}` expressions are not evaluated")
         return handler(self, node, env)

@@ -9,11 +9,45 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional
 
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
+
 from shapelens.analysis.report import Fix, Layer, Model, Report, Span
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, broken only at \\n, \\r\\n and \\r, as LSP and Python count
+    them (``str.splitlines`` also breaks at \\u2028, form feeds and more)."""
+    return io.StringIO(text, newline="").readlines()
+
+
+def _offset(lines: list[str], starts: list[int], position: types.Position, codec: PositionCodec) -> int:
+    if position.line >= len(lines):
+        return starts[-1]
+    text = lines[position.line]
+    content = text.rstrip("\r\n")
+    units = 0
+    for index, char in enumerate(content):
+        if units >= position.character:
+            return starts[position.line] + index
+        units += codec.client_num_units(char)
+    return starts[position.line] + len(content)
+
+
+def apply_change(text: str, change: types.TextDocumentContentChangeEvent, codec: PositionCodec) -> str:
+    """The text after one ``didChange`` content change, positions in the client's units."""
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return change.text
+    lines = split_lines(text)
+    starts = list(itertools.accumulate(map(len, lines), initial=0))
+    start = _offset(lines, starts, change.range.start, codec)
+    end = max(_offset(lines, starts, change.range.end, codec), start)
+    return text[:start] + change.text + text[end:]
 
 
 class PositionLookup:
@@ -71,13 +105,18 @@ class Analysis:
 
     @classmethod
     def of(cls, uri: str, version: Optional[int], source: str, report: Report) -> "Analysis":
-        lines = tuple(line.rstrip("\r\n") for line in io.StringIO(source, newline="").readlines())
+        lines = tuple(line.rstrip("\r\n") for line in split_lines(source))
         return cls(uri, version, source, report, lines or ("",))
 
 
 @dataclass
 class DocumentState:
+    """One open Python document: its text as this server applies the client's changes
+    (pygls' own copy breaks lines where LSP does not), and what was analysed of it."""
+
     uri: str
+    text: str = ""
+    version: Optional[int] = None
     latest: Optional[Analysis] = None  # the newest version analysed (parsed or not)
     last_good: Optional[Analysis] = None  # the newest analysis whose source parsed
     pending: Optional[asyncio.Task] = None  # the debounced analysis waiting to run
@@ -110,8 +149,10 @@ class DocumentStore:
     def __init__(self) -> None:
         self._states: dict[str, DocumentState] = {}
 
-    def open(self, uri: str) -> DocumentState:
-        return self._states.setdefault(uri, DocumentState(uri))
+    def open(self, uri: str, text: str, version: Optional[int]) -> DocumentState:
+        state = self._states.setdefault(uri, DocumentState(uri))
+        state.text, state.version = text, version
+        return state
 
     def get(self, uri: str) -> Optional[DocumentState]:
         return self._states.get(uri)

@@ -15,12 +15,13 @@ from typing import Any, Optional
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
+from pygls.workspace.position_codec import PositionCodec
 
 from shapelens import __version__
 from shapelens.analysis import analyze
 from shapelens.analysis.report import Diagnostic, Fix
 from shapelens.lsp import features
-from shapelens.lsp.documents import Analysis, DocumentState, DocumentStore
+from shapelens.lsp.documents import Analysis, DocumentState, DocumentStore, apply_change
 from shapelens.lsp.options import ServerOptions, options_from_settings
 
 log = logging.getLogger("shapelens.lsp")
@@ -64,7 +65,7 @@ class ShapeLensServer(LanguageServer):
         self.fix_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-fixes")
 
     @property
-    def codec(self):
+    def codec(self) -> PositionCodec:
         return self.workspace.position_codec
 
     def client_supports(self, field: str) -> bool:
@@ -84,15 +85,14 @@ class ShapeLensServer(LanguageServer):
         await asyncio.sleep(delay)
         if self.documents.get(state.uri) is not state:
             return
-        document = self.workspace.get_text_document(state.uri)
-        version, source = document.version, document.source
+        version, source = state.version, state.text
         loop = asyncio.get_running_loop()
         try:
             analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source)
         except Exception:  # the engine promises not to raise; if it does, the server stays up
             log.exception("analysis of %s failed", state.uri)
             return
-        if self.documents.get(state.uri) is not state or document.version != version:
+        if self.documents.get(state.uri) is not state or state.version != version:
             return  # stale: a newer edit (or a close) arrived while this ran
         state.store(analysis)
         if analysis.report.parsed:  # while the text does not parse, the last result stays
@@ -164,10 +164,8 @@ class ShapeLensServer(LanguageServer):
         return state.fixes[index]
 
     async def code_actions(self, params: types.CodeActionParams) -> Optional[list[types.CodeAction]]:
-        uri = params.text_document.uri
-        state = self.documents.get(uri)
-        document = self.workspace.get_text_document(uri)
-        analysis = state.current(document.version) if state is not None else None
+        state = self.documents.get(params.text_document.uri)
+        analysis = state.current(state.version) if state is not None else None
         if state is None or analysis is None or not analysis.report.parsed or not self.options.enable:
             return None  # fixes are only offered for the text the editor shows
         versioned = self.client_supports("workspace.workspace_edit.document_changes")
@@ -205,22 +203,27 @@ async def did_change_configuration(ls: ShapeLensServer, params: types.DidChangeC
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: ShapeLensServer, params: types.DidOpenTextDocumentParams) -> None:
-    if params.text_document.language_id == "python":
-        ls.documents.open(params.text_document.uri)
-        ls.schedule_analysis(params.text_document.uri, 0)
+    document = params.text_document
+    if document.language_id == "python":
+        ls.documents.open(document.uri, document.text, document.version)
+        ls.schedule_analysis(document.uri, 0)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ShapeLensServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.schedule_analysis(params.text_document.uri)
+    state = ls.documents.get(params.text_document.uri)
+    if state is not None:
+        for change in params.content_changes:
+            state.text = apply_change(state.text, change, ls.codec)
+        state.version = params.text_document.version
+        ls.schedule_analysis(state.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: ShapeLensServer, params: types.DidSaveTextDocumentParams) -> None:
     state = ls.documents.get(params.text_document.uri)
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    if state is not None and state.current(document.version) is None:
-        ls.schedule_analysis(params.text_document.uri, 0)  # saving skips the debounce
+    if state is not None and state.current(state.version) is None:
+        ls.schedule_analysis(state.uri, 0)  # saving skips the debounce
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
