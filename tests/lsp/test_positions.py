@@ -80,3 +80,20 @@ async def test_an_incremental_edit_after_an_emoji_lands_where_the_client_meant(c
     change_document(client, uri, 2, [(types.Range(start=four, end=after_four), "3")])
 
     assert errors(await diagnostics_for(client, uri, version=2)) == []
+
+
+async def test_a_unicode_line_separator_in_a_comment_does_not_shift_lines(client: LanguageClient):
+    text = (
+        "import keras\n"
+        "from keras import layers\n"
+        "# shapes\u2028(not a new line for LSP)\n"
+        "model = keras.Sequential([keras.Input(shape=(3, 3, 8)), layers.MaxPooling2D(pool_size=4)])\n"
+    )
+    uri = "untitled:separator.py"
+    open_document(client, uri, text)
+    (error,) = errors(await diagnostics_for(client, uri, version=1))
+    assert error.range.start == position_of(text, "layers.MaxPooling2D")
+
+    four = position_of(text, "pool_size=4", len("pool_size="))
+    change_document(client, uri, 2, [(types.Range(start=four, end=types.Position(line=four.line, character=four.character + 1)), "3")])
+    assert errors(await diagnostics_for(client, uri, version=2)) == []
