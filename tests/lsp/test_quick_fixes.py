@@ -60,6 +60,8 @@ async def apply_and_recheck(client: LanguageClient, uri: str, text: str, action:
          "    layers.Cropping2D(cropping=((3, 3), (0, 0))),"),
         ("dummy_input_rank.py", "input-mismatch", "Change the input's shape to (10, 32, 32, 3)",
          "batch = np.zeros((10, 32, 32, 3))"),
+        ("strided_stem.py", "negative-dimension", "Reduce strides of Conv2D (line 7) to 3",
+         '    layers.Conv2D(16, 3, strides=3, padding="same"),'),
     ],
 )
 async def test_fix_edits_one_argument_and_leaves_no_error(
