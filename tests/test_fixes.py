@@ -422,3 +422,42 @@ def test_a_fix_on_a_long_file_is_verified_on_the_slice_and_still_catches_a_new_e
     # padding='same' leaves a 1x1x8 map that Reshape((3, 3, 8)) cannot hold: not offered.
     # A smaller window (3) gives 1x1 too; only verification on the model can tell.
     assert fixed_sources(before, "negative-dimension") == {}
+
+
+# --- torch -----------------------------------------------------------------------------------------
+
+
+def test_torch_linear_in_features_is_set_to_what_it_receives():
+    before = dedent("""
+        import torch
+        from torch import nn
+
+        class LeNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(1, 6, 5)
+                self.pool = nn.MaxPool2d(2)
+                self.fc = nn.Linear(6 * 5 * 5, 10)  # guessed
+
+            def forward(self, x):
+                x = self.pool(self.conv(x))
+                return self.fc(torch.flatten(x, 1))
+
+        net = LeNet()
+        out = net(torch.randn(2, 1, 28, 28))
+    """).lstrip()
+    assert fixed_sources(before, "linear-in-features") == {
+        "Set in_features to 864": before.replace("nn.Linear(6 * 5 * 5, 10)", "nn.Linear(864, 10)")
+    }
+
+
+def test_torch_kernel_size_written_positionally_shrinks_in_place():
+    before = dedent("""
+        import torch
+        import torch.nn as nn
+        net = nn.Sequential(nn.Conv2d(3, 8, 7), nn.AdaptiveAvgPool2d(1))
+        out = net(torch.randn(2, 3, 5, 5))
+    """).lstrip()
+    assert fixed_sources(before, "negative-dimension") == {
+        "Reduce kernel_size to 5": before.replace("nn.Conv2d(3, 8, 7)", "nn.Conv2d(3, 8, 5)")
+    }

@@ -42,7 +42,11 @@ KIND_RANK = {
     "insert-flatten": 0,
     "remove-flatten": 1,
     "input-shape": 0,
+    "match-input": 0,
 }
+# torch errors where a constructor argument must equal a size of the input, which the engine
+# gives as the diagnostic's facts ("arg", "expected").
+MATCH_INPUT_CODES = frozenset({"linear-in-features", "in-channels", "num-features"})
 MAX_STRIDE_TRIALS = 3
 
 
@@ -381,32 +385,36 @@ def _literal(node: cst.CSTNode) -> object:
 _NOT_LITERAL = object()
 
 
-def _rule(class_name: str) -> object:
-    try:
+@dataclass(frozen=True)
+class Signature:
+    """A layer constructor's argument order and defaults, from the engine's rule tables
+    (Keras' ``RULES`` or torch's ``TORCH_RULES``, by the model's framework)."""
+
+    positional: Optional[tuple[str, ...]]  # None: the class is not in the tables
+    defaults: dict
+
+    @classmethod
+    def of(cls, class_name: str, framework: str = "keras") -> "Signature":
         from shapelens.analysis.layers import RULES
-    except ImportError:
-        return None
-    return RULES.get(class_name)
+        from shapelens.analysis.torch_layers import TORCH_RULES
+
+        rule = (TORCH_RULES if framework == "torch" else RULES).get(class_name)
+        if rule is None:
+            return cls(None, {})
+        return cls(tuple(rule.args), dict(rule.defaults))
+
+    def default(self, name: str) -> object:
+        """The default of an argument the call does not write (e.g. pool_size=(2, 2))."""
+        return self.defaults.get(name)
 
 
-def _positional_names(class_name: str) -> Optional[tuple[str, ...]]:
-    rule = _rule(class_name)
-    return tuple(getattr(rule, "args", ())) if rule is not None else None
-
-
-def _default(class_name: str, name: str) -> object:
-    """The rule's default for an argument the call does not write (e.g. pool_size=(2, 2))."""
-    defaults = getattr(_rule(class_name), "defaults", None) or {}
-    return dict(defaults).get(name)
-
-
-def find_argument(call: cst.Call, class_name: str, name: str) -> Optional[cst.Arg]:
-    """The argument that binds ``name``, by keyword or by Keras' positional order."""
+def find_argument(call: cst.Call, signature: Signature, name: str) -> Optional[cst.Arg]:
+    """The argument that binds ``name``, by keyword or by the constructor's positional order."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == name:
             return arg
     positional = [a for a in call.args if a.keyword is None and not a.star]
-    names = _positional_names(class_name) or ()
+    names = signature.positional or ()
     if name in names and names.index(name) < len(positional):
         return positional[names.index(name)]
     return None
@@ -437,14 +445,14 @@ def _split_trailing_comma(trailing: cst.Comma, separator: cst.Comma) -> tuple[cs
     return separator, trailing
 
 
-def set_argument(call: cst.Call, class_name: str, name: str, value_code: str) -> Optional[cst.Call]:
+def set_argument(call: cst.Call, signature: Signature, name: str, value_code: str) -> Optional[cst.Call]:
     """The call with ``name`` bound to ``value_code``: its value replaced where it is written,
     else added as a keyword after the last argument (keeping one-per-line layouts)."""
     value = cst.parse_expression(value_code)
-    existing = find_argument(call, class_name, name)
+    existing = find_argument(call, signature, name)
     if existing is not None:
         return call.deep_replace(existing, existing.with_changes(value=value))  # type: ignore[return-value]
-    if any(a.keyword is None and not a.star for a in call.args) and _positional_names(class_name) is None:
+    if any(a.keyword is None and not a.star for a in call.args) and signature.positional is None:
         return None  # positional order unknown: a keyword might bind an argument twice
     new_arg = cst.Arg(
         value=value,
@@ -778,61 +786,62 @@ def _keyword_literal(call: cst.Call, name: str) -> object:
 
 
 def _padding_same(doc: FixContext, model: Model, layer: Layer) -> Iterator[Candidate]:
-    positional = _positional_names(layer.class_name)
-    if model.framework != "keras" or positional is None or "padding" not in positional:
+    """Keras only: torch's ``padding='same'`` refuses strides > 1 and means other numbers."""
+    signature = Signature.of(layer.class_name, model.framework)
+    if model.framework != "keras" or "padding" not in (signature.positional or ()):
         return
     region = doc.region(layer.span.start_line)
     call = region.call_at(layer.span) if region else None
     if region is None or call is None:
         return
-    padding = find_argument(call, layer.class_name, "padding")
+    padding = find_argument(call, signature, "padding")
     if padding is not None and _literal(padding.value) == "same":
         return
     quote = _quote_of(region)
-    new_call = set_argument(call, layer.class_name, "padding", f"{quote}same{quote}")
+    new_call = set_argument(call, signature, "padding", f"{quote}same{quote}")
     if new_call is not None:
         edits = region.edits_for(_replace(region, {call: new_call}))
         yield Candidate("padding-same", f"Use padding={quote}same{quote}", edits)
 
 
-def _window_arg(layer: Layer, diag: Diagnostic) -> Optional[str]:
+def _window_arg(signature: Signature, diag: Diagnostic) -> Optional[str]:
     named = diag.fact("arg")
     if isinstance(named, str) and named in WINDOW_ARGS:
         return named
-    positional = _positional_names(layer.class_name) or ()
-    for arg in ("pool_size", "cropping", "kernel_size"):
-        if arg in positional:
-            return arg
-    return None
+    positional = signature.positional or ()
+    return next((arg for arg in ("pool_size", "cropping", "kernel_size") if arg in positional), None)
 
 
 def _reduce_window(doc: FixContext, model: Model, layer: Layer, diag: Diagnostic) -> Iterator[Candidate]:
-    arg = _window_arg(layer, diag)
+    signature = Signature.of(layer.class_name, model.framework)
+    arg = _window_arg(signature, diag)
     region = doc.region(layer.span.start_line)
     call = region.call_at(layer.span) if region else None
     if arg is None or region is None or call is None:
         return
-    channels_first = _keyword_literal(call, "data_format") == "channels_first"
+    channels_first = model.framework == "torch" or _keyword_literal(call, "data_format") == "channels_first"
     dims = _spatial_dims(layer, channels_first)
     if dims is None:
         return
-    written = find_argument(call, layer.class_name, arg)
-    current = _literal(written.value) if written is not None else _default(layer.class_name, arg)
+    written = find_argument(call, signature, arg)
+    current = _literal(written.value) if written is not None else signature.default(arg)
     if written is None and isinstance(current, (tuple, list)) and len(set(current)) == 1:
         current = current[0]  # a default the user never wrote: prefer the short form
-    dilation_arg = find_argument(call, layer.class_name, "dilation_rate") or find_argument(
-        call, layer.class_name, "dilation"
-    )
+    dilation_arg = find_argument(call, signature, "dilation_rate") or find_argument(call, signature, "dilation")
     dilation = _literal(dilation_arg.value) if dilation_arg is not None else 1
     if current is _NOT_LITERAL or dilation is _NOT_LITERAL:
         return
     value = fitting_window(arg, current, dims, dilation)
     if value is None:
         return
-    new_call = set_argument(call, layer.class_name, arg, value)
+    new_call = set_argument(call, signature, arg, value)
     if new_call is not None:
         edits = region.edits_for(_replace(region, {call: new_call}))
         yield Candidate("reduce-window", f"Reduce {arg} to {value}", edits)
+
+
+def _stride_name(signature: Signature) -> str:
+    return "stride" if "stride" in (signature.positional or ()) else "strides"
 
 
 def _reduce_upstream_strides(doc: FixContext, model: Model, layer: Layer) -> Iterator[Candidate]:
@@ -842,20 +851,17 @@ def _reduce_upstream_strides(doc: FixContext, model: Model, layer: Layer) -> Ite
     if position is None:
         return
     for upstream in reversed(model.layers[:position]):
-        if "stride" not in doc.text_of(upstream.span) and not _positional_strides_possible(doc, upstream):
+        signature = Signature.of(upstream.class_name, model.framework)
+        name = _stride_name(signature)
+        if "stride" not in doc.text_of(upstream.span) and not _reaches_positionally(doc, upstream, signature, name):
             continue
         region = doc.region(upstream.span.start_line)
         call = region.call_at(upstream.span) if region else None
-        if region is None or call is None:
-            continue
-        written = find_argument(call, upstream.class_name, "strides") or find_argument(
-            call, upstream.class_name, "stride"
-        )
+        written = find_argument(call, signature, name) if call is not None else None
         strides = _literal(written.value) if written is not None else None
         flat = _as_tuple(strides, len(strides) if isinstance(strides, (tuple, list)) else 1)
-        if written is None or flat is None or max(flat) <= 1:
+        if region is None or call is None or written is None or flat is None or max(flat) <= 1:
             continue
-        name = written.keyword.value if written.keyword is not None else "strides"
         for step in range(1, min(max(flat), MAX_STRIDE_TRIALS + 1)):
             lowered = tuple(max(1, s - step) for s in flat)
             value = _format_window(strides, lowered)
@@ -869,16 +875,34 @@ def _reduce_upstream_strides(doc: FixContext, model: Model, layer: Layer) -> Ite
         return
 
 
-def _positional_strides_possible(doc: FixContext, layer: Layer) -> bool:
-    """Whether the call has enough positional arguments to reach ``strides``."""
-    names = _positional_names(layer.class_name) or ()
-    if "strides" not in names:
+def _reaches_positionally(doc: FixContext, layer: Layer, signature: Signature, name: str) -> bool:
+    """Whether the call has enough positional arguments to bind ``name`` (cheap: ``ast`` on
+    the call's own text)."""
+    names = signature.positional or ()
+    if name not in names:
         return False
     try:
         call = ast.parse(doc.text_of(layer.span).strip(), mode="eval").body
     except SyntaxError:
         return False
-    return isinstance(call, ast.Call) and len(call.args) > names.index("strides")
+    return isinstance(call, ast.Call) and len(call.args) > names.index(name)
+
+
+def _match_input(doc: FixContext, diag: Diagnostic) -> Iterator[Candidate]:
+    """``nn.Linear(300, 10)`` fed 400 features: ``nn.Linear(400, 10)`` (likewise in_channels,
+    num_features)."""
+    arg, expected = diag.fact("arg"), diag.fact("expected")
+    layer_span = diag.fact("layer_span")
+    found = doc.layer(layer_span if isinstance(layer_span, Span) else diag.span)
+    if not isinstance(arg, str) or not isinstance(expected, int) or found is None:
+        return
+    model, layer = found
+    signature = Signature.of(layer.class_name, model.framework)
+    region = doc.region(layer.span.start_line)
+    call = region.call_at(layer.span) if region else None
+    new_call = set_argument(call, signature, arg, str(expected)) if call is not None else None
+    if region is not None and call is not None and new_call is not None:
+        yield Candidate("match-input", f"Set {arg} to {expected}", region.edits_for(_replace(region, {call: new_call})))
 
 
 def _form_of(region: Region, call: cst.Call) -> Optional[tuple[str, cst.CSTNode]]:
@@ -1256,6 +1280,8 @@ def candidates(doc: FixContext, diag: Diagnostic) -> list[Candidate]:
     generated: list[Candidate] = []
     if diag.code == "input-mismatch":
         generated += _dummy_input_candidates(doc, diag)
+    elif diag.code in MATCH_INPUT_CODES:
+        generated += _match_input(doc, diag)
     elif found is not None:
         model, layer = found
         if diag.code == "negative-dimension":
