@@ -211,6 +211,7 @@ async function main(): Promise<void> {
             executablePath: CHROMIUM,
             headless: true,
             args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+            env: { ...env, HOME: dirs.xdg }, // crash reports and dconf land in .e2e, not in the home folder
         });
         page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
         await page.goto(`${server.url}/?folder=${encodeURIComponent(dirs.workspace)}`, { timeout: 120_000 });

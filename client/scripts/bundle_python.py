@@ -48,6 +48,8 @@ def is_shipped(relative: Path) -> bool:
     parts = relative.parts
     if parts[0] == "bin" or "__pycache__" in parts:
         return False  # console scripts pointing at the build machine's Python; bytecode caches
+    if relative.name == "direct_url.json":
+        return False  # the build machine's temporary wheel path
     if parts[0] == "libcst" and "tests" in parts:
         return False  # libcst's own test suite
     if parts[0] == "yaml" and relative.name.startswith("_yaml."):
