@@ -156,3 +156,17 @@ async def test_an_inlay_hint_goes_before_a_trailing_comment(client: LanguageClie
 
     assert hint.label == "→ (None, 6, 6, 4)"
     assert hint.position == types.Position(line=4, character=len("    layers.Conv2D(4, 3),"))
+
+
+async def test_hover_on_a_torch_layer_call_in_forward(client: LanguageClient):
+    text, uri = fixture_text("torch_module.py"), uri_for("torch_module.py")
+    open_document(client, uri, text)
+    assert await diagnostics_for(client, uri, version=1) == []
+
+    card = hover_text(await hover_at(client, uri, position_of(text, "self.conv1(x)", len("self.co"))))
+    assert "**Conv2d**" in card
+    assert "`(8, 3, 32, 32)` → `(8, 16, 32, 32)`" in card
+    assert "Params: 448" in card
+
+    outer = hover_text(await hover_at(client, uri, position_of(text, "self.pool(F.relu", len("self.po"))))
+    assert "**MaxPool2d**" in outer and "`(8, 16, 16, 16)`" in outer

@@ -30,6 +30,11 @@ async def hover_somewhere(client: LanguageClient, uri: str, line: int, character
     )
 
 
+def failed_analyses(client: LanguageClient) -> list[str]:
+    """Engine exceptions the server caught and logged (tests run the engine in strict mode)."""
+    return [m.message for m in client.log_messages if m.type == types.MessageType.Error]
+
+
 async def analyse_every_change(client: LanguageClient) -> None:
     await configure(client, debounceMs=0)
 
@@ -53,6 +58,7 @@ async def test_every_prefix_of_a_model_typed_character_by_character(client: Lang
 
     final = await diagnostics_for(client, uri, version=len(text) + 1)
     assert [d.code for d in final] == ["negative-dimension"]
+    assert failed_analyses(client) == []
 
 
 async def test_garbage_documents(client: LanguageClient):
@@ -72,3 +78,4 @@ async def test_garbage_documents(client: LanguageClient):
     replace_all(client, uri, version, fixture_text("pool_too_large.py"))
     final = await diagnostics_for(client, uri, version=version)
     assert [d.code for d in final] == ["negative-dimension"]
+    assert failed_analyses(client) == []

@@ -65,6 +65,8 @@ class PositionLookup:
                 self._add(self.models, span, (model, span))
             for layer in model.layers:
                 self._add(self.layers, layer.span, (model, layer))
+                if layer.call_span is not None and layer.call_span != layer.span:  # ``self.conv1(x)``
+                    self._add(self.layers, layer.call_span, (model, layer))
                 hint_line = layer.hint_line if layer.hint_line is not None else layer.span.end_line
                 self.hints.setdefault(hint_line, []).append(layer)
                 for source in layer.inputs_from:
@@ -76,10 +78,15 @@ class PositionLookup:
         for line in range(span.start_line, span.end_line + 1):
             index.setdefault(line, []).append(item)
 
-    def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer]]:
-        """Like ``Report.layers_at``: every layer application holding the position, innermost first."""
-        hits = [hit for hit in self.layers.get(line, ()) if hit[1].span.contains(line, col)]
-        return sorted(hits, key=lambda hit: hit[1].span.size())
+    def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer, Span]]:
+        """Like ``Report.layers_at``: every layer application whose constructor or call holds
+        the position, innermost first, with the span that holds it."""
+        hits = []
+        for model, layer in self.layers.get(line, ()):
+            for span in (layer.span, layer.call_span):
+                if span is not None and span.contains(line, col) and (model, layer, span) not in hits:
+                    hits.append((model, layer, span))
+        return sorted(hits, key=lambda hit: hit[2].size())
 
     def model_at(self, line: int, col: int) -> Optional[tuple[Model, Span]]:
         """The model whose call or name holds the position, with that span; a name first."""

@@ -63,9 +63,9 @@ def hover(analysis: Analysis, position: types.Position, codec: PositionCodec) ->
     line, col = from_position(position, analysis.lines, codec)
     hits = analysis.lookup.layers_at(line, col)
     if hits:
-        innermost = hits[0][1].span
-        layers = [layer for _, layer in hits if layer.span == innermost]
-        markdown, span = render.layers_hover(layers), innermost
+        span = hits[0][2]
+        layers = [layer for _, layer, held in hits if held == span]
+        markdown = render.layers_hover(layers)
     elif (found := _input_at(analysis, line, col)) is not None:
         model, span = found
         markdown = render.input_card(model.name, _input_shape_of(model, span))

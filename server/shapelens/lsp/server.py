@@ -89,8 +89,13 @@ class ShapeLensServer(LanguageServer):
         loop = asyncio.get_running_loop()
         try:
             analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source)
-        except Exception:  # the engine promises not to raise; if it does, the server stays up
+        except Exception as error:  # the engine promises not to raise; if it does, the server stays up
             log.exception("analysis of %s failed", state.uri)
+            self.window_log_message(
+                types.LogMessageParams(
+                    type=types.MessageType.Error, message=f"analysis of {state.uri} failed: {error!r}"
+                )
+            )
             return
         if self.documents.get(state.uri) is not state or state.version != version:
             return  # stale: a newer edit (or a close) arrived while this ran
