@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from lsp_session import configure, diagnostics_for, fixture_text, open_document, uri_for, versions_published
+from lsp_session import configure, diagnostics_for, fixture_text, open_document, uri_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 

@@ -607,11 +607,6 @@ def _loaded_names(stmt: ast.stmt) -> set[str]:
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _statement_range(stmt: ast.stmt) -> tuple[int, int]:
-    first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-    return first - 1, (stmt.end_lineno or stmt.lineno) - 1
-
-
 NESTED_BINDER = re.compile(
     r"^[ \t]*(?:(?:async\s+)?def\s+(\w+)|class\s+(\w+)|(\w+)\s*(?::[^=\n]*)?=(?!=)|for\s+(\w+)|import\s+(\w+))",
     re.MULTILINE,
