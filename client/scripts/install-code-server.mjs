@@ -9,7 +9,7 @@
 //   whole package and code-server cannot start. Its download cache is pre-seeded with Debian's
 //   `rg`, packed under the archive name it looks for.
 // * npm 11 blocks dependencies' install scripts unless allowed. Exactly the packages that
-//   code-server's own lockfiles mark as having install scripts are allowed.
+//   code-server's own lockfiles mark as having install scripts are allowed, in two steps.
 // * node-pty's postinstall runs `npx node-gyp`, which must not prompt (npm_config_yes=true).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync, chmodSync } from "node:fs";
@@ -136,19 +136,20 @@ function main() {
     run("npm", ["install", "--no-package-lock"], { cwd: installDir, env: baseEnv });
 
     // Step 2: code-server's postinstall runs `npm install` inside its lib/vscode folders. There
-    // npm takes the allowed install scripts from a user .npmrc (the environment and the command
-    // line are refused), so a copy of the user's .npmrc gets one more line.
+    // npm takes the allowed install scripts only from an .npmrc (the environment and the command
+    // line are refused), so the machine's global npmrc (cafile, registry) is copied with one
+    // more line and used in its place. The user's own .npmrc is left alone.
     const vscodeScripts = packagesWithInstallScripts(readFromTarball(codeServerTarball, "package/lib/vscode/npm-shrinkwrap.json"));
-    const userConfig = output("npm", ["config", "get", "userconfig"]).trim();
-    const userConfigText = existsSync(userConfig) ? readFileSync(userConfig, "utf8") : "";
+    const globalConfig = output("npm", ["config", "get", "globalconfig"]).trim();
+    const globalConfigText = existsSync(globalConfig) ? readFileSync(globalConfig, "utf8") : "";
     const npmrc = path.join(cacheDir, "npmrc");
-    writeFileSync(npmrc, `${userConfigText.trimEnd()}\nallow-scripts=${vscodeScripts.join(",")}\n`);
+    writeFileSync(npmrc, `${globalConfigText.trimEnd()}\nallow-scripts=${vscodeScripts.join(",")}\n`);
     const npmVersion = output("npm", ["--version"]).trim();
     run("sh", ["./postinstall.sh"], {
         cwd: path.join(installDir, "node_modules", "code-server"),
         env: {
             ...baseEnv,
-            npm_config_userconfig: npmrc,
+            npm_config_globalconfig: npmrc,
             // postinstall.sh reads these to pick npm and to accept running as root
             npm_config_user_agent: `npm/${npmVersion} node/v${process.versions.node} linux ${arch()}`,
             npm_config_unsafe_perm: "true",
