@@ -28,6 +28,8 @@ CHANGE_RUNS = 21
 HOVER_RUNS = 60
 FIX_RUNS = 7
 OPEN_DOCUMENTS = 50
+BUSY_ROUNDS = 5
+HOVERS_PER_ROUND = 15
 TARGETS = "targets: diagnostics <= 4 x ast.parse, hover p95 <= 10 ms, quick fix <= 100 ms, memory <= 150 MB"
 # Appended to each file so that there is a diagnostic with quick fixes to ask for.
 BROKEN_TAIL = """
@@ -185,6 +187,31 @@ async def measure_file(client: BenchClient, path: Path) -> dict[str, float]:
     }
 
 
+async def measure_busy_hovers(client: BenchClient, small: Path, big: Path) -> tuple[float, float]:
+    """Hovers on the small file while the big one is being re-analysed (in the analysis
+    thread): what a user feels when hovering during analysis of a long file."""
+    small_text, big_text = small.read_text(encoding="utf-8"), big.read_text(encoding="utf-8")
+    small_uri = small.with_name(small.stem + "_busy.py").as_uri()
+    big_uri = big.with_name(big.stem + "_busy.py").as_uri()
+    open_document(client, small_uri, small_text)
+    open_document(client, big_uri, big_text)
+    await client.wait_published(small_uri, 1)
+    await client.wait_published(big_uri, 1)
+    line, row = next((i, row) for i, row in enumerate(small_text.splitlines()) if LAYER_CALL.search(row))
+    position = types.Position(line=line, character=LAYER_CALL.search(row).start() + 2)  # type: ignore[union-attr]
+    samples = []
+    for version in range(2, 2 + BUSY_ROUNDS):
+        toggle_last_line(client, big_uri, big_text, version)
+        for _ in range(HOVERS_PER_ROUND):
+            sent = time.perf_counter()
+            await client.text_document_hover_async(
+                types.HoverParams(text_document=types.TextDocumentIdentifier(uri=small_uri), position=position)
+            )
+            samples.append(time.perf_counter() - sent)
+        await client.wait_published(big_uri, version)
+    return ms(statistics.median(samples)), ms(percentile(samples, 0.95))
+
+
 async def measure_memory(client: BenchClient, path: Path) -> Optional[float]:
     text = path.read_text(encoding="utf-8")
     uris = [path.with_name(f"{path.stem}_open_{i}.py").as_uri() for i in range(OPEN_DOCUMENTS)]
@@ -208,6 +235,7 @@ async def run(paths: list[Path]) -> list[str]:
     client.initialized(types.InitializedParams())
     try:
         figures = {path: await measure_file(client, path) for path in paths}
+        busy = await measure_busy_hovers(client, paths[0], paths[-1]) if len(paths) > 1 else None
         memory = await measure_memory(client, paths[0])
     finally:
         await client.shutdown_async(None)
@@ -232,6 +260,11 @@ async def run(paths: list[Path]) -> list[str]:
         " '1st fix' is the file's first request, the server's very first one importing libcst unless its"
         f" background warm-up ({FIX_WARM_UP_SECONDS:g} s after start) has run)"
     )
+    if busy is not None:
+        lines.append(
+            f"Hover on {paths[0].name} while {paths[-1].name} is re-analysed: median {busy[0]:.2f} ms, "
+            f"p95 {busy[1]:.2f} ms (the engine's ast.parse of the long file holds the GIL)"
+        )
     shown = "unavailable" if memory is None else f"{memory:.1f} MB"
     lines.append(f"Server resident memory with {OPEN_DOCUMENTS} open documents ({paths[0].name}): {shown}")
     lines.append(TARGETS)
