@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 
 from .report import Report
 
 __all__ = ["analyze", "Report"]
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def decode(source: str | bytes) -> str | None:
@@ -27,7 +29,8 @@ def analyze(source: str | bytes) -> Report:
     text = decode(source)
     if text is None:
         return Report(parsed=False, parse_error="the file is not UTF-8 text")
-    lines = tuple(text.splitlines()) or ("",)
+    # Python and LSP end lines at \r\n, \r and \n only (str.splitlines also splits at \x0c, \u2028, ...)
+    lines = tuple(LINE_BREAK.split(text))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
