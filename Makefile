@@ -32,5 +32,5 @@ bench: $(STAMP)
 
 test: test-python $(CLIENT_TESTS)
 
-clean:
+clean: $(if $(CLIENT_TESTS),clean-client)
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist node_modules
