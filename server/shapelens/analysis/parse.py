@@ -263,15 +263,7 @@ class Interpreter(TorchFrontend):
             self.torch_star(base, env)
 
     def stmt_FunctionDef(self, stmt: ast.FunctionDef, env: Env) -> None:
-        defaults = {}
-        params = stmt.args
-        positional = params.posonlyargs + params.args
-        for param, default in zip(positional[len(positional) - len(params.defaults):], params.defaults):
-            defaults[param.arg] = self.eval(default, env)
-        for param, default in zip(params.kwonlyargs, params.kw_defaults):
-            if default is not None:
-                defaults[param.arg] = self.eval(default, env)
-        env.vars[stmt.name] = Function(stmt, env, defaults, stmt.name)
+        env.vars[stmt.name] = Function(stmt, env, self.function_defaults(stmt, env), stmt.name)
 
     stmt_AsyncFunctionDef = stmt_FunctionDef
 

@@ -318,45 +318,32 @@ def input_mismatch(model, array: ArrayValue, arg_span: Span, method: str, lines:
     if expected is None:
         return None
     call = f"model.{method}(...)" if method != "__call__" else "model(...)"
-    data = (("expected_shape", expected), ("array_span", array.span), ("method", method))
+
+    def finding(severity: str, explanation: str) -> Diagnostic:
+        data = (("expected_shape", expected), ("array_span", array.span), ("method", method))
+        return Diagnostic(arg_span, severity, "input-mismatch", f"{call} receives an array of shape "  # type: ignore[arg-type]
+                          f"{fmt_shape(got)} but the model {explanation}", (), (), data)
+
     # Keras 3 adds or drops a trailing axis of size 1 (MNIST arrays without the channel axis)
     if len(got) == len(expected) - 1 and expected[-1] == 1:
         got = (*got, 1)
     elif len(got) == len(expected) + 1 and got[-1] == 1:
         got = got[:-1]
     if len(expected) != len(got):
-        return Diagnostic(
-            arg_span, "error", "input-mismatch",
-            f"{call} receives an array of shape {fmt_shape(got)} ({len(got)}-D) but the model expects "
-            f"{fmt_shape(expected)} ({len(expected)}-D); Keras fails with \"Invalid input shape for input ... "
-            f"Expected shape {fmt_shape(expected)}, but input has incompatible shape {fmt_shape(got)}\"",
-            (), (), data,
-        )
-    differs = [i for i, (a, b) in enumerate(zip(expected, got)) if i > 0 and a is not None and a != b]
-    if not differs:
+        return finding("error", f"expects {fmt_shape(expected)}: {len(got)}-D instead of {len(expected)}-D; Keras fails "
+                                f"with \"Invalid input shape for input ... Expected shape {fmt_shape(expected)}, but input "
+                                f"has incompatible shape {fmt_shape(got)}\"")
+    if not any(i > 0 and a is not None and a != b for i, (a, b) in enumerate(zip(expected, got))):
         return None
     if isinstance(model, FunctionalBuild):
-        return Diagnostic(
-            arg_span, "error", "input-mismatch",
-            f"{call} receives an array of shape {fmt_shape(got)} but the model expects {fmt_shape(expected)}; "
-            f"Keras fails with \"is incompatible with the layer: expected shape={fmt_shape(expected)}, found "
-            f"shape={fmt_shape(got)}\"",
-            (), (), data,
-        )
+        return finding("error", f"expects {fmt_shape(expected)}; Keras fails with \"is incompatible with the layer: "
+                                f"expected shape={fmt_shape(expected)}, found shape={fmt_shape(got)}\"")
     _, rejection = run_sequential(model, lines, got, None)
     if rejection:
-        return Diagnostic(
-            arg_span, "error", "input-mismatch",
-            f"{call} receives an array of shape {fmt_shape(got)} but the model was built for {fmt_shape(expected)}; "
-            f"a Sequential model does not check this at its input, so it fails deeper: {rejection}",
-            (), (), data,
-        )
-    return Diagnostic(
-        arg_span, "warning", "input-mismatch",
-        f"{call} receives an array of shape {fmt_shape(got)} but the model was built for {fmt_shape(expected)}; "
-        f"Keras 3 runs it (every layer accepts the new size) but the shapes differ from the declared ones",
-        (), (), data,
-    )
+        return finding("error", f"was built for {fmt_shape(expected)}; a Sequential model does not check this at its "
+                                f"input, so it fails deeper: {rejection}")
+    return finding("warning", f"was built for {fmt_shape(expected)}; Keras 3 runs it (every layer accepts the new size) "
+                              f"but the shapes differ from the declared ones")
 
 
 def model_name(build, fallback: str) -> str:
