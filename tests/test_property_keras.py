@@ -23,7 +23,7 @@ from oracle.keras_truth import keras
 
 pytestmark = pytest.mark.oracle
 
-EXAMPLES_PER_RULE = int(os.environ.get("SHAPELENS_EXAMPLES_PER_RULE", "1000"))
+EXAMPLES_PER_RULE = int(os.environ.get("SHAPELENS_EXAMPLES_PER_RULE", "2000"))
 PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES_PER_RULE,
     derandomize=True,

@@ -43,6 +43,7 @@ KIND_RANK = {
     "remove-flatten": 1,
     "input-shape": 0,
     "match-input": 0,
+    "lazy-linear": 1,
 }
 # torch errors where a constructor argument must equal a size of the input, which the engine
 # gives as the diagnostic's facts ("arg", "expected").
@@ -900,6 +901,37 @@ def _match_input(doc: FixContext, diag: Diagnostic) -> Iterator[Candidate]:
         yield Candidate("match-input", f"Set {arg} to {expected}", region.edits_for(_replace(region, {call: new_call})))
 
 
+def _lazy_linear(doc: FixContext, diag: Diagnostic) -> Iterator[Candidate]:
+    """``nn.Linear(1024, 10)`` → ``nn.LazyLinear(10)``: torch infers in_features at the first call."""
+    layer_span = diag.fact("layer_span")
+    found = doc.layer(layer_span if isinstance(layer_span, Span) else diag.span)
+    if found is None or found[1].class_name != "Linear":
+        return
+    region = doc.region(found[1].span.start_line)
+    call = region.call_at(found[1].span) if region else None
+    if region is None or call is None:
+        return
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value == "Linear":
+        new_func: cst.BaseExpression = call.func.with_changes(attr=cst.Name("LazyLinear"))
+    elif isinstance(call.func, cst.Name) and call.func.value == "Linear" and _name_bound(doc, "LazyLinear"):
+        new_func = cst.Name("LazyLinear")
+    else:
+        return
+    args = list(call.args)
+    kept = [a for a in args if not (a.keyword is not None and a.keyword.value == "in_features")]
+    if len(kept) == len(args):
+        positional = [i for i, a in enumerate(args) if a.keyword is None]
+        if not positional:
+            return
+        kept = args[: positional[0]] + args[positional[0] + 1 :]
+    if not kept:
+        return
+    kept[-1] = kept[-1].with_changes(comma=args[-1].comma)
+    new_call = call.with_changes(func=new_func, args=kept)
+    title = f"Use {_code(new_func)} (infers in_features)"
+    yield Candidate("lazy-linear", title, region.edits_for(_replace(region, {call: new_call})))
+
+
 def _form_of(region: Region, call: cst.Call) -> Optional[tuple[str, cst.CSTNode]]:
     """How a layer enters its model: an element of a Sequential list, a ``model.add(...)``
     statement, or a functional application ``Layer(...)(x)``; with the node to move."""
@@ -1277,6 +1309,8 @@ def candidates(doc: FixContext, diag: Diagnostic) -> list[Candidate]:
         generated += _dummy_input_candidates(doc, diag)
     elif diag.code in MATCH_INPUT_CODES:
         generated += _match_input(doc, diag)
+        if diag.code == "linear-in-features":
+            generated += _lazy_linear(doc, diag)
     elif found is not None:
         model, layer = found
         if diag.code == "negative-dimension":
