@@ -8,7 +8,7 @@ in ``shapes.py``. Adding a layer of a known family is adding a row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 from . import shapes
 from .report import OutputShape, Shape
@@ -44,8 +44,7 @@ class ShapeError(Exception):
         self.data = data
 
 
-@dataclass(frozen=True)
-class Applied:
+class Applied(NamedTuple):  # a NamedTuple: built for every layer application, so cheap to make
     output: OutputShape
     params: Optional[int]
     arithmetic: tuple[str, ...] = ()

@@ -88,6 +88,12 @@ class Env:
         return Unknown(f"`{name}` is not defined in this file")
 
 
+@lru_cache(maxsize=8192)
+def qualified(base: str, attr: str) -> QName:
+    """``tf.keras.layers`` + ``Conv2D``: one cached QName per attribute chain."""
+    return QName(canonical(f"{base}.{attr}"))
+
+
 @lru_cache(maxsize=4096)
 def canonical(path: str) -> str:
     for prefix, replacement in FRAMEWORK_PREFIXES:
@@ -432,7 +438,7 @@ class Interpreter(TorchFrontend):
         base = self.eval(node.value, env)
         attr = node.attr
         if isinstance(base, QName):
-            return QName(canonical(f"{base.path}.{attr}"))
+            return qualified(base.path, attr)
         if isinstance(base, Tensor):
             if attr == "shape":
                 return base.shape if base.shape is not None else Unknown(base.reason or "unknown tensor shape")

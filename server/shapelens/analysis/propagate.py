@@ -7,7 +7,7 @@ unknown output too, so one mistake is reported once and never cascades.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 from . import layers as rules
 from .layers import Applied, LayerSpec, ShapeError, UnknownArgument, fmt_shape
@@ -15,8 +15,7 @@ from .report import Diagnostic, Layer, Model, OutputShape, Related, Report, Shap
 from .values import ArrayValue, FunctionalBuild, InputLayerObj, LayerObj, Node, SequentialBuild, Tensor
 
 
-@dataclass(frozen=True)
-class LayerResult:
+class LayerResult(NamedTuple):
     output: OutputShape
     params: Optional[int]
     arithmetic: tuple[str, ...] = ()
