@@ -20,6 +20,7 @@ from typing import Callable, Iterator, Optional, Sequence, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from shapelens.analysis.shapes import largest_kernel
 from shapelens.analysis.report import Diagnostic, Fix, Layer, Model, Report, Span, TextEdit
 
 Analyzer = Callable[[str], Report]
@@ -577,7 +578,7 @@ def fitting_window(
     if window is None or dilations is None:
         return None
     if arg == "kernel_size":  # d·(k−1)+1 ≤ n
-        fitted = tuple(k if n is None else max(1, min(k, (n - 1) // d + 1)) for k, n, d in zip(window, dims, dilations))
+        fitted = tuple(k if n is None else max(1, min(k, largest_kernel(n, d))) for k, n, d in zip(window, dims, dilations))
     else:  # pool_size ≤ n
         fitted = tuple(p if n is None else max(1, min(p, n)) for p, n in zip(window, dims))
     return None if fitted == window else _format_window(current, fitted)

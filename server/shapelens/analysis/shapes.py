@@ -18,6 +18,11 @@ def effective_kernel(kernel: int, dilation: int) -> int:
     return dilation * (kernel - 1) + 1
 
 
+def largest_kernel(n: int, dilation: int = 1) -> int:
+    """The largest kernel whose effective size still fits ``n`` (the inverse of the above)."""
+    return (n - 1) // dilation + 1
+
+
 def keras_conv_length(n: Length, kernel: int, stride: int, padding: str, dilation: int = 1) -> Sized:
     """Keras conv / pool: valid ``floor((n - k_eff) / s) + 1``; same and causal ``ceil(n / s)``."""
     k_eff = effective_kernel(kernel, dilation)
