@@ -447,7 +447,23 @@ def test_torch_linear_in_features_is_set_to_what_it_receives():
         out = net(torch.randn(2, 1, 28, 28))
     """).lstrip()
     assert fixed_sources(before, "linear-in-features") == {
-        "Set in_features to 864": before.replace("nn.Linear(6 * 5 * 5, 10)", "nn.Linear(864, 10)")
+        "Set in_features to 864": before.replace("nn.Linear(6 * 5 * 5, 10)", "nn.Linear(864, 10)"),
+        "Use nn.LazyLinear (infers in_features)": before.replace("nn.Linear(6 * 5 * 5, 10)", "nn.LazyLinear(10)"),
+    }
+
+
+def test_lazy_linear_swap_keeps_keyword_arguments():
+    before = dedent("""
+        import torch
+        import torch.nn as nn
+        head = nn.Sequential(nn.Flatten(), nn.Linear(in_features=100, out_features=5, bias=False))
+        out = head(torch.randn(4, 3, 8, 8))
+    """).lstrip()
+    assert fixed_sources(before, "linear-in-features") == {
+        "Set in_features to 192": before.replace("in_features=100", "in_features=192"),
+        "Use nn.LazyLinear (infers in_features)": before.replace(
+            "nn.Linear(in_features=100, out_features=5, bias=False)", "nn.LazyLinear(out_features=5, bias=False)"
+        ),
     }
 
 
