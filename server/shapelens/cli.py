@@ -43,7 +43,8 @@ def helper_calls(layer_context: str, model_context: str) -> str:
 
 def summary_table(model: Model) -> list[str]:
     """Like ``model.summary()``: layer, output shape, params, the total, and where a helper was called."""
-    rows = [(layer.span.start_line + 1, layer.class_name, shape_text(layer.output_shape),
+    rows = [(layer.span.start_line + 1, layer.class_name,
+             "error (see above)" if layer.failed else shape_text(layer.output_shape),
              "?" if layer.params is None else f"{layer.params:,}",
              helper_calls(layer.context, model.context)) for layer in model.layers]
     width = max([len("Layer (type)")] + [len(r[1]) for r in rows]) + 2

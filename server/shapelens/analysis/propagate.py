@@ -95,6 +95,7 @@ def layer_record(layer: LayerObj, inputs: tuple, result: LayerResult, inputs_fro
         hint_line=hint[0] if hint else None,
         line_end_col=hint[1] if hint else None,
         call_span=call_span if call_span != layer.span else None,
+        failed=result.error is not None,
     )
 
 

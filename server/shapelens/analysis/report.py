@@ -50,6 +50,7 @@ class Layer:
     line_end_col: Optional[int] = None  # where an inlay hint goes: end of the statement's last line
     hint_line: Optional[int] = None
     call_span: Optional[Span] = None  # where it is applied, when that is elsewhere (``self.conv1(x)``)
+    failed: bool = False  # the library rejects this application (a diagnostic says why)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,98 @@
+"""`shapelens check`: compiler-style text, the JSON contract, and exit statuses 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def check(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "shapelens", "check", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_a_valid_model_exits_0_with_its_shape_table() -> None:
+    result = check("examples/mnist_cnn.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "model 'model' (keras), input (None, 28, 28, 1)" in result.stdout
+    assert re.search(r"MaxPooling2D\s+\(None, 13, 13, 32\)\s+0", result.stdout)
+    assert "Total params: 34,826" in result.stdout
+
+
+def test_an_error_exits_1_and_reads_like_a_compiler_message() -> None:
+    result = check("examples/two_branch_merge.py")
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert re.match(r"examples/two_branch_merge\.py:7:10: error\[merge-mismatch\] Concatenate", first), first
+    assert "A `Concatenate` layer requires inputs with matching shapes" in first
+    assert re.search(r"Concatenate\s+error \(see above\)", result.stdout)
+
+
+def test_a_folder_is_searched_for_python_files() -> None:
+    result = check("examples")
+    assert result.returncode == 1
+    checked = {Path(p).name for p in re.findall(r"^(\S+\.py):\d+: model", result.stdout, re.M)}
+    assert checked == {p.name for p in EXAMPLES.glob("*.py")}
+
+
+def test_bad_usage_exits_2() -> None:
+    assert check().returncode == 2
+    missing = check("no/such/file.py")
+    assert missing.returncode == 2
+    assert "no such file or directory" in missing.stderr
+
+
+def test_json_follows_the_contract() -> None:
+    result = check("--format", "json", "examples/torch_cnn.py", "examples/mnist_cnn.py")
+    assert result.returncode == 1
+    files = json.loads(result.stdout)
+    assert [Path(f["path"]).name for f in files] == ["torch_cnn.py", "mnist_cnn.py"]
+    for report in files:
+        assert set(report) == {"path", "models", "diagnostics"}
+        for model in report["models"]:
+            assert set(model) == {"name", "framework", "range", "layers"}
+            for layer in model["layers"]:
+                assert set(layer) == {"class", "range", "input_shape", "output_shape", "params"}
+        for diagnostic in report["diagnostics"]:
+            assert set(diagnostic) == {"range", "severity", "code", "message", "fixes"}
+    torch_report, keras_report = files
+    assert keras_report["diagnostics"] == []
+    conv = keras_report["models"][0]["layers"][0]
+    line = (EXAMPLES / "mnist_cnn.py").read_text().splitlines()[10]
+    call = 'layers.Conv2D(32, kernel_size=(3, 3), activation="relu")'
+    start = line.index(call)
+    assert conv == {"class": "Conv2D",
+                    "range": {"start": {"line": 10, "character": start}, "end": {"line": 10, "character": start + len(call)}},
+                    "input_shape": [None, 28, 28, 1], "output_shape": [None, 26, 26, 32], "params": 320}
+    linear = next(d for d in torch_report["diagnostics"] if d["code"] == "linear-in-features")
+    assert linear["severity"] == "error"
+    assert linear["range"]["start"] == {"line": 17, "character": 18}
+    assert torch_report["models"][0]["framework"] == "torch"
+    assert torch_report["models"][0]["layers"][0]["output_shape"] == [8, 16, 32, 32]
+
+
+def test_columns_in_json_are_utf16(tmp_path: Path) -> None:
+    source = tmp_path / "emoji.py"
+    source.write_text('import keras\nx = "🙂"; m = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])\n',
+                      encoding="utf-8")
+    result = check("--format", "json", str(source))
+    layer = json.loads(result.stdout)[0]["models"][0]["layers"][0]
+    prefix = 'x = "🙂"; m = keras.Sequential([keras.Input(shape=(4,)), '
+    assert layer["range"]["start"]["character"] == len(prefix.encode("utf-16-le")) // 2
+
+
+def test_a_file_that_does_not_parse_is_noted_not_fatal(tmp_path: Path) -> None:
+    broken = tmp_path / "half_typed.py"
+    broken.write_text("import keras\nmodel = keras.Sequential([\n    keras.layers.Dense(\n", encoding="utf-8")
+    binary = tmp_path / "blob.py"
+    binary.write_bytes(b"\x00\xff\xfe binary")
+    result = check(str(broken), str(binary))
+    assert result.returncode == 0
+    assert "half_typed.py: note: not analysed" in result.stdout
+    assert "blob.py: note: not analysed" in result.stdout
