@@ -14,6 +14,7 @@ from typing import Optional
 
 from . import torch_layers
 from .layers import LayerSpec, ShapeError
+from .propagate import apply_layer
 from .report import Shape, Span
 from .values import (
     ArrayValue, BoundMethod, ClassValue, Function, FunctionalBuild, Instance, LayerObj, QName,
@@ -305,24 +306,24 @@ class TorchFrontend:
         if name in torch_layers.ELEMENTWISE_FUNCTIONS:
             return Tensor(first.shape, first.reason, None, (first,))
         if name == "flatten":
-            start = args[1] if len(args) > 1 else kwargs.get("start_dim", 0)
-            end = args[2] if len(args) > 2 else kwargs.get("end_dim", -1)
-            return self.tensor_flatten(first, start, end)
+            return self.as_layer("Flatten", first, flatten_bounds(args[1:], kwargs), {}, self.span(node))
         if name in ("add", "mul", "sub", "div", "maximum", "minimum"):
             return self.tensor_op(first, args[1] if len(args) > 1 else kwargs.get("other"))
         if name in torch_layers.FUNCTIONAL_LAYERS:
-            rule = torch_layers.TORCH_RULES[torch_layers.FUNCTIONAL_LAYERS[name]]
-            spec = LayerSpec(rule, rule.bind(args[1:], kwargs), rule.name)
-            layer = LayerObj(rule.name, self.span(node), spec, None, None, "torch")
-            from .propagate import apply_layer
+            return self.as_layer(torch_layers.FUNCTIONAL_LAYERS[name], first, args[1:], kwargs, self.span(node))
+        return self.tensor_method(first, name, args[1:], kwargs, self.span(node))
 
-            result = apply_layer(layer, [first.shape], [first.reason])
-            if result.error is not None:
-                self.functional_errors.append((layer, result.error, first))
-            return Tensor(result.output, result.reason, None, (first,))
-        return self.tensor_method(first, name, args[1:], kwargs)
+    def as_layer(self, class_name: str, tensor: Tensor, args: list, kwargs: dict, span: Span) -> Tensor:
+        """A function that is a layer in all but name (``F.max_pool2d``, ``torch.flatten``): its rule,
+        applied without listing a layer."""
+        rule = torch_layers.TORCH_RULES[class_name]
+        layer = LayerObj(rule.name, span, LayerSpec(rule, rule.bind(args, kwargs), rule.name), None, None, "torch")
+        result = apply_layer(layer, [tensor.shape], [tensor.reason])
+        if result.error is not None:
+            self.functional_errors.append((layer, result.error, tensor))
+        return Tensor(result.output, result.reason, None, (tensor,))
 
-    def tensor_method(self, tensor: Tensor, name: str, args: list, kwargs: dict) -> object:
+    def tensor_method(self, tensor: Tensor, name: str, args: list, kwargs: dict, span: Span) -> object:
         shape = tensor.shape
         if name in torch_layers.ELEMENTWISE_FUNCTIONS or name in PASS_THROUGH_METHODS:
             return Tensor(shape, tensor.reason, None, (tensor,))
@@ -341,8 +342,7 @@ class TorchFrontend:
             target = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
             return self.tensor_view(tensor, target)
         if name == "flatten":
-            return self.tensor_flatten(tensor, args[0] if args else kwargs.get("start_dim", 0),
-                                       args[1] if len(args) > 1 else kwargs.get("end_dim", -1))
+            return self.as_layer("Flatten", tensor, flatten_bounds(args, kwargs), {}, span)
         if name in ("unsqueeze", "squeeze") and args and isinstance(args[0], int):
             dim = args[0]
             dims = list(shape)
@@ -390,15 +390,6 @@ class TorchFrontend:
                     dims[dims.index(-1)] = None
         return Tensor(tuple(dims), None, None, (tensor,))
 
-    def tensor_flatten(self, tensor: Tensor, start, end) -> Tensor:
-        shape = tensor.shape
-        if shape is None or not isinstance(start, int) or not isinstance(end, int):
-            return Tensor(None, tensor.reason or "flatten with unknown bounds", None, (tensor,))
-        s, e = start % len(shape), end % len(shape)
-        middle = shape[s:e + 1]
-        size = None if any(d is None for d in middle) else _prod(middle)
-        return Tensor((*shape[:s], size, *shape[e + 1:]), None, None, (tensor,))
-
     def torch_cat(self, tensors, dim) -> object:
         if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors) or not isinstance(dim, int):
             return Unknown("torch.cat of unknown tensors")
@@ -412,6 +403,14 @@ class TorchFrontend:
         out = list(shapes_[0])
         out[axis] = None if any(s[axis] is None for s in shapes_) else sum(s[axis] for s in shapes_)
         return Tensor(tuple(out), None, None, tuple(tensors))
+
+
+def flatten_bounds(args: list, kwargs: dict) -> list:
+    """``torch.flatten(x, start_dim=0, end_dim=-1)`` / ``x.flatten(...)``: torch's defaults start at 0
+    (``nn.Flatten`` starts at 1)."""
+    start = args[0] if args else kwargs.get("start_dim", 0)
+    end = args[1] if len(args) > 1 else kwargs.get("end_dim", -1)
+    return [start, end]
 
 
 def _prod(values) -> int:

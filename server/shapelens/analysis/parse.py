@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Optional
 
 from . import layers as rules
+from .layers import ShapeError
 from .frontend_torch import PASS_THROUGH_METHODS, TorchFrontend
 from .propagate import Collected, apply_layer, error_diagnostic, producer_spans, weight_axis_conflict
 from .report import Diagnostic, Span
@@ -232,9 +233,6 @@ class Interpreter(TorchFrontend):
         value = self.binop(stmt.op, current, self.eval(stmt.value, env))
         self.assign(stmt.target, value, env)
 
-    def stmt_NamedExpr(self, stmt, env):  # pragma: no cover - only an expression
-        pass
-
     def stmt_Import(self, stmt: ast.Import, env: Env) -> None:
         for alias in stmt.names:
             if alias.asname:
@@ -448,18 +446,12 @@ class Interpreter(TorchFrontend):
         if isinstance(base, Instance):
             if attr in base.attrs:
                 return base.attrs[attr]
-            return self.class_attribute(base, attr)
+            method = self.method_of(base.cls, attr)
+            return BoundMethod(base, method) if method is not None else Unknown(f"attribute `{attr}` is not known statically")
         if isinstance(base, (SequentialBuild, FunctionalBuild, list, LayerObj, dict)):
             return BoundMethod(base, attr)
         if isinstance(base, Unknown):
             return base
-        return Unknown(f"attribute `{attr}` is not known statically")
-
-    def class_attribute(self, instance: Instance, attr: str) -> object:
-        for stmt in instance.cls.node.body:
-            if isinstance(stmt, ast.FunctionDef) and stmt.name == attr:
-                function = Function(stmt, instance.cls.env, {}, stmt.name)
-                return BoundMethod(instance, function)  # type: ignore[arg-type]
         return Unknown(f"attribute `{attr}` is not known statically")
 
     def expr_Tuple(self, node: ast.Tuple, env: Env) -> object:
@@ -813,7 +805,7 @@ class Interpreter(TorchFrontend):
         if isinstance(target, FunctionalBuild):
             return self.call_model(target, name, args, kwargs, node)
         if isinstance(target, Tensor):
-            return self.tensor_method(target, name, args, kwargs)
+            return self.tensor_method(target, name, args, kwargs, self.span(node))
         if isinstance(target, (Instance, ArrayValue)) and name in PASS_THROUGH_METHODS:
             return target
         return Unknown(f"the result of `.{name}(...)`")
@@ -853,7 +845,7 @@ class Interpreter(TorchFrontend):
         if path.startswith("torch") or path == "collections.OrderedDict":
             return self.call_torch(func, args, kwargs, node)
         if not path.startswith("keras"):
-            return self.call_other_library(func, args, kwargs, node)
+            return Unknown(f"`{path}(...)` is not modelled")
         if leaf == "Sequential":
             return self.make_sequential(args, kwargs, node)
         if leaf in ("Model", "Functional"):
@@ -878,9 +870,6 @@ class Interpreter(TorchFrontend):
             layer = LayerObj(leaf, self.span(node), None, f"the layer class {leaf} is not modelled by Shape Lens")
             return layer
         return Unknown(f"`{path}(...)` is not modelled")
-
-    def call_other_library(self, func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        return Unknown(f"`{func.path}(...)` is not modelled")
 
     def array(self, path: str, args: list, kwargs: dict, node: ast.Call) -> object:
         how = ARRAY_FACTORIES[path]
@@ -916,8 +905,6 @@ class Interpreter(TorchFrontend):
             if isinstance(function, LambdaValue) and shape_preserving(function.node):
                 args = ["shape-preserving", *args[1:]]
                 kwargs.pop("function", None)
-        if rule.name == "Embedding" and "input_length" in kwargs and declared is None and isinstance(kwargs["input_length"], int):
-            pass  # Keras 3 ignores input_length and leaves the model unbuilt
         named = {k: v for k, v in kwargs.items() if k not in ("input_shape", "batch_input_shape", "input_dim", "name")
                  or (k == "input_dim" and rule.name == "Embedding")}
         spec = rules.LayerSpec(rule, rule.bind(args, named), class_name)
@@ -976,7 +963,6 @@ class Interpreter(TorchFrontend):
         elif shapes_ and shapes_[0] is not None and result.error is None:
             conflict = weight_axis_conflict(layer, shapes_[0])
             if conflict:
-                from .layers import ShapeError
                 result = type(result)(None, None, (), ShapeError("input-mismatch", conflict), f"{layer.class_name} fails here")
         node_record = Node(layer, tuple(tensors), call_span, len(self.nodes), " > ".join(self.context), result)
         node_record.extra = tuple(flatten_tensors(list(kwargs.values())))

@@ -128,11 +128,9 @@ def shrinks(layer: LayerObj) -> bool:
 
 
 def spatial_dims(layer: LayerObj, shape: OutputShape) -> Optional[tuple]:
-    if not shape or isinstance(shape[0], tuple) or layer.spec is None:
+    if not shape or isinstance(shape[0], tuple) or layer.spec is None or not layer.spec.rule.rank:
         return None
-    rank = layer.spec.rule.rank
-    first = layer.spec.args.values.get("data_format") == "channels_first"
-    return tuple(shape[2:]) if first else tuple(shape[1:-1]) if rank else None
+    return rules.spatial_layout(layer.spec.args, shape, layer.spec.rule.rank)[1]
 
 
 def collapse_warning(layer: LayerObj, input_shape: OutputShape, shape: OutputShape, later: LayerObj) -> Optional[Diagnostic]:

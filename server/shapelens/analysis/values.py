@@ -143,5 +143,3 @@ class BoundMethod:
 class Builtin:
     name: str
 
-
-OutputShape = OutputShape
