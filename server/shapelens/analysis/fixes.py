@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
-import io
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from shapelens.analysis.shapes import largest_kernel
-from shapelens.analysis.report import Diagnostic, Fix, Layer, Model, Report, Span, TextEdit
+from shapelens.analysis.report import Diagnostic, Fix, Layer, Model, Report, Span, TextEdit, split_lines
 
 Analyzer = Callable[[str], Report]
 
@@ -53,11 +52,6 @@ MAX_STRIDE_TRIALS = 3
 
 
 # --- text positions ----------------------------------------------------------------------
-
-
-def split_lines(source: str) -> list[str]:
-    """Lines with their endings, split where Python splits them (\\n, \\r\\n, \\r only)."""
-    return io.StringIO(source, newline="").readlines()
 
 
 class LineIndex:

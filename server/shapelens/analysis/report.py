@@ -7,6 +7,7 @@ language server through pygls' position codec.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
@@ -133,6 +134,12 @@ class Report:
 
 
 # --- JSON: the contract of `shapelens check --format json` -------------------------------
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, broken only where Python and LSP break them (\n, \r\n, \r;
+    ``str.splitlines`` also breaks at form feeds, \u2028 and more)."""
+    return io.StringIO(text, newline="").readlines()
 
 
 def utf16_col(line_text: str, col: int) -> int:

@@ -8,7 +8,6 @@ the editor shows.
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,13 +16,7 @@ from typing import Optional
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from shapelens.analysis.report import Fix, Layer, Model, Report, Span
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their endings, broken only at \\n, \\r\\n and \\r, as LSP and Python count
-    them (``str.splitlines`` also breaks at \\u2028, form feeds and more)."""
-    return io.StringIO(text, newline="").readlines()
+from shapelens.analysis.report import Fix, Layer, Model, Report, Span, split_lines
 
 
 def _offset(lines: list[str], starts: list[int], position: types.Position, codec: PositionCodec) -> int:
@@ -112,7 +105,8 @@ class Analysis:
 
     @classmethod
     def of(cls, uri: str, version: Optional[int], source: str, report: Report) -> "Analysis":
-        lines = tuple(line.rstrip("\r\n") for line in split_lines(source))
+        # the engine has split the text already, where Python and LSP do (no second pass per keystroke)
+        lines = report.lines or tuple(line.rstrip("\r\n") for line in split_lines(source))
         return cls(uri, version, source, report, lines or ("",))
 
 
