@@ -10,20 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping
 
-from oracle.keras_truth import Application, LayerKey, OutputShape, canonical_layer_class
-
-
-@dataclass(frozen=True)
-class EngineDiagnostic:
-    line: int  # 1-based
-    severity: str
-    code: str
-    message: str
-
-    def describe(self) -> str:
-        return f"line {self.line} {self.severity} {self.code}: {self.message}"
+from engine_json import EngineDiagnostic, diagnostics_from_json, engine_json, shape_from_json
+from oracle.keras_truth import Application, LayerKey, canonical_layer_class
 
 
 @dataclass(frozen=True)
@@ -41,34 +31,18 @@ class EngineView:
         return "\n".join(f"  {d.describe()}" for d in self.diagnostics) or "  (none)"
 
 
-def output_shape_from_json(shape: Optional[list]) -> Optional[OutputShape]:
-    if shape is None:
-        return None
-    if shape and isinstance(shape[0], list):
-        return tuple(tuple(part) for part in shape)  # several outputs
-    return tuple(shape)
-
-
 def view_of_report(document: dict) -> EngineView:
     applications: dict[LayerKey, set[Application]] = defaultdict(set)
     for model in document["models"]:
         for layer in model["layers"]:
             key = (layer["range"]["start"]["line"] + 1, canonical_layer_class(layer["class"]))
-            applications[key].add((output_shape_from_json(layer["output_shape"]), layer["params"]))
-    diagnostics = tuple(
-        EngineDiagnostic(
-            line=d["range"]["start"]["line"] + 1, severity=d["severity"], code=d["code"], message=d["message"]
-        )
-        for d in document["diagnostics"]
-    )
+            applications[key].add((shape_from_json(layer["output_shape"]), layer["params"]))
+    diagnostics = diagnostics_from_json(document)
     return EngineView(applications={k: frozenset(v) for k, v in applications.items()}, diagnostics=diagnostics)
 
 
 def engine_view_of_source(source: str, path: str = "<source>") -> EngineView:
-    from shapelens.analysis import analyze
-    from shapelens.analysis.report import report_json
-
-    return view_of_report(report_json(path, analyze(source)))
+    return view_of_report(engine_json(path, source))
 
 
 def engine_view(path: Path, source: str) -> EngineView:

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping
 
-from oracle_torch.torch_truth import Application, LayerKey, Shape
-
-
-@dataclass(frozen=True)
-class EngineDiagnostic:
-    line: int  # 1-based
-    severity: str
-    code: str
-    message: str
-
-    def describe(self) -> str:
-        return f"line {self.line} {self.severity} {self.code}: {self.message}"
+from engine_json import EngineDiagnostic, diagnostics_from_json, engine_json, shape_from_json
+from oracle_torch.torch_truth import Application, LayerKey
 
 
 @dataclass(frozen=True)
@@ -42,24 +32,13 @@ class EngineView:
         return "\n".join(f"  {d.describe()}" for d in self.diagnostics) or "  (none)"
 
 
-def _shape(shape: Optional[list]) -> Optional[Shape]:
-    if shape is None:
-        return None
-    if shape and isinstance(shape[0], list):
-        return tuple(tuple(part) for part in shape)  # several outputs: never equal to torch's one shape
-    return tuple(shape)
-
-
 def view_of_report(document: dict) -> EngineView:
     applications: dict[LayerKey, set[Application]] = defaultdict(set)
     for model in document["models"]:
         for layer in model["layers"]:
             key = (layer["range"]["start"]["line"] + 1, layer["class"])
-            applications[key].add((_shape(layer["output_shape"]), layer["params"]))
-    diagnostics = tuple(
-        EngineDiagnostic(line=d["range"]["start"]["line"] + 1, severity=d["severity"], code=d["code"], message=d["message"])
-        for d in document["diagnostics"]
-    )
+            applications[key].add((shape_from_json(layer["output_shape"]), layer["params"]))
+    diagnostics = diagnostics_from_json(document)
     return EngineView(
         frameworks=tuple(model["framework"] for model in document["models"]),
         applications={key: frozenset(apps) for key, apps in applications.items()},
@@ -68,10 +47,7 @@ def view_of_report(document: dict) -> EngineView:
 
 
 def engine_view(path: str, source: str) -> EngineView:
-    from shapelens.analysis import analyze
-    from shapelens.analysis.report import report_json
-
-    return view_of_report(report_json(path, analyze(source)))
+    return view_of_report(engine_json(path, source))
 
 
 def application_mismatches(
