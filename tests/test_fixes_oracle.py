@@ -11,30 +11,21 @@ import pytest
 
 from oracle.corpus import broken_fixtures, load_corpus
 from oracle.keras_truth import run_in_keras
-from shapelens.analysis import analyze
-from shapelens.analysis.fixes import apply_edits, fixes_for
+from offered_fixes import lines_with_errors, offered_fixes
 
 pytestmark = pytest.mark.oracle
 
 FIXABLE_CODES = ("negative-dimension", "rank-mismatch", "input-mismatch", "dense-on-rank>2")
 
 
-def offered_fixes(source: str):
-    report = analyze(source)
-    for diagnostic in report.diagnostics:
-        for fix in fixes_for(source, report, diagnostic):
-            yield diagnostic, fix
-
-
 @pytest.mark.parametrize("fixture", broken_fixtures(), ids=lambda fixture: fixture.name)
 def test_every_offered_fix_leaves_a_script_keras_runs(fixture):
     problems = []
-    for diagnostic, fix in offered_fixes(fixture.source):
-        fixed = apply_edits(fixture.source, fix.edits)
+    for diagnostic, fix, fixed in offered_fixes(fixture.source):
         outcome = run_in_keras(fixture.path, fixed)
         if outcome.failure is None:
             continue
-        still_flagged = {d.span.start_line + 1 for d in analyze(fixed).diagnostics if d.severity == "error"}
+        still_flagged = lines_with_errors(fixed)
         failing_lines = {outcome.failure.statement_line}
         if outcome.failure.failing_layer is not None:
             failing_lines.add(outcome.failure.failing_layer[0])
@@ -48,5 +39,5 @@ def test_every_offered_fix_leaves_a_script_keras_runs(fixture):
 
 
 def test_each_fixable_code_gets_a_verified_fix_somewhere_in_the_corpus():
-    codes = {diagnostic.code for fixture in load_corpus() for diagnostic, _ in offered_fixes(fixture.source)}
+    codes = {diagnostic.code for fixture in load_corpus() for diagnostic, _, _ in offered_fixes(fixture.source)}
     assert set(FIXABLE_CODES) <= codes
