@@ -8,12 +8,17 @@ editor shows. Hovers, inlay hints and code actions are lookups in the stored ana
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from contextlib import contextmanager
+from typing import Any, BinaryIO, Optional
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.workspace.position_codec import PositionCodec
 
@@ -23,11 +28,45 @@ from shapelens.analysis.report import Diagnostic, Fix
 from shapelens.lsp import features
 from shapelens.lsp.documents import Analysis, DocumentState, DocumentStore, apply_change
 from shapelens.lsp.options import ServerOptions, options_from_settings
+from shapelens.lsp.transport import FrameReader
 
 log = logging.getLogger("shapelens.lsp")
 # Quick fixes need libcst; it is imported in the background this long after startup, once
 # the first analyses are out of the way.
 FIX_WARM_UP_SECONDS = 2.0
+
+
+class CollectorPause:
+    """Python's cycle collector, held off while a snapshot is analysed and published.
+
+    An analysis allocates tens of thousands of objects, so the collector would otherwise run
+    several times inside it, each time walking everything still young (the new syntax tree
+    first). The server collects once afterwards instead, when the diagnostics are out.
+    Process-wide, hence counted: the fix thread's analyses may overlap the analysis thread's.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.was_enabled = True
+
+    @contextmanager
+    def held(self):
+        with self.lock:
+            if self.holders == 0:
+                self.was_enabled = gc.isenabled()
+                gc.disable()
+            self.holders += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.holders -= 1
+                if self.holders == 0 and self.was_enabled:
+                    gc.enable()
+
+
+COLLECTOR = CollectorPause()
 
 
 def analyse_snapshot(uri: str, version: Optional[int], source: str) -> Analysis:
@@ -64,6 +103,20 @@ class ShapeLensServer(LanguageServer):
         self.analysis_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-analysis")
         self.fix_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-fixes")
 
+    def start_io(self, stdin: Optional[BinaryIO] = None, stdout: Optional[BinaryIO] = None) -> None:
+        """pygls' stdio loop, with a reader that hands over whole messages (see transport.py)."""
+        self._stop_event = threading.Event()  # what pygls' shutdown() sets
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = FrameReader((stdin or sys.stdin.buffer).fileno())
+        try:
+            asyncio.run(run_async(self._stop_event, reader, self.protocol, log, self.report_server_error))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
     @property
     def codec(self) -> PositionCodec:
         return self.workspace.position_codec
@@ -85,6 +138,11 @@ class ShapeLensServer(LanguageServer):
         await asyncio.sleep(delay)
         if self.documents.get(state.uri) is not state:
             return
+        with COLLECTOR.held():
+            await self._analyse_and_publish(state)
+        gc.collect(1)  # the young objects the analysis left, now that its result is out
+
+    async def _analyse_and_publish(self, state: DocumentState) -> None:
         version, source = state.version, state.text
         loop = asyncio.get_running_loop()
         try:
