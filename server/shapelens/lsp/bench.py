@@ -1,8 +1,13 @@
 """Server figures for ``shapelens bench``: a real ``shapelens serve`` subprocess over stdio.
 
-Measured from this (client) process, so every figure includes JSON-RPC both ways:
+The client here is a bare JSON-RPC reader and writer, so every time is taken at the bytes:
+from writing a message to the server's stdin to having read and decoded the answer from its
+stdout, as an editor sees it. No client-library work (building or validating protocol
+objects on this side) is counted as server latency.
+
 * ``didChange`` → ``publishDiagnostics`` for that version, with the debounce set to 0 (so it is
-  excluded), against a bare ``ast.parse`` of the same text timed here in the same run;
+  excluded), against a bare ``ast.parse`` of the same text timed here, interleaved with the
+  changes so that both see the same machine load;
 * hover round trips on layer constructors;
 * the first (uncached) quick-fix request for a diagnostic, each time on a new version;
 * the server's resident memory with 50 open documents.
@@ -11,20 +16,19 @@ Measured from this (client) process, so every figure includes JSON-RPC both ways
 from __future__ import annotations
 
 import ast
-import asyncio
+import itertools
+import json
 import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
-
-from lsprotocol import types
-from pygls.lsp.client import LanguageClient
+from typing import Any, Optional
 
 from shapelens.lsp.server import FIX_WARM_UP_SECONDS
 
-CHANGE_RUNS = 21
+CHANGE_RUNS = 41
 HOVER_RUNS = 60
 FIX_RUNS = 7
 OPEN_DOCUMENTS = 50
@@ -41,35 +45,74 @@ bench_broken = tf.keras.Sequential([
 ])
 """
 LAYER_CALL = re.compile(r"layers\.\w+\(")
+Message = dict[str, Any]
 
 
-class BenchClient(LanguageClient):
-    """Records when each ``publishDiagnostics`` arrives, by (uri, version)."""
+class WireClient:
+    """Just enough of an LSP client to time a server: frames out, frames in, nothing else."""
 
-    def __init__(self) -> None:
-        super().__init__("shapelens-bench", "1")
-        self.arrivals: dict[tuple[str, Optional[int]], float] = {}
-        self.published: dict[tuple[str, Optional[int]], list[types.Diagnostic]] = {}
-        self.arrived = asyncio.Event()
+    def __init__(self, *command: str) -> None:
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.ids = itertools.count(1)
+        # publishDiagnostics by (uri, version): arrival time and diagnostics
+        self.published: dict[tuple[str, Optional[int]], tuple[float, list[Message]]] = {}
 
-        @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def record(params: types.PublishDiagnosticsParams) -> None:
-            self.arrivals[(params.uri, params.version)] = time.perf_counter()
-            self.published[(params.uri, params.version)] = list(params.diagnostics)
-            self.arrived.set()
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
-    async def wait_published(self, uri: str, version: int, timeout: float = 120.0) -> float:
-        deadline = time.perf_counter() + timeout
-        while (uri, version) not in self.arrivals:
-            self.arrived.clear()
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                raise TimeoutError(f"no diagnostics for {uri} version {version}")
-            try:
-                await asyncio.wait_for(self.arrived.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
-        return self.arrivals[(uri, version)]
+    def send(self, message: Message) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.process.stdin.flush()
+
+    def receive(self) -> Message:
+        """Read one message; record diagnostics, answer the server's own requests with null."""
+        assert self.process.stdout is not None
+        length = None
+        while True:
+            header = self.process.stdout.readline()
+            if not header:
+                raise ConnectionError("the server closed its output")
+            if header in (b"\r\n", b"\n"):
+                break
+            name, _, value = header.decode("ascii").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        message = json.loads(self.process.stdout.read(length or 0))
+        if message.get("method") == "textDocument/publishDiagnostics":
+            params = message["params"]
+            self.published[(params["uri"], params.get("version"))] = (time.perf_counter(), params["diagnostics"])
+        elif "method" in message and "id" in message:
+            self.send({"id": message["id"], "result": None})
+        return message
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"method": method, "params": params})
+
+    def request(self, method: str, params: Any) -> Any:
+        ident = next(self.ids)
+        self.send({"id": ident, "method": method, "params": params})
+        while True:
+            message = self.receive()
+            if message.get("id") == ident and "method" not in message:
+                if "error" in message:
+                    raise RuntimeError(f"{method} failed: {message['error']}")
+                return message.get("result")
+
+    def wait_published(self, uri: str, version: int) -> tuple[float, list[Message]]:
+        while (uri, version) not in self.published:
+            self.receive()
+        return self.published[(uri, version)]
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.process.wait(timeout=10)
+        except (OSError, ConnectionError, subprocess.TimeoutExpired):
+            self.process.kill()
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -81,13 +124,10 @@ def ms(seconds: float) -> float:
     return seconds * 1000
 
 
-def parse_ms(text: str, runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        ast.parse(text)
-        samples.append(time.perf_counter() - start)
-    return ms(statistics.median(samples))
+def timed_parse(text: str) -> float:
+    start = time.perf_counter()
+    ast.parse(text)
+    return time.perf_counter() - start
 
 
 def resident_mb(pid: int) -> Optional[float]:
@@ -100,83 +140,71 @@ def resident_mb(pid: int) -> Optional[float]:
     return None
 
 
-def open_document(client: BenchClient, uri: str, text: str) -> None:
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
-        )
+def open_document(client: WireClient, uri: str, text: str) -> None:
+    client.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
     )
 
 
-def end_of(text: str) -> types.Position:
-    return types.Position(line=len(text.splitlines()), character=0)
-
-
-def toggle_last_line(client: BenchClient, uri: str, text: str, version: int) -> None:
+def toggle_last_line(client: WireClient, uri: str, text: str, version: int) -> None:
     """Add or remove a trailing comment line, so the text alternates between two versions."""
-    end = end_of(text)
+    end = {"line": len(text.splitlines()), "character": 0}
     if version % 2 == 0:
-        change = types.TextDocumentContentChangePartial(range=types.Range(start=end, end=end), text="# edited\n")
+        change = {"range": {"start": end, "end": end}, "text": "# edited\n"}
     else:
-        grown = types.Position(line=end.line + 1, character=0)
-        change = types.TextDocumentContentChangePartial(range=types.Range(start=end, end=grown), text="")
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[change],
-        )
+        change = {"range": {"start": end, "end": {"line": end["line"] + 1, "character": 0}}, "text": ""}
+    client.notify(
+        "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
     )
 
 
-async def measure_file(client: BenchClient, path: Path) -> dict[str, float]:
+def hover(client: WireClient, uri: str, position: Message) -> float:
+    sent = time.perf_counter()
+    client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": position})
+    return time.perf_counter() - sent
+
+
+def measure_file(client: WireClient, path: Path) -> dict[str, float]:
     text = path.read_text(encoding="utf-8") + BROKEN_TAIL
     uri = path.with_name(path.stem + "_server.py").as_uri()
     open_document(client, uri, text)
-    await client.wait_published(uri, 1)
+    client.wait_published(uri, 1)
 
-    change_samples = []
+    change_samples, parse_samples = [], []
     version = 1
     for _ in range(CHANGE_RUNS):
         version += 1
         sent = time.perf_counter()
         toggle_last_line(client, uri, text, version)
-        change_samples.append(await client.wait_published(uri, version) - sent)
+        arrived, _ = client.wait_published(uri, version)
+        change_samples.append(arrived - sent)
+        parse_samples.append(timed_parse(text))
 
     hover_points = [
-        types.Position(line=line, character=match.start() + 2)
+        {"line": line, "character": match.start() + 2}
         for line, row in enumerate(text.splitlines())
         for match in LAYER_CALL.finditer(row)
     ]
-    hover_samples = []
-    for index in range(HOVER_RUNS):
-        position = hover_points[index * len(hover_points) // HOVER_RUNS]
-        sent = time.perf_counter()
-        await client.text_document_hover_async(
-            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position)
-        )
-        hover_samples.append(time.perf_counter() - sent)
+    hover_samples = [hover(client, uri, hover_points[i * len(hover_points) // HOVER_RUNS]) for i in range(HOVER_RUNS)]
 
     fix_samples = []
     for _ in range(FIX_RUNS):
         version += 1
         toggle_last_line(client, uri, text, version)
-        await client.wait_published(uri, version)
-        diagnostic = next(d for d in client.published[(uri, version)] if d.code == "negative-dimension")
+        _, diagnostics = client.wait_published(uri, version)
+        diagnostic = next(d for d in diagnostics if d.get("code") == "negative-dimension")
         sent = time.perf_counter()
-        actions = await client.text_document_code_action_async(
-            types.CodeActionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                range=diagnostic.range,
-                context=types.CodeActionContext(diagnostics=[diagnostic]),
-            )
+        actions = client.request(
+            "textDocument/codeAction",
+            {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}},
         )
         fix_samples.append(time.perf_counter() - sent)
         assert actions, "no quick fix offered for the benchmark's broken model"
 
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     return {
         "lines": len(text.splitlines()),
-        "parse": parse_ms(text, CHANGE_RUNS),
+        "parse": ms(statistics.median(parse_samples)),
         "change_median": ms(statistics.median(change_samples)),
         "change_p95": ms(percentile(change_samples, 0.95)),
         "hover_median": ms(statistics.median(hover_samples)),
@@ -187,7 +215,7 @@ async def measure_file(client: BenchClient, path: Path) -> dict[str, float]:
     }
 
 
-async def measure_busy_hovers(client: BenchClient, small: Path, big: Path) -> tuple[float, float]:
+def measure_busy_hovers(client: WireClient, small: Path, big: Path) -> tuple[float, float]:
     """Hovers on the small file while the big one is being re-analysed (in the analysis
     thread): what a user feels when hovering during analysis of a long file."""
     small_text, big_text = small.read_text(encoding="utf-8"), big.read_text(encoding="utf-8")
@@ -195,56 +223,44 @@ async def measure_busy_hovers(client: BenchClient, small: Path, big: Path) -> tu
     big_uri = big.with_name(big.stem + "_busy.py").as_uri()
     open_document(client, small_uri, small_text)
     open_document(client, big_uri, big_text)
-    await client.wait_published(small_uri, 1)
-    await client.wait_published(big_uri, 1)
+    client.wait_published(small_uri, 1)
+    client.wait_published(big_uri, 1)
     line, row = next((i, row) for i, row in enumerate(small_text.splitlines()) if LAYER_CALL.search(row))
-    position = types.Position(line=line, character=LAYER_CALL.search(row).start() + 2)  # type: ignore[union-attr]
+    position = {"line": line, "character": LAYER_CALL.search(row).start() + 2}  # type: ignore[union-attr]
     samples = []
     for version in range(2, 2 + BUSY_ROUNDS):
         toggle_last_line(client, big_uri, big_text, version)
-        for _ in range(HOVERS_PER_ROUND):
-            sent = time.perf_counter()
-            await client.text_document_hover_async(
-                types.HoverParams(text_document=types.TextDocumentIdentifier(uri=small_uri), position=position)
-            )
-            samples.append(time.perf_counter() - sent)
-        await client.wait_published(big_uri, version)
+        samples += [hover(client, small_uri, position) for _ in range(HOVERS_PER_ROUND)]
+        client.wait_published(big_uri, version)
     return ms(statistics.median(samples)), ms(percentile(samples, 0.95))
 
 
-async def measure_memory(client: BenchClient, path: Path) -> Optional[float]:
+def measure_memory(client: WireClient, path: Path) -> Optional[float]:
     text = path.read_text(encoding="utf-8")
     uris = [path.with_name(f"{path.stem}_open_{i}.py").as_uri() for i in range(OPEN_DOCUMENTS)]
     for uri in uris:
         open_document(client, uri, text)
     for uri in uris:
-        await client.wait_published(uri, 1)
-    server = client._server  # the subprocess pygls started
-    return resident_mb(server.pid) if server is not None else None
+        client.wait_published(uri, 1)
+    return resident_mb(client.pid)
 
 
-async def run(paths: list[Path]) -> list[str]:
-    client = BenchClient()
-    await client.start_io(sys.executable, "-m", "shapelens", "serve")
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            initialization_options={"shapelens": {"debounceMs": 0}},
-        )
-    )
-    client.initialized(types.InitializedParams())
+def run(paths: list[Path]) -> list[str]:
+    client = WireClient(sys.executable, "-m", "shapelens", "serve")
     try:
-        figures = {path: await measure_file(client, path) for path in paths}
-        busy = await measure_busy_hovers(client, paths[0], paths[-1]) if len(paths) > 1 else None
-        memory = await measure_memory(client, paths[0])
+        client.request(
+            "initialize", {"processId": None, "capabilities": {}, "initializationOptions": {"shapelens": {"debounceMs": 0}}}
+        )
+        client.notify("initialized", {})
+        figures = {path: measure_file(client, path) for path in paths}
+        busy = measure_busy_hovers(client, paths[0], paths[-1]) if len(paths) > 1 else None
+        memory = measure_memory(client, paths[0])
     finally:
-        await client.shutdown_async(None)
-        client.exit(None)
-        await client.stop()
+        client.close()
 
     lines = [
         "",
-        f"Language server over stdio (medians; p95 of {CHANGE_RUNS} changes / {HOVER_RUNS} hovers; "
+        f"Language server over stdio, timed at the wire (medians; p95 of {CHANGE_RUNS} changes / {HOVER_RUNS} hovers; "
         f"{FIX_RUNS} uncached quick-fix requests, each on a new version)",
         f"{'file':<26}{'lines':>7}{'ast.parse':>11}{'change→diag':>13}{'p95':>8}{'ratio':>7}"
         f"{'hover':>8}{'p95':>7}{'fix':>8}{'max':>8}{'1st fix':>9}",
@@ -256,9 +272,9 @@ async def run(paths: list[Path]) -> list[str]:
             f"{f['hover_p95']:>7.2f}{f['fix_median']:>8.1f}{f['fix_max']:>8.1f}{f['fix_first']:>9.1f}"
         )
     lines.append(
-        "(times in ms; ratio = change→diagnostics median / ast.parse median; files get a broken model appended;"
-        " '1st fix' is the file's first request, the server's very first one importing libcst unless its"
-        f" background warm-up ({FIX_WARM_UP_SECONDS:g} s after start) has run)"
+        "(times in ms; ratio = change→diagnostics median / median of an ast.parse timed after each change;"
+        " files get a broken model appended; '1st fix' is the file's first request, the server's very first"
+        f" one importing libcst unless its background warm-up ({FIX_WARM_UP_SECONDS:g} s after start) has run)"
     )
     if busy is not None:
         lines.append(
@@ -273,4 +289,4 @@ async def run(paths: list[Path]) -> list[str]:
 
 def server_figures(paths: list[Path]) -> list[str]:
     """Printable lines: latency of diagnostics, hovers and quick fixes per file, and memory."""
-    return asyncio.run(run(paths))
+    return run(paths)
