@@ -44,3 +44,5 @@ def analyze(source: str | bytes) -> Report:
         return assemble_report(found)
     except RecursionError:
         return Report(parsed=True, parse_error="the file nests too deeply to analyse", lines=lines)
+    finally:
+        interpreter.release()

@@ -162,6 +162,14 @@ class Interpreter(TorchFrontend):
             self.diagnostics.append(error_diagnostic(layer, error, tuple(producer_spans([tensor])), (tensor.shape,)))
         return Collected(self.sequentials, self.functionals, self.nodes, self.calls, self.lines, self.diagnostics)
 
+    def release(self) -> None:
+        """Break the reference cycles a run makes (functions and the module names that hold
+        them, tensors and the layer calls that made them), so that its objects are freed as
+        soon as the report is out instead of waiting for the cycle collector to find them."""
+        self.module.vars.clear()
+        for node in self.nodes:
+            node.outputs = ()
+
     def run_model_functions(self) -> None:
         """A top-level function that builds a model is analysed with its default arguments too."""
         for name, value in list(self.module.vars.items()):
