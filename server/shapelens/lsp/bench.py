@@ -16,7 +16,6 @@ objects on this side) is counted as server latency.
 from __future__ import annotations
 
 import ast
-import gc
 import itertools
 import json
 import re
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
+from shapelens.bench import timed
 from shapelens.lsp.server import FIX_WARM_UP_SECONDS
 
 CHANGE_RUNS = 41
@@ -127,10 +127,7 @@ def ms(seconds: float) -> float:
 
 
 def timed_parse(text: str) -> float:
-    gc.collect()  # from a collected heap, as the engine figures are
-    start = time.perf_counter()
-    ast.parse(text)
-    return time.perf_counter() - start
+    return timed(lambda: ast.parse(text))  # from a collected heap, as the engine figures are
 
 
 def resident_mb(pid: int) -> Optional[float]:
