@@ -42,8 +42,8 @@ class CollectorPause:
     An analysis allocates tens of thousands of objects that all live until it ends, and the
     automatic collector would walk them several times meanwhile (a tenth of the analysis'
     time) while finding nothing to free: the engine breaks its own reference cycles, so its
-    garbage is freed as soon as the report is out. Process-wide, hence counted: the fix
-    thread's analyses may overlap the analysis thread's.
+    garbage is freed as soon as the report is out. Process-wide, hence counted: several
+    documents' analyses can be in flight at once (one running, the others queued for the thread).
     """
 
     def __init__(self) -> None:
