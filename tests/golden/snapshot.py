@@ -1,0 +1,122 @@
+"""The full report of a source, as plain JSON data: what the golden test freezes.
+
+Everything a user can see is here: every model and layer (shapes, parameters, arithmetic,
+unknown reasons, where the inputs come from, the helper call, the hint position), every
+diagnostic (message, related information) and the verified quick fixes of each. Run as a
+script to rewrite the frozen files: ``python tests/golden/snapshot.py --write``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterable
+
+ROOT = Path(__file__).resolve().parents[2]
+FROZEN = Path(__file__).resolve().parent / "reports"
+SOURCES = (
+    *(ROOT / "tests" / "fixtures" / framework / folder
+      for framework, folders in (("keras", ("valid", "broken", "seeds")), ("torch", ("valid", "broken")))
+      for folder in folders),
+    ROOT / "tests" / "fixtures" / "lsp",
+    ROOT / "examples",
+)
+
+
+def source_files() -> list[Path]:
+    return sorted(path for folder in SOURCES for path in folder.glob("*.py"))
+
+
+def frozen_name(path: Path) -> str:
+    return "__".join(path.relative_to(ROOT).with_suffix("").parts[-3:]) + ".json"
+
+
+def span(s) -> list[int]:
+    return [s.start_line, s.start_col, s.end_line, s.end_col]
+
+
+def shape(value):
+    if value is None:
+        return None
+    if value and isinstance(value[0], tuple):
+        return [list(part) for part in value]
+    return list(value)
+
+
+def spans(items: Iterable) -> list:
+    return [span(s) for s in items]
+
+
+def snapshot(source: str) -> dict:
+    from shapelens.analysis import analyze
+    from shapelens.analysis.fixes import fixes_for
+
+    report = analyze(source)
+    models = [
+        {
+            "name": model.name,
+            "framework": model.framework,
+            "span": span(model.span),
+            "input_shape": shape(model.input_shape),
+            "name_spans": spans(model.name_spans),
+            "context": model.context,
+            "total_params": model.total_params,
+            "layers": [
+                {
+                    "class": layer.class_name,
+                    "span": span(layer.span),
+                    "input_shapes": [shape(s) for s in layer.input_shapes],
+                    "output_shape": shape(layer.output_shape),
+                    "params": layer.params,
+                    "arithmetic": list(layer.arithmetic),
+                    "unknown_reason": layer.unknown_reason,
+                    "inputs_from": spans(layer.inputs_from),
+                    "context": layer.context,
+                    "hint": [layer.hint_line, layer.line_end_col],
+                    "call_span": span(layer.call_span) if layer.call_span else None,
+                    "failed": layer.failed,
+                }
+                for layer in model.layers
+            ],
+        }
+        for model in report.models
+    ]
+    diagnostics = [
+        {
+            "span": span(diag.span),
+            "severity": diag.severity,
+            "code": diag.code,
+            "message": diag.message,
+            "related": [[span(r.span), r.message] for r in diag.related],
+            "fixes": [
+                {"title": fix.title, "preferred": fix.preferred,
+                 "edits": [[span(e.span), e.new_text] for e in fix.edits]}
+                for fix in fixes_for(source, report, diag)
+            ],
+        }
+        for diag in report.diagnostics
+    ]
+    return {"parsed": report.parsed, "parse_error": report.parse_error, "models": models, "diagnostics": diagnostics}
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:] != ["--write"]:
+        print("usage: python tests/golden/snapshot.py --write", file=sys.stderr)
+        return 2
+    os.environ.setdefault("SHAPELENS_STRICT", "1")
+    sys.path.insert(0, str(ROOT / "server"))
+    FROZEN.mkdir(exist_ok=True)
+    for path in source_files():
+        frozen = FROZEN / frozen_name(path)
+        old = json.loads(frozen.read_text(encoding="utf-8")) if frozen.exists() else {}
+        new = snapshot(path.read_text(encoding="utf-8"))
+        if "changed" in old:
+            new = {"changed": old["changed"], **new}
+        frozen.write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
