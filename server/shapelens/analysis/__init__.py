@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from typing import Optional
 
 from .report import Report
 
-__all__ = ["analyze", "Report"]
+__all__ = ["analyze", "layer_signature", "Report"]
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -46,3 +47,13 @@ def analyze(source: str | bytes) -> Report:
         return Report(parsed=True, parse_error="the file nests too deeply to analyse", lines=lines)
     finally:
         interpreter.release()
+
+
+def layer_signature(framework: str, class_name: str) -> Optional[tuple[tuple[str, ...], dict]]:
+    """A layer constructor's positional argument order and defaults, as the engine binds them
+    (``None`` for a class the engine does not model)."""
+    from .layers import RULES
+    from .torch_layers import TORCH_RULES
+
+    rule = (TORCH_RULES if framework == "torch" else RULES).get(class_name)
+    return None if rule is None else (tuple(rule.args), dict(rule.defaults))

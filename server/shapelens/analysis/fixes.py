@@ -391,13 +391,12 @@ class Signature:
 
     @classmethod
     def of(cls, class_name: str, framework: str = "keras") -> "Signature":
-        from shapelens.analysis.layers import RULES
-        from shapelens.analysis.torch_layers import TORCH_RULES
+        from shapelens.analysis import layer_signature
 
-        rule = (TORCH_RULES if framework == "torch" else RULES).get(class_name)
-        if rule is None:
+        found = layer_signature(framework, class_name)
+        if found is None:
             return cls(None, {})
-        return cls(tuple(rule.args), dict(rule.defaults))
+        return cls(*found)
 
     def default(self, name: str) -> object:
         """The default of an argument the call does not write (e.g. pool_size=(2, 2))."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 from . import shapes
+from .dims import format_numpy, format_shape
 from .report import OutputShape, Shape
 
 # ----------------------------------------------------------------------------- values
@@ -154,12 +155,8 @@ def assemble(batch, spatial, channels, channels_first: bool) -> Shape:
     return (batch, channels, *spatial) if channels_first else (batch, *spatial, channels)
 
 
-def fmt_shape(shape: Sequence) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def np_shape(shape: Sequence) -> str:
-    return "[" + " ".join("None" if d is None else str(d) for d in shape) + "]"
+fmt_shape = format_shape
+np_shape = format_numpy
 
 
 def check_rank(class_name: str, shape: Shape, ndim: Optional[int] = None, min_ndim: Optional[int] = None) -> None:
