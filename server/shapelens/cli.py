@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from shapelens.analysis import analyze
-from shapelens.analysis.layers import fmt_shape
+from shapelens.analysis.dims import format_shape as fmt_shape
 from shapelens.analysis.report import Model, Report, report_json
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}

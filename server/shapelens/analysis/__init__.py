@@ -1,10 +1,15 @@
-"""The analysis core: ``analyze(source) -> Report``. Pure; no editor or protocol imports."""
+"""The analysis core: ``analyze(source) -> Report``. Pure; no editor or protocol imports.
+
+This is the one place that picks the frameworks: the interpreter knows none, and each
+framework is a plugin package (``keras``, ``torch``, ``numpy``).
+"""
 
 from __future__ import annotations
 
 import ast
 import re
 import warnings
+from functools import lru_cache
 from typing import Optional
 
 from .report import Report
@@ -13,7 +18,19 @@ __all__ = ["analyze", "layer_signature", "Report"]
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def decode(source: str | bytes) -> str | None:
+@lru_cache(maxsize=1)
+def frameworks():  # type: ignore[no-untyped-def]
+    """The composed plugins (built once per process; their lookups are cached)."""
+    from .interpreter import Frameworks
+    from .interpreter.stdlib import Stdlib
+    from .keras import KerasPlugin
+    from .numpy import NumpyPlugin
+    from .torch import TorchPlugin
+
+    return Frameworks((KerasPlugin(), TorchPlugin(), NumpyPlugin()), Stdlib())
+
+
+def decode(source: str | bytes) -> Optional[str]:
     if isinstance(source, str):
         return source
     try:
@@ -24,8 +41,8 @@ def decode(source: str | bytes) -> str | None:
 
 def analyze(source: str | bytes) -> Report:
     """Find the models in one Python source and propagate their shapes. Never raises on bad input."""
-    from .parse import Interpreter
-    from .propagate import assemble_report
+    from .assemble import assemble_report
+    from .interpreter import Interpreter
 
     text = decode(source)
     if text is None:
@@ -39,10 +56,10 @@ def analyze(source: str | bytes) -> Report:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return Report(parsed=False, parse_error=f"{type(error).__name__}: {error}", lines=lines)
     # a budget of interpreted statements keeps loops and recursion bounded on any input
-    interpreter = Interpreter(tree, lines, budget=50 * len(lines) + 20_000)
+    interpreter = Interpreter(tree, lines, frameworks(), budget=50 * len(lines) + 20_000)
     try:
-        found = interpreter.run()
-        return assemble_report(found)
+        interpreter.run()
+        return assemble_report(interpreter)
     except RecursionError:
         return Report(parsed=True, parse_error="the file nests too deeply to analyse", lines=lines)
     finally:
@@ -52,8 +69,5 @@ def analyze(source: str | bytes) -> Report:
 def layer_signature(framework: str, class_name: str) -> Optional[tuple[tuple[str, ...], dict]]:
     """A layer constructor's positional argument order and defaults, as the engine binds them
     (``None`` for a class the engine does not model)."""
-    from .layers import RULES
-    from .torch_layers import TORCH_RULES
-
-    rule = (TORCH_RULES if framework == "torch" else RULES).get(class_name)
+    rule = frameworks().layer_rule(framework, class_name)
     return None if rule is None else (tuple(rule.args), dict(rule.defaults))

@@ -2,16 +2,19 @@
 
 Every function takes one axis and returns ``(size, arithmetic)``: the output length (``None``
 when the input length is unknown) and the arithmetic as a person would write it, for hovers.
-A result ``<= 0`` is returned as is; the layer rules decide what error that is.
+A result ``<= 0`` is returned as is; the layer rules decide what error that is. ``over_axes``
+runs one of them along every spatial axis of a layer.
 """
 
 from __future__ import annotations
 
-from math import ceil, floor, prod
-from typing import Iterable, Optional
+from math import ceil, floor
+from typing import Callable, Optional, Sequence
 
-Length = Optional[int]
-Sized = tuple[Length, str]
+from .dims import Dim, nonpositive
+
+Sized = tuple[Dim, str]
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
 def effective_kernel(kernel: int, dilation: int) -> int:
@@ -23,7 +26,7 @@ def largest_kernel(n: int, dilation: int = 1) -> int:
     return (n - 1) // dilation + 1
 
 
-def keras_conv_length(n: Length, kernel: int, stride: int, padding: str, dilation: int = 1) -> Sized:
+def keras_conv_length(n: Dim, kernel: int, stride: int, padding: str, dilation: int = 1) -> Sized:
     """Keras conv / pool: valid ``floor((n - k_eff) / s) + 1``; same and causal ``ceil(n / s)``."""
     k_eff = effective_kernel(kernel, dilation)
     if n is None:
@@ -36,7 +39,7 @@ def keras_conv_length(n: Length, kernel: int, stride: int, padding: str, dilatio
 
 
 def keras_deconv_length(
-    n: Length, kernel: int, stride: int, padding: str, dilation: int, output_padding: Optional[int]
+    n: Dim, kernel: int, stride: int, padding: str, dilation: int, output_padding: Optional[int]
 ) -> Sized:
     """Keras transposed conv (``deconv_output_length``)."""
     k_eff = effective_kernel(kernel, dilation)
@@ -54,7 +57,7 @@ def keras_deconv_length(
 
 
 def torch_window_length(
-    n: Length, kernel: int, stride: int, padding: int, dilation: int = 1, ceil_mode: bool = False
+    n: Dim, kernel: int, stride: int, padding: int, dilation: int = 1, ceil_mode: bool = False
 ) -> Sized:
     """torch conv / pool: ``floor((n + 2p - d(k-1) - 1) / s) + 1``, ceil with ceil_mode."""
     if n is None:
@@ -70,43 +73,50 @@ def torch_window_length(
     return out, f"ceil(({n} + 2*{padding} - {dilation}*({kernel} - 1) - 1) / {stride}) + 1 = {out}"
 
 
-def torch_deconv_length(
-    n: Length, kernel: int, stride: int, padding: int, dilation: int, output_padding: int
-) -> Sized:
+def torch_deconv_length(n: Dim, kernel: int, stride: int, padding: int, dilation: int, output_padding: int) -> Sized:
     if n is None:
         return None, ""
     out = (n - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
-    return out, (
-        f"({n} - 1) * {stride} - 2*{padding} + {dilation}*({kernel} - 1) + {output_padding} + 1 = {out}"
-    )
+    return out, f"({n} - 1) * {stride} - 2*{padding} + {dilation}*({kernel} - 1) + {output_padding} + 1 = {out}"
 
 
-def scaled_length(n: Length, factor: int) -> Length:
+def torch_same_length(n: Dim) -> Sized:
+    """torch ``padding='same'`` pads d*(k-1) in total, the odd one on the right: the size is kept."""
+    return n, f"padding='same' keeps {n}"
+
+
+def scaled_length(n: Dim, factor: int) -> Dim:
     return None if n is None else n * factor
 
 
-def padded_length(n: Length, before: int, after: int) -> Length:
+def padded_length(n: Dim, before: int, after: int) -> Dim:
     return None if n is None else n + before + after
 
 
-def product(dims: Iterable[Length]) -> Length:
-    dims = list(dims)
-    return None if any(d is None for d in dims) else prod(dims)  # type: ignore[arg-type]
+class Axes:
+    """A layer's output along its spatial axes, with the arithmetic and the first axis that
+    certainly does not fit (its output is zero or negative)."""
+
+    __slots__ = ("sizes", "arithmetic", "failing")
+
+    def __init__(self, sizes: list[Dim], arithmetic: list[str], failing: Optional[int]) -> None:
+        self.sizes = sizes
+        self.arithmetic = arithmetic
+        self.failing = failing
 
 
-def broadcast(left: tuple[Length, ...], right: tuple[Length, ...]) -> Optional[tuple[Length, ...]]:
-    """Keras' element-wise merge shape; ``None`` when two known sizes differ and neither is 1."""
-    if len(left) < len(right):
-        left, right = right, left
-    head = left[: len(left) - len(right)]
-    out: list[Length] = []
-    for a, b in zip(left[len(left) - len(right):], right):
-        if a is None or b is None:
-            out.append(None)
-        elif a == 1:
-            out.append(b)
-        elif b == 1 or a == b:
-            out.append(a)
-        else:
-            return None
-    return tuple(head) + tuple(out)
+def over_axes(spatial: Sequence[Dim], length: Callable[..., Sized], *per_axis: Sequence[object]) -> Axes:
+    """``length(n, *axis_args)`` along every spatial axis (the per-axis loop of every conv and
+    pooling rule, Keras' and torch's)."""
+    names = AXIS_NAMES[len(spatial)]
+    sizes: list[Dim] = []
+    arithmetic: list[str] = []
+    failing = None
+    for index, (axis, n, *args) in enumerate(zip(names, spatial, *per_axis)):
+        size, text = length(n, *args)
+        if failing is None and nonpositive(size):
+            failing = index
+        sizes.append(size)
+        if text:
+            arithmetic.append(f"{axis}: {text}")
+    return Axes(sizes, arithmetic, failing)

@@ -1,0 +1,52 @@
+"""Literal example inputs: reading the shape out of an array factory's arguments.
+
+A framework lists its factories with the way each takes its shape; this module reads it. The
+forms: ``dims`` (``torch.randn(2, 3)`` or ``torch.randn((2, 3))``), ``shape`` (first argument or
+``shape=``), ``size`` (first argument or ``size=``), ``size2`` (third argument or ``size=``, as
+``np.random.uniform(low, high, size)``), ``last_or_size`` (``torch.randint(low, high, (2, 3))``).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Optional
+
+from ..dims import Shape
+from ..unknown import Unknown
+from .values import ArrayValue
+
+if TYPE_CHECKING:
+    from .core import Interpreter
+    from .plugins import Plugin
+
+
+def as_shape(value: object) -> Optional[Shape]:
+    """A shape written as an int or a tuple/list of ints and ``None``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,)
+    if isinstance(value, (tuple, list)) and all((isinstance(d, int) and not isinstance(d, bool)) or d is None for d in value):
+        return tuple(value)
+    return None
+
+
+def factory_shape(form: str, args: list, kwargs: dict) -> Optional[Shape]:
+    if form == "dims":
+        if len(args) == 1 and isinstance(args[0], (tuple, list)):
+            return as_shape(args[0])
+        return as_shape(tuple(args)) if args else as_shape(kwargs.get("size"))
+    if form == "size":
+        return as_shape(args[0] if args else kwargs.get("size"))
+    if form == "size2":
+        return as_shape(args[2] if len(args) > 2 else kwargs.get("size", kwargs.get("shape")))
+    if form == "last_or_size":
+        return as_shape(args[-1] if args and isinstance(args[-1], (tuple, list)) else kwargs.get("size"))
+    return as_shape(args[0] if args else kwargs.get("shape"))
+
+
+def make_array(interp: "Interpreter", framework: "Plugin", path: str, form: str, args: list, kwargs: dict,
+               node: ast.Call) -> object:
+    shape = factory_shape(form, args, kwargs)
+    if shape is None or any(d is None for d in shape):
+        return Unknown(f"`{path}` with a shape that is not constant")
+    interp.events += 1
+    return ArrayValue(shape, interp.span(node), framework)

@@ -1,0 +1,65 @@
+"""Python's builtins, on the values the interpreter knows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..unknown import Unknown
+from .expressions import plain
+from .values import is_known
+
+if TYPE_CHECKING:
+    from .core import Interpreter
+
+CONVERSIONS = {"int": int, "float": float, "abs": abs, "round": round, "bool": bool, "str": str}
+REDUCTIONS = {"min": min, "max": max, "sum": sum}
+
+
+def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> object:
+    if not all(is_known(a) for a in args):
+        return Unknown(f"`{name}` of an unknown value")
+    try:
+        if name == "range":
+            if all(isinstance(a, int) for a in args) and len(range(*args)) <= 100_000:
+                return tuple(range(*args))
+        elif name == "len" and args and isinstance(args[0], (tuple, list, str, dict)):
+            return len(args[0])
+        elif name in CONVERSIONS and all(plain(a) for a in args):
+            return CONVERSIONS[name](*args)
+        elif name in REDUCTIONS and args:
+            items = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            if all(isinstance(i, (int, float)) for i in items):
+                return REDUCTIONS[name](items)
+        elif name in ("tuple", "list") and args:
+            items = interp.iterate(args[0])
+            if items is not None:
+                return tuple(items) if name == "tuple" else list(items)
+        elif name in ("tuple", "list"):
+            return () if name == "tuple" else []
+        elif name in ("enumerate", "zip", "reversed", "sorted"):
+            seqs = [interp.iterate(a) for a in args]
+            if all(s is not None for s in seqs):
+                if name == "enumerate":
+                    return tuple(enumerate(seqs[0]))
+                if name == "zip":
+                    return tuple(zip(*seqs))
+                if name == "reversed":
+                    return tuple(reversed(seqs[0]))
+                return tuple(sorted(seqs[0]))
+        elif name == "print":
+            return None
+    except Exception:  # noqa: BLE001 - a builtin on odd values
+        pass
+    return Unknown(f"the result of `{name}(...)`")
+
+
+def list_method(target: list, name: str, args: list, interp: "Interpreter") -> object:
+    """``layers.append(...)`` and friends: lists of layers are how models are often built."""
+    if name == "append" and args:
+        target.append(args[0])
+    elif name == "extend" and args:
+        items = interp.iterate(args[0])
+        target.extend(items if items is not None else [Unknown("extended with unknown items")])
+    elif name == "insert" and len(args) == 2 and isinstance(args[0], int):
+        target.insert(args[0], args[1])
+    return None

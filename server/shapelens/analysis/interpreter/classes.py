@@ -1,0 +1,70 @@
+"""The file's own classes: instances, methods by inheritance, and the framework hook a class
+inherits from a library base class (``torch.nn.Module``)."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Optional
+
+from .env import Env
+from .plugins import ClassHook
+from .values import ClassValue, Function, Instance, QName
+
+if TYPE_CHECKING:
+    from .core import Interpreter
+
+
+class Classes:
+    def __init__(self, interp: "Interpreter") -> None:
+        self.interp = interp
+
+    def hook_of(self, bases: tuple) -> Optional[ClassHook]:
+        for base in bases:
+            if isinstance(base, QName):
+                hook = self.interp.frameworks.class_hook(base.path)
+                if hook is not None:
+                    return hook
+            elif isinstance(base, ClassValue) and base.hook is not None:
+                return base.hook
+        return None
+
+    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, node: ast.AST) -> Instance:
+        interp = self.interp
+        instance = Instance(cls, interp.span(node))
+        init = self.method_of(cls, "__init__")
+        if init is not None:
+            interp.call_function(init, [instance, *args], kwargs, label=None)
+        if cls.hook is not None:
+            interp.events += 1
+            cls.hook.on_instance(interp, instance)
+        return instance
+
+    def method_of(self, cls: ClassValue, name: str) -> Optional[Function]:
+        for stmt in cls.node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+                return Function(stmt, cls.env, self.function_defaults(stmt, cls.env), stmt.name)  # type: ignore[arg-type]
+        for base in cls.bases:
+            if isinstance(base, ClassValue):
+                found = self.method_of(base, name)
+                if found is not None:
+                    return found
+        return None
+
+    def function_defaults(self, stmt: ast.FunctionDef, env: Env) -> dict:
+        params = stmt.args
+        positional = params.posonlyargs + params.args
+        evaluate = self.interp.evaluator.eval
+        defaults = {}
+        for param, default in zip(positional[len(positional) - len(params.defaults):], params.defaults):
+            defaults[param.arg] = evaluate(default, env)
+        for param, default in zip(params.kwonlyargs, params.kw_defaults):
+            if default is not None:
+                defaults[param.arg] = evaluate(default, env)
+        return defaults
+
+    def required_parameters(self, function: Function, skip_self: bool = False) -> int:
+        """How many parameters have no default (the ones a call must give)."""
+        params = function.node.args
+        positional = (params.posonlyargs + params.args)[1 if skip_self else 0:]
+        missing = max(len(positional) - len(params.defaults), 0)
+        return missing + sum(1 for d in params.kw_defaults if d is None)

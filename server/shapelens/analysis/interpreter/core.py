@@ -1,0 +1,228 @@
+"""The interpreter: a small static interpreter over Python's ``ast`` that finds models.
+
+It never imports or runs user code. It evaluates what is knowable (imports, constants,
+arithmetic, tuples, calls of the file's own functions and classes, loops over literal ranges)
+and everything else becomes ``Unknown`` with a reason, so shapes are never guessed. It knows no
+framework: libraries come in through the plugins of ``Frameworks``.
+
+This object is the interface the parts share (mypy's checker_shared in spirit): statements
+(``statements.py``), expressions (``expressions.py``), the file's classes (``classes.py``), layer
+applications (``layers.py``) and the plugins all reach each other through it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+from ..report import Diagnostic
+from ..unknown import Unknown
+from .builtins import call_builtin, list_method
+from .classes import Classes
+from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
+from .expressions import Evaluator
+from .layers import LayerCalls
+from .plugins import Frameworks
+from .positions import Positions
+from .statements import Executor
+from .values import Function, ModelRecord, Value
+
+# Tests set SHAPELENS_STRICT=1 so that an internal error fails loudly instead of being skipped.
+STRICT = os.environ.get("SHAPELENS_STRICT") == "1"
+MAX_CALL_DEPTH = 24
+
+
+def safe_key(value: object) -> object:
+    return value if isinstance(value, (int, float, str, bool, tuple)) or value is None else id(value)
+
+
+class Interpreter:
+    def __init__(self, tree: ast.Module, lines: tuple[str, ...], frameworks: Frameworks, budget: int) -> None:
+        self.tree = tree
+        self.lines = lines
+        self.frameworks = frameworks
+        self.positions = Positions(lines)
+        self.span = self.positions.span
+        self.strict = STRICT
+        self.module = Env()
+        self.module.vars["__name__"] = "__main__"
+        self.budget = budget
+        self.depth = 0
+        self.uncertain = 0
+        self.events = 0  # model work done so far: layers, models, graph nodes, data calls
+        self.contexts: list[str] = []  # the helper calls the interpreter is inside
+        self.conditions: list[str] = []  # the undecidable conditions it is inside
+        self.models: list[ModelRecord] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.model_count = 0
+        self.module_calls: dict[str, list] = {}  # function name → argument tuples of module-level calls
+        self.states = {plugin.name: plugin.new_state() for plugin in frameworks.each()}
+        self.evaluator = Evaluator(self)
+        self.eval = self.evaluator.eval
+        self.executor = Executor(self)
+        self.classes = Classes(self)
+        self.layers = LayerCalls(self)
+
+    # --- driving ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.executor.exec_block(self.tree.body, self.module, top_level=True)
+        self.run_model_functions()
+        for plugin in self.frameworks.each():
+            try:
+                plugin.finish(self)
+            except (BudgetExceeded, RecursionError):
+                pass
+
+    def release(self) -> None:
+        """Break the reference cycles a run makes (functions and the module names that hold
+        them, tensors and the layer calls that made them), so that its objects are freed as
+        soon as the report is out instead of waiting for the cycle collector to find them."""
+        self.module.vars.clear()
+        for node in self.layers.nodes:
+            node.outputs = ()
+
+    def run_model_functions(self) -> None:
+        """A top-level function that builds a model is analysed with its default arguments too."""
+        for name, value in list(self.module.vars.items()):
+            if not isinstance(value, Function) or value.env is not self.module:
+                continue
+            if self.classes.required_parameters(value) or not self.builds_model(value.node):
+                continue
+            if () in self.module_calls.get(name, []):
+                continue  # a module-level call with no arguments already ran it
+            try:
+                self.call_function(value, [], {}, label=f"{name}()")
+            except (BudgetExceeded, RecursionError):
+                return
+
+    def builds_model(self, node: ast.FunctionDef) -> bool:
+        builders = self.frameworks.model_builders
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                func = sub.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if name in builders:
+                    return True
+        return False
+
+    # --- the shared interface ---------------------------------------------------------------
+
+    def exec_block(self, body: list[ast.stmt], env: Env) -> None:
+        self.executor.exec_block(body, env)
+
+    def context_label(self) -> str:
+        return " > ".join(self.contexts)
+
+    def condition(self) -> Optional[str]:
+        return self.conditions[-1] if self.conditions else None
+
+    @contextmanager
+    def undecided(self, test: ast.expr) -> Iterator[None]:
+        """Code under a condition the interpreter cannot decide (its findings are not errors)."""
+        self.conditions.append(self.positions.label(test, 80))
+        try:
+            yield
+        finally:
+            self.conditions.pop()
+
+    def register_model(self, record: ModelRecord) -> None:
+        self.models.append(record)
+        self.events += 1
+
+    def next_model_index(self) -> int:
+        self.model_count += 1
+        self.events += 1
+        return self.model_count
+
+    def state(self, plugin_name: str) -> object:
+        return self.states[plugin_name]
+
+    def iterate(self, value: object) -> Optional[list]:
+        if isinstance(value, (tuple, list)):
+            return list(value)
+        if isinstance(value, dict):
+            return list(value.keys())
+        if isinstance(value, str):
+            return list(value)
+        if isinstance(value, Value):
+            return value.iterate()
+        return None
+
+    def assign(self, target: ast.expr, value: object, env: Env) -> None:
+        if isinstance(target, ast.Name):
+            env.vars[target.id] = value
+            if isinstance(value, Value) and value.tracks_name:
+                value.note_name(target.id, self.span(target))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = self.iterate(value)
+            starred = [i for i, t in enumerate(target.elts) if isinstance(t, ast.Starred)]
+            if items is not None and not starred and len(items) == len(target.elts):
+                for sub, item in zip(target.elts, items):
+                    self.assign(sub, item, env)
+            else:
+                for sub in target.elts:
+                    inner = sub.value if isinstance(sub, ast.Starred) else sub
+                    self.assign(inner, Unknown("unpacking a value of unknown length"), env)
+        elif isinstance(target, ast.Attribute):
+            owner = self.eval(target.value, env)
+            if isinstance(owner, Value):
+                owner.set_attribute(self, target.attr, value)
+        # subscripts and other targets hold nothing the analysis needs
+
+    def note_module_call(self, func: Function, args: list, kwargs: dict) -> None:
+        self.module_calls.setdefault(func.name, []).append(
+            tuple(map(safe_key, args)) + tuple((k, safe_key(v)) for k, v in sorted(kwargs.items())))
+
+    # --- calls ----------------------------------------------------------------------------
+
+    def call_user_function(self, func: Function, args: list, kwargs: dict, node: ast.Call) -> object:
+        return self.call_function(func, args, kwargs, label=self.positions.label(node))
+
+    def call_function(self, func: Function, args: list, kwargs: dict, label: Optional[str]) -> object:
+        if self.depth >= MAX_CALL_DEPTH:
+            return Unknown("calls nested too deeply")
+        scope = Env(func.env)  # type: ignore[arg-type]
+        params = func.node.args
+        positional = params.posonlyargs + params.args
+        for param, value in zip(positional, args):
+            scope.vars[param.arg] = value
+        if params.vararg is not None:
+            scope.vars[params.vararg.arg] = tuple(args[len(positional):])
+        extra = {}
+        for name, value in kwargs.items():
+            if any(p.arg == name for p in positional + params.kwonlyargs):
+                scope.vars[name] = value
+            else:
+                extra[name] = value
+        if params.kwarg is not None:
+            scope.vars[params.kwarg.arg] = extra
+        for param in positional + params.kwonlyargs:
+            if param.arg not in scope.vars:
+                scope.vars[param.arg] = func.defaults.get(param.arg, Unknown(f"parameter `{param.arg}` has no value here"))
+        self.depth += 1
+        if label is not None:
+            self.contexts.append(label)
+        try:
+            self.executor.exec_block(func.node.body, scope)
+        except ReturnSignal as returned:
+            return returned.value
+        except (BreakSignal, ContinueSignal):
+            return None
+        finally:
+            self.depth -= 1
+            if label is not None:
+                self.contexts.pop()
+        return None
+
+    def call_builtin(self, name: str, args: list, kwargs: dict) -> object:
+        return call_builtin(self, name, args, kwargs)
+
+    def call_method(self, target: object, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        if isinstance(target, Value):
+            return target.method(self, name, args, kwargs, node)
+        if isinstance(target, list):
+            return list_method(target, name, args, self)
+        return Unknown(f"the result of `.{name}(...)`")

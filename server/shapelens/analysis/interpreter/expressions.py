@@ -1,0 +1,307 @@
+"""Expressions: what each kind of ``ast`` expression evaluates to (the values decide the rest)."""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import TYPE_CHECKING, Optional
+
+from ..unknown import Unknown
+from .env import Env
+from .tensors import Tensor, elementwise
+from .values import NAMED_VALUES, BoundMethod, Function, LambdaValue, Value, is_known
+
+if TYPE_CHECKING:
+    from .core import Interpreter
+
+MAX_SEQUENCE = 512  # the longest list a comprehension or `[x] * n` is evaluated for
+
+NUMERIC_OPS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: a // b,
+    ast.Mod: lambda a, b: a % b,
+    ast.Pow: lambda a, b: a ** b if abs(b) <= 64 else math.inf,
+}
+COMPARE_OPS = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: lambda a, b: a is b,
+    ast.IsNot: lambda a, b: a is not b,
+}
+PLAIN_TYPES = (int, float, str, bool, tuple, list, dict)
+
+
+def plain(value: object) -> bool:
+    return isinstance(value, PLAIN_TYPES) or value is None
+
+
+def truth(value: object) -> Optional[bool]:
+    """Truth in a condition; ``None`` when undecidable (an unknown, a tensor)."""
+    if isinstance(value, Unknown):
+        return None
+    if isinstance(value, Value):
+        return value.truth()
+    try:
+        return bool(value)
+    except Exception:  # noqa: BLE001 - an object without truth value
+        return None
+
+
+class Evaluator:
+    def __init__(self, interp: "Interpreter") -> None:
+        self.interp = interp
+        self.handlers = {
+            getattr(ast, name[5:]): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("expr_") and hasattr(ast, name[5:])
+        }
+
+    def eval(self, node: Optional[ast.expr], env: Env) -> object:
+        kind = type(node)
+        if kind is ast.Constant:  # the two commonest nodes, inline: this is the hot path
+            return node.value  # type: ignore[union-attr]
+        if kind is ast.Name:
+            name = node.id  # type: ignore[union-attr]
+            scope: Optional[Env] = env
+            while scope is not None:
+                if name in scope.vars:
+                    value = scope.vars[name]
+                    break
+                scope = scope.parent
+            else:
+                value = env.lookup(name)
+            if value.__class__ in NAMED_VALUES:
+                value.note_use(self.interp.span(node))  # type: ignore[union-attr]
+            return value
+        if node is None:
+            return None
+        handler = self.handlers.get(kind)
+        if handler is None:
+            return Unknown(f"`{type(node).__name__}` expressions are not evaluated")
+        return handler(node, env)
+
+    def expr_Attribute(self, node: ast.Attribute, env: Env) -> object:
+        base = self.eval(node.value, env)
+        if isinstance(base, Value):
+            return base.attribute(self.interp, node.attr)
+        if isinstance(base, Unknown):
+            return base
+        if isinstance(base, (list, dict)):
+            return BoundMethod(base, node.attr)
+        return Unknown(f"attribute `{node.attr}` is not known statically")
+
+    def expr_Tuple(self, node: ast.Tuple, env: Env) -> object:
+        return tuple(self.sequence_items(node.elts, env))
+
+    def expr_List(self, node: ast.List, env: Env) -> object:
+        return list(self.sequence_items(node.elts, env))
+
+    def expr_Set(self, node: ast.Set, env: Env) -> object:
+        return Unknown("a set")
+
+    def sequence_items(self, elts: list[ast.expr], env: Env) -> list:
+        out: list = []
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                items = self.interp.iterate(self.eval(elt.value, env))
+                if items is None:
+                    out.append(Unknown("a starred item of unknown length"))
+                else:
+                    out.extend(items)
+            else:
+                out.append(self.eval(elt, env))
+        return out
+
+    def expr_Dict(self, node: ast.Dict, env: Env) -> object:
+        out = {}
+        for key, value in zip(node.keys, node.values):
+            k = self.eval(key, env) if key is not None else None
+            v = self.eval(value, env)
+            if key is None:
+                if isinstance(v, dict):
+                    out.update(v)
+            elif isinstance(k, (str, int, float, bool, tuple)) or k is None:
+                out[k] = v
+        return out
+
+    def expr_JoinedStr(self, node: ast.JoinedStr, env: Env) -> object:
+        return Unknown("an f-string")
+
+    def expr_Lambda(self, node: ast.Lambda, env: Env) -> object:
+        return LambdaValue(node)
+
+    def expr_IfExp(self, node: ast.IfExp, env: Env) -> object:
+        test = truth(self.eval(node.test, env))
+        if test is not None:
+            return self.eval(node.body if test else node.orelse, env)
+        with self.interp.undecided(node.test):
+            body, orelse = self.eval(node.body, env), self.eval(node.orelse, env)
+        try:
+            same = body == orelse
+        except Exception:  # noqa: BLE001 - values without equality
+            same = False
+        return body if same is True and is_known(body) else Unknown("depends on a condition")
+
+    def expr_NamedExpr(self, node: ast.NamedExpr, env: Env) -> object:
+        value = self.eval(node.value, env)
+        self.interp.assign(node.target, value, env)
+        return value
+
+    def expr_Starred(self, node: ast.Starred, env: Env) -> object:
+        return self.eval(node.value, env)
+
+    def expr_UnaryOp(self, node: ast.UnaryOp, env: Env) -> object:
+        operand = self.eval(node.operand, env)
+        if isinstance(node.op, ast.Not):
+            value = truth(operand)
+            return Unknown("negated unknown") if value is None else not value
+        if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            if isinstance(node.op, ast.USub):
+                return -operand
+            if isinstance(node.op, ast.UAdd):
+                return operand
+        if isinstance(operand, Tensor):
+            return Tensor(operand.shape, operand.reason, None, (operand,))
+        return Unknown("an operation on an unknown value")
+
+    def expr_BinOp(self, node: ast.BinOp, env: Env) -> object:
+        return self.binop(node.op, self.eval(node.left, env), self.eval(node.right, env))
+
+    def binop(self, op: ast.operator, left: object, right: object) -> object:
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            return elementwise(left, right)
+        if isinstance(left, Value):
+            return left.binary(self.interp, right)
+        if isinstance(right, Value):
+            return right.binary(self.interp, left)
+        if not is_known(left):
+            return left
+        if not is_known(right):
+            return right
+        numbers = (int, float)
+        try:
+            if isinstance(left, numbers) and isinstance(right, numbers):
+                return NUMERIC_OPS[type(op)](left, right)
+            if isinstance(left, (tuple, list)) and isinstance(right, (tuple, list)) and isinstance(op, ast.Add):
+                return left + right if type(left) is type(right) else Unknown("mixed sequences")
+            if isinstance(left, (tuple, list)) and isinstance(right, int) and isinstance(op, ast.Mult):
+                return left * right if right <= MAX_SEQUENCE else Unknown("a very long sequence")
+            if isinstance(left, int) and isinstance(right, (tuple, list)) and isinstance(op, ast.Mult):
+                return right * left if left <= MAX_SEQUENCE else Unknown("a very long sequence")
+            if isinstance(left, str) and isinstance(right, str) and isinstance(op, ast.Add):
+                return left + right
+        except (KeyError, ZeroDivisionError, OverflowError, ValueError, TypeError):
+            return Unknown("an arithmetic operation that cannot be evaluated")
+        return Unknown("an operation the analysis does not evaluate")
+
+    def expr_BoolOp(self, node: ast.BoolOp, env: Env) -> object:
+        values = [self.eval(v, env) for v in node.values]
+        if not all(is_known(v) and truth(v) is not None for v in values):
+            return Unknown("a condition on unknown values")
+        result = values[0]
+        for value in values[1:]:
+            result = (result and value) if isinstance(node.op, ast.And) else (result or value)
+        return result
+
+    def expr_Compare(self, node: ast.Compare, env: Env) -> object:
+        left = self.eval(node.left, env)
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.eval(comparator, env)
+            if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
+                result = (left is right) if isinstance(op, ast.Is) else (left is not right)
+            elif not is_known(left) or not is_known(right) or not plain(left) or not plain(right):
+                return Unknown("a comparison with unknown values")
+            else:
+                try:
+                    result = COMPARE_OPS[type(op)](left, right)
+                except Exception:  # noqa: BLE001
+                    return Unknown("a comparison that cannot be evaluated")
+            if not result:
+                return False
+            left = right
+        return True
+
+    def expr_Subscript(self, node: ast.Subscript, env: Env) -> object:
+        base = self.eval(node.value, env)
+        index = self.eval(node.slice, env)
+        if isinstance(base, Value):
+            return base.subscript(self.interp, index)
+        if isinstance(base, (tuple, list, str)) and is_known(index):
+            try:
+                if isinstance(index, slice) or (isinstance(index, int) and not isinstance(index, bool)):
+                    return base[index]
+            except (IndexError, TypeError, ValueError):
+                return Unknown("an index out of range")
+        if isinstance(base, dict) and is_known(index):
+            try:
+                return base.get(index, Unknown("a missing key"))
+            except TypeError:
+                return Unknown("an unhashable key")
+        if isinstance(base, Unknown):
+            return base
+        return Unknown("a subscript the analysis does not evaluate")
+
+    def expr_Slice(self, node: ast.Slice, env: Env) -> object:
+        parts = [self.eval(p, env) if p is not None else None for p in (node.lower, node.upper, node.step)]
+        if all(p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in parts):
+            return slice(*parts)
+        return Unknown("a slice with unknown bounds")
+
+    def expr_ListComp(self, node: ast.ListComp, env: Env) -> object:
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            return Unknown("a comprehension with several loops")
+        generator = node.generators[0]
+        items = self.interp.iterate(self.eval(generator.iter, env))
+        if items is None or len(items) > MAX_SEQUENCE:
+            return Unknown("a comprehension over an unknown sequence")
+        scope = Env(env)
+        out = []
+        for item in items:
+            self.interp.assign(generator.target, item, scope)
+            conditions = [self.eval(cond, scope) for cond in generator.ifs]
+            if any(not is_known(c) for c in conditions):
+                return Unknown("a comprehension with an unknown condition")
+            if all(conditions):
+                out.append(self.eval(node.elt, scope))
+        return out
+
+    def expr_GeneratorExp(self, node: ast.GeneratorExp, env: Env) -> object:
+        value = self.expr_ListComp(node, env)  # type: ignore[arg-type]
+        return tuple(value) if isinstance(value, list) else value
+
+    def expr_Call(self, node: ast.Call, env: Env) -> object:
+        func = self.eval(node.func, env)
+        args: list = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                items = self.interp.iterate(self.eval(arg.value, env))
+                if items is None:
+                    args.append(Unknown("starred arguments of unknown length"))
+                else:
+                    args.extend(items)
+            else:
+                args.append(self.eval(arg, env))
+        kwargs: dict = {}
+        for keyword in node.keywords:
+            value = self.eval(keyword.value, env)
+            if keyword.arg is None:
+                if isinstance(value, dict):
+                    kwargs.update({k: v for k, v in value.items() if isinstance(k, str)})
+            else:
+                kwargs[keyword.arg] = value
+        if isinstance(func, Value):
+            if env is self.interp.module and isinstance(func, Function):
+                self.interp.note_module_call(func, args, kwargs)
+            return func.call(self.interp, args, kwargs, node)
+        if isinstance(func, Unknown):
+            return func
+        return Unknown("a call of something the analysis does not model")

@@ -1,0 +1,127 @@
+"""The one layer-application path: every layer of every model kind is applied here.
+
+A layer called on tensors (Keras functional API, a torch module's ``forward``, a Sequential's
+chain, a model used as a layer) runs its rule on the input shapes, records a ``Node`` in the
+graph, and gives output tensors. An unknown input gives an unknown output with the reason
+carried along; an error gives an unknown output too, so one mistake is reported once and never
+cascades.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional
+
+from ..dims import OutputShape, Shape
+from ..report import Span
+from ..rules import Applied, ShapeError, UnknownArgument
+from ..unknown import Unknown
+from .tensors import Tensor
+from .values import ArrayValue, LayerObj, Node
+
+if TYPE_CHECKING:
+    from .core import Interpreter
+
+
+class LayerResult(NamedTuple):
+    output: OutputShape
+    params: Optional[int]
+    arithmetic: tuple[str, ...] = ()
+    error: Optional[ShapeError] = None
+    reason: Optional[str] = None  # why the output is unknown
+    warnings: tuple[tuple[str, str], ...] = ()
+
+
+def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable[Optional[str]] = ()) -> LayerResult:
+    """A layer's rule on input shapes, its exceptions turned into a result."""
+    if layer.spec is None:
+        return LayerResult(None, None, reason=layer.reason or f"{layer.class_name} is not modelled")
+    if any(shape is None for shape in inputs) or not inputs:
+        reason = next((r for r in reasons if r), None) or "its input shape is unknown"
+        return LayerResult(None, None, reason=reason)
+    for shape in inputs:
+        if shape and isinstance(shape[0], tuple):
+            return LayerResult(None, None, reason="its input is a list of tensors")
+    try:
+        applied: Applied = layer.spec.rule.apply(layer.spec.args, list(inputs))
+    except UnknownArgument as unknown:
+        return LayerResult(None, None, reason=unknown.reason)
+    except ShapeError as error:
+        return LayerResult(None, None, error=error, reason=f"{layer.class_name} fails here")
+    except (TypeError, ValueError, IndexError, ZeroDivisionError, AttributeError) as bad:
+        return LayerResult(None, None, reason=f"its arguments could not be read ({type(bad).__name__})")
+    return LayerResult(applied.output, applied.params, applied.arithmetic, warnings=applied.warnings)
+
+
+def failed(layer: LayerObj) -> str:
+    return f"{layer.class_name} at line {layer.span.start_line + 1} fails"
+
+
+class LayerCalls:
+    """Applies layers for one run of the interpreter and records the graph."""
+
+    def __init__(self, interp: "Interpreter") -> None:
+        self.interp = interp
+        self.nodes: list[Node] = []
+
+    def apply(self, layer: LayerObj, args: list, kwargs: dict, call_span: Span) -> object:
+        """A layer called like a function: ``Conv2D(32, 3)(x)``, ``self.conv1(x)``."""
+        framework = layer.framework
+        tensors = framework.layer_inputs(layer, args, kwargs)
+        if tensors is None:
+            if any(isinstance(a, ArrayValue) for a in args):
+                return Unknown("an eager call on an array")
+            return Tensor(None, "the layer's input is not a known tensor", None, ())
+        tensors = framework.prepare_inputs(self.interp, layer, tensors)
+        extra = tuple(flatten_tensors(list(kwargs.values())))
+        return self.apply_to(layer, tensors, call_span, extra)
+
+    def apply_to(self, layer: LayerObj, tensors: list, call_span: Span, extra: tuple = (),
+                 context: Optional[str] = None) -> object:
+        interp = self.interp
+        framework = layer.framework
+        result = apply_rule(layer, [t.shape for t in tensors], [t.reason for t in tensors])
+        result = framework.check_result(interp, layer, result, tensors)
+        node = Node(layer, tuple(tensors), call_span, len(self.nodes),
+                    interp.context_label() if context is None else context, result, (), extra, interp.condition())
+        self.nodes.append(node)
+        interp.events += 1
+        output = result.output
+        if output is not None and output and isinstance(output[0], tuple):
+            outs = [Tensor(shape, None, node, (), None, framework) for shape in output]
+            node.outputs = tuple(outs)
+            return outs
+        reason = None if output is not None else result.reason
+        if result.error is not None:
+            reason = failed(layer)
+        tensor = Tensor(output, reason, node, (), None, framework)
+        node.outputs = (tensor,)
+        return framework.layer_outputs(interp, layer, tensor)
+
+
+def flatten_tensors(value: object) -> list:
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in flatten_tensors(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in flatten_tensors(item)]
+    return []
+
+
+def nodes_between(inputs: list, outputs: list) -> list[Node]:
+    """The layer applications between a graph's inputs and outputs, in the order they were made."""
+    stop = {id(t) for t in inputs}
+    seen: dict[int, Node] = {}
+    stack = [t for t in outputs if isinstance(t, Tensor)]
+    visited: set[int] = set()
+    while stack:
+        tensor = stack.pop()
+        if id(tensor) in visited or id(tensor) in stop:
+            continue
+        visited.add(id(tensor))
+        if tensor.node is not None:
+            seen[tensor.node.index] = tensor.node
+            stack.extend(tensor.node.inputs)
+            stack.extend(tensor.node.extra)
+        stack.extend(tensor.parents)
+    return [seen[i] for i in sorted(seen)]

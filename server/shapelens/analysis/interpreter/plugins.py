@@ -1,0 +1,171 @@
+"""How a framework plugs into the interpreter, and the registry that composes the plugins.
+
+A plugin owns the library names under its root packages (``keras``, ``torch``, ...), found by
+canonical qualified name:
+- **call hooks**: what calling ``keras.layers.Conv2D`` or ``torch.flatten`` does;
+- **method hooks**: what a method of one of its values does (a tensor's ``.view``, an array's
+  ``.astype``); its own model values carry their methods themselves;
+- **base-class hooks**: how a user class deriving from one of its classes behaves
+  (``torch.nn.Module`` runs ``forward``);
+- **layer hooks**: how one of its layers takes its inputs and gives its outputs;
+- ``start`` / ``finish`` around a run, for what a framework does once the file has run (build
+  the models nothing called, check the data given to them).
+The interpreter knows no framework: everything it learns of one comes through this interface.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
+
+from ..rules import LayerRule
+from ..unknown import Unknown
+from .tensors import Tensor
+from .values import ArrayValue, Instance, LayerObj, QName
+
+if TYPE_CHECKING:
+    from .core import Interpreter
+    from .layers import LayerResult
+
+CallHook = Callable[["Interpreter", QName, list, dict, ast.Call], object]
+
+
+class ClassHook:
+    """What a framework's base class gives the user classes deriving from it."""
+
+    framework: "Plugin"
+
+    def on_instance(self, interp: "Interpreter", instance: Instance) -> None:
+        """After ``__init__`` ran."""
+
+    def call_instance(self, interp: "Interpreter", instance: Instance, args: list, kwargs: dict, node: ast.Call) -> object:
+        return Unknown(f"an instance of `{instance.cls.node.name}`")
+
+    def attribute(self, interp: "Interpreter", instance: Instance, name: str) -> object:
+        return Unknown(f"attribute `{name}` is not known statically")
+
+    def method(self, interp: "Interpreter", instance: Instance, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        return Unknown(f"the result of `.{name}(...)`")
+
+
+class Plugin:
+    """A framework. Subclasses fill in what they know; the defaults know nothing."""
+
+    name = ""
+    roots: tuple[str, ...] = ()  # top-level packages whose names it owns
+    aliases: tuple[tuple[str, str], ...] = ()  # (prefix, canonical prefix): ``tensorflow.keras`` is ``keras``
+    model_builders: frozenset[str] = frozenset()  # call names that make a model (``Sequential``)
+
+    def call_hook(self, path: str) -> Optional[CallHook]:
+        return None
+
+    def class_hook(self, path: str) -> Optional[ClassHook]:
+        return None
+
+    def star_names(self, module: str) -> dict[str, str]:
+        """``from module import *``: bound name → canonical path."""
+        return {}
+
+    def layer_rule(self, class_name: str) -> Optional[LayerRule]:
+        return None
+
+    def new_state(self) -> object:
+        """Per-run state, kept in ``interp.states[name]``."""
+        return None
+
+    def finish(self, interp: "Interpreter") -> None:
+        """After the file ran: build what nothing built, check what was given to models."""
+
+    # --- values the plugin owns ---
+
+    def tensor_method(self, interp: "Interpreter", tensor: Tensor, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        return Tensor(None, f"the result of `.{name}(...)`", None, (tensor,))
+
+    def array_method(self, interp: "Interpreter", array: ArrayValue, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        return Unknown(f"the result of `.{name}(...)`")
+
+    # --- its layers ---
+
+    def layer_inputs(self, layer: LayerObj, args: list, kwargs: dict) -> Optional[list]:
+        """The tensors a call of the layer applies it to (``None`` when they are not tensors)."""
+        first = args[0] if args else kwargs.get("inputs")
+        tensors = list(first) if isinstance(first, (list, tuple)) else [first]
+        return tensors if tensors and all(isinstance(t, Tensor) for t in tensors) else None
+
+    def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
+        return tensors
+
+    def check_result(self, interp: "Interpreter", layer: LayerObj, result: "LayerResult", tensors: list) -> "LayerResult":
+        return result
+
+    def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
+        return output
+
+
+class Frameworks:
+    """The plugins composed: one lookup of library names for the whole interpreter, cached."""
+
+    def __init__(self, plugins: Sequence[Plugin], stdlib: Plugin) -> None:
+        self.plugins = tuple(plugins)
+        self.stdlib = stdlib
+        self.by_root: dict[str, Plugin] = {}
+        for plugin in (*self.plugins, stdlib):
+            for root in plugin.roots:
+                self.by_root[root] = plugin
+        self.by_name = {plugin.name: plugin for plugin in self.plugins}
+        self.aliases = tuple(alias for plugin in self.plugins for alias in plugin.aliases)
+        self.model_builders = frozenset().union(*(p.model_builders for p in self.plugins))
+        self._canonical: dict[str, str] = {}
+        self._qualified: dict[tuple[str, str], QName] = {}
+        self._calls: dict[str, Optional[CallHook]] = {}
+        self._classes: dict[str, Optional[ClassHook]] = {}
+
+    def canonical(self, path: str) -> str:
+        found = self._canonical.get(path)
+        if found is None:
+            found = path
+            for prefix, replacement in self.aliases:
+                if path == prefix or path.startswith(prefix + "."):
+                    found = replacement + path[len(prefix):]
+                    break
+            self._canonical[path] = found
+        return found
+
+    def qualified(self, base: str, attr: str) -> QName:
+        """``tf.keras.layers`` + ``Conv2D``: one QName per attribute chain."""
+        key = (base, attr)
+        found = self._qualified.get(key)
+        if found is None:
+            found = self._qualified[key] = QName(self.canonical(f"{base}.{attr}"))
+        return found
+
+    def owner(self, path: str) -> Optional[Plugin]:
+        return self.by_root.get(path.split(".", 1)[0])
+
+    def call(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        path = func.path
+        if path in self._calls:
+            hook = self._calls[path]
+        else:
+            owner = self.owner(path)
+            hook = self._calls[path] = owner.call_hook(path) if owner is not None else None
+        if hook is None:
+            return Unknown(f"`{path}(...)` is not modelled")
+        return hook(interp, func, args, kwargs, node)
+
+    def class_hook(self, path: str) -> Optional[ClassHook]:
+        if path not in self._classes:
+            owner = self.owner(path)
+            self._classes[path] = owner.class_hook(path) if owner is not None else None
+        return self._classes[path]
+
+    def star_names(self, module: str) -> dict[str, str]:
+        owner = self.owner(module)
+        return owner.star_names(module) if owner is not None else {}
+
+    def layer_rule(self, framework: str, class_name: str) -> Optional[LayerRule]:
+        plugin = self.by_name.get(framework)
+        return plugin.layer_rule(class_name) if plugin is not None else None
+
+    def each(self) -> Iterable[Plugin]:
+        return self.plugins

@@ -1,0 +1,200 @@
+"""Statements: assignment, imports, definitions, and control flow.
+
+Control flow is followed where it is decided (a condition on constants, a loop over a literal
+list) and otherwise explored: every branch runs, and names that end up different become
+``Unknown``. A loop whose iterations do no model work (a training loop, an RL rollout) is not
+unrolled step by step: once an iteration creates no layer, model, graph node or data call, the
+rest is summarised by one more pass with the loop variable unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from ..unknown import Unknown
+from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
+from .expressions import MAX_SEQUENCE, truth
+from .values import ClassValue, Function, QName
+
+if TYPE_CHECKING:
+    from .core import Interpreter
+
+MAX_UNROLL = MAX_SEQUENCE
+# A quiet loop is summarised only when unrolling the rest would cost more statements than this.
+QUIET_WORK = 400
+
+
+class Executor:
+    def __init__(self, interp: "Interpreter") -> None:
+        self.interp = interp
+        self.eval = interp.evaluator.eval
+        self.handlers = {
+            getattr(ast, name[5:]): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("stmt_") and hasattr(ast, name[5:])
+        }
+
+    def exec_block(self, body: list[ast.stmt], env: Env, top_level: bool = False) -> None:
+        interp = self.interp
+        handlers = self.handlers
+        for stmt in body:
+            interp.budget -= 1
+            if interp.budget < 0:
+                raise BudgetExceeded()
+            handler = handlers.get(type(stmt))
+            if handler is None:
+                continue
+            if not top_level:
+                handler(stmt, env)
+                continue
+            try:
+                handler(stmt, env)
+            except (ReturnSignal, BreakSignal, ContinueSignal, RecursionError):
+                continue
+            except BudgetExceeded:
+                return
+            except Exception:  # noqa: BLE001 - one statement the analysis cannot follow
+                if interp.strict:
+                    raise
+                continue
+
+    def stmt_Expr(self, stmt: ast.Expr, env: Env) -> None:
+        self.eval(stmt.value, env)
+
+    def stmt_Assign(self, stmt: ast.Assign, env: Env) -> None:
+        value = self.eval(stmt.value, env)
+        for target in stmt.targets:
+            self.interp.assign(target, value, env)
+
+    def stmt_AnnAssign(self, stmt: ast.AnnAssign, env: Env) -> None:
+        if stmt.value is not None:
+            self.interp.assign(stmt.target, self.eval(stmt.value, env), env)
+
+    def stmt_AugAssign(self, stmt: ast.AugAssign, env: Env) -> None:
+        current = self.eval(stmt.target, env) if isinstance(stmt.target, ast.Name) else Unknown("augmented target")
+        value = self.interp.evaluator.binop(stmt.op, current, self.eval(stmt.value, env))
+        self.interp.assign(stmt.target, value, env)
+
+    def stmt_Import(self, stmt: ast.Import, env: Env) -> None:
+        frameworks = self.interp.frameworks
+        for alias in stmt.names:
+            if alias.asname:
+                env.vars[alias.asname] = QName(frameworks.canonical(alias.name))
+            else:
+                top = alias.name.split(".")[0]
+                env.vars[top] = QName(frameworks.canonical(top))
+
+    def stmt_ImportFrom(self, stmt: ast.ImportFrom, env: Env) -> None:
+        if not stmt.module or stmt.level:
+            return
+        frameworks = self.interp.frameworks
+        base = frameworks.canonical(stmt.module)
+        for alias in stmt.names:
+            if alias.name == "*":
+                for name, path in frameworks.star_names(base).items():
+                    env.vars[name] = QName(path)
+                continue
+            env.vars[alias.asname or alias.name] = QName(frameworks.canonical(f"{base}.{alias.name}"))
+
+    def stmt_FunctionDef(self, stmt: ast.FunctionDef, env: Env) -> None:
+        env.vars[stmt.name] = Function(stmt, env, self.interp.classes.function_defaults(stmt, env), stmt.name)
+
+    stmt_AsyncFunctionDef = stmt_FunctionDef
+
+    def stmt_ClassDef(self, stmt: ast.ClassDef, env: Env) -> None:
+        bases = tuple(self.eval(base, env) for base in stmt.bases)
+        env.vars[stmt.name] = ClassValue(stmt, env, bases, self.interp.classes.hook_of(bases))
+
+    def stmt_Return(self, stmt: ast.Return, env: Env) -> None:
+        raise ReturnSignal(self.eval(stmt.value, env) if stmt.value is not None else None)
+
+    def stmt_Break(self, stmt: ast.Break, env: Env) -> None:
+        raise BreakSignal()
+
+    def stmt_Continue(self, stmt: ast.Continue, env: Env) -> None:
+        raise ContinueSignal()
+
+    def stmt_Raise(self, stmt: ast.Raise, env: Env) -> None:
+        raise ReturnSignal(Unknown("the code raises an exception here"))
+
+    def stmt_If(self, stmt: ast.If, env: Env) -> None:
+        branch = truth(self.eval(stmt.test, env))
+        if branch is not None:
+            self.exec_block(stmt.body if branch else stmt.orelse, env)
+            return
+        with self.interp.undecided(stmt.test):
+            self.exec_uncertain([stmt.body, stmt.orelse], env)
+
+    def exec_uncertain(self, blocks: list[list[ast.stmt]], env: Env) -> None:
+        """Run every branch; names that end up different become Unknown."""
+        before = dict(env.vars)
+        results = []
+        self.interp.uncertain += 1
+        try:
+            for block in blocks:
+                env.vars = dict(before)
+                try:
+                    self.exec_block(block, env)
+                except (BreakSignal, ContinueSignal, ReturnSignal):
+                    pass
+                results.append(env.vars)
+        finally:
+            self.interp.uncertain -= 1
+        merged = dict(before)
+        names = set().union(*[r.keys() for r in results]) if results else set()
+        for name in names:
+            values = [r.get(name, before.get(name)) for r in results]
+            if all(v is values[0] for v in values):
+                merged[name] = values[0]
+            else:
+                merged[name] = Unknown(f"`{name}` depends on a condition that cannot be decided statically")
+        env.vars = merged
+
+    def stmt_For(self, stmt: ast.For, env: Env) -> None:
+        interp = self.interp
+        items = interp.iterate(self.eval(stmt.iter, env))
+        if items is None or len(items) > MAX_UNROLL:
+            interp.assign(stmt.target, Unknown("loop variable of a loop that cannot be unrolled"), env)
+            self.exec_uncertain([stmt.body], env)
+            return
+        for position, item in enumerate(items):
+            events, budget = interp.events, interp.budget
+            interp.assign(stmt.target, item, env)
+            try:
+                self.exec_block(stmt.body, env)
+            except ContinueSignal:
+                pass
+            except BreakSignal:
+                return
+            remaining = len(items) - position - 1
+            if interp.events == events and remaining > 2 and (budget - interp.budget) * remaining > QUIET_WORK:
+                self.summarise(stmt, env)
+                return
+        self.exec_block(stmt.orelse, env)
+
+    stmt_AsyncFor = stmt_For
+
+    def summarise(self, stmt: ast.For, env: Env) -> None:
+        """The rest of a loop whose last iteration did no model work: one pass standing for all."""
+        self.interp.assign(stmt.target, Unknown("the loop variable of a later iteration"), env)
+        self.exec_uncertain([stmt.body], env)
+
+    def stmt_While(self, stmt: ast.While, env: Env) -> None:
+        self.exec_uncertain([stmt.body], env)
+
+    def stmt_With(self, stmt: ast.With, env: Env) -> None:
+        for item in stmt.items:
+            self.eval(item.context_expr, env)
+            if item.optional_vars is not None:
+                self.interp.assign(item.optional_vars, Unknown("a context manager's value"), env)
+        self.exec_block(stmt.body, env)
+
+    stmt_AsyncWith = stmt_With
+
+    def stmt_Try(self, stmt: ast.Try, env: Env) -> None:
+        self.exec_block(stmt.body, env)
+        self.exec_block(stmt.orelse, env)
+        self.exec_block(stmt.finalbody, env)
+
+    stmt_TryStar = stmt_Try

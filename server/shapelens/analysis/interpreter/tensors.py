@@ -1,0 +1,96 @@
+"""Symbolic tensors, and what every framework's tensors share: element-wise arithmetic
+(broadcasting) and basic indexing."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Optional
+
+from ..dims import Shape, broadcast
+from ..report import Span
+from ..unknown import Unknown
+from .values import BoundMethod, Value
+
+if TYPE_CHECKING:
+    from .core import Interpreter
+    from .plugins import Plugin
+    from .values import Node
+
+
+class Tensor(Value):
+    """A symbolic tensor in a model graph: its shape (``None`` if unknown, with the reason), the
+    layer application that made it, and the tensors an operation made it from."""
+
+    __slots__ = ("shape", "reason", "node", "parents", "input_span", "framework", "example", "seed")
+
+    def __init__(self, shape: Optional[Shape], reason: Optional[str] = None, node: Optional["Node"] = None,
+                 parents: tuple = (), input_span: Optional[Span] = None, framework: Optional["Plugin"] = None) -> None:
+        self.shape = shape
+        self.reason = reason
+        self.node = node
+        self.parents: tuple[Tensor, ...] = parents
+        self.input_span = input_span  # for `keras.Input(...)`
+        self.framework = framework if framework is not None or not parents else parents[0].framework
+        self.example: Optional[Span] = None  # the literal example input this tensor stands for
+        self.seed = False  # a tensor with no known input: the first layer implies its shape
+
+    def attribute(self, interp: "Interpreter", name: str) -> object:
+        if name == "shape":
+            return self.shape if self.shape is not None else Unknown(self.reason or "unknown tensor shape")
+        return BoundMethod(self, name)
+
+    def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        if self.framework is None:
+            return Tensor(None, f"the result of `.{name}(...)`", None, (self,))
+        return self.framework.tensor_method(interp, self, name, args, kwargs, node)
+
+    def subscript(self, interp: "Interpreter", index: object) -> object:
+        return tensor_index(self, index)
+
+    def binary(self, interp: "Interpreter", other: object) -> object:
+        return elementwise(self, other)
+
+    def truth(self) -> Optional[bool]:
+        return None
+
+
+
+
+def elementwise(left: object, right: object) -> Tensor:
+    """``x + y``, ``x * 0.5``: the broadcast shape of the tensor operands."""
+    tensors = [t for t in (left, right) if isinstance(t, Tensor)]
+    shapes = [t.shape for t in tensors]
+    parents = tuple(tensors)
+    if any(s is None for s in shapes):
+        return Tensor(None, "an operand's shape is unknown", None, parents)
+    if len(shapes) == 1:
+        return Tensor(shapes[0], None, None, parents)
+    merged = broadcast(shapes[0], shapes[1])
+    if merged is None:
+        return Tensor(None, "the operands do not broadcast", None, parents)
+    return Tensor(merged, None, None, parents)
+
+
+def tensor_index(tensor: Tensor, index: object) -> Tensor:
+    """``out[:, -1, :]``, ``x[0]``, ``x[..., :3]``: the shape of a basic index."""
+    shape = tensor.shape
+    items = index if isinstance(index, tuple) else (index,)
+    if shape is None or not all(isinstance(i, (int, slice)) or i is Ellipsis or i is None for i in items):
+        return Tensor(None, "an index the analysis does not follow", None, (tensor,))
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        fill = len(shape) - (len([i for i in items if i is not None]) - 1)
+        items = items[:at] + (slice(None),) * fill + items[at + 1:]
+    out: list = []
+    dims = iter(shape)
+    for item in items:
+        if item is None:
+            out.append(1)
+            continue
+        dim = next(dims, "missing")
+        if dim == "missing":
+            return Tensor(None, "too many indices", None, (tensor,))
+        if isinstance(item, slice):
+            out.append(None if dim is None else len(range(dim)[item]))
+    out.extend(dims)
+    return Tensor(tuple(out), None, None, (tensor,))

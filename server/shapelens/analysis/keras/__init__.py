@@ -1,0 +1,165 @@
+"""The Keras plugin: Keras 3 and ``tf.keras`` names, layers, models, and their checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+from ..dims import Shape, format_shape
+from ..interpreter.arrays import as_shape
+from ..interpreter.layers import LayerResult
+from ..interpreter.plugins import CallHook, Plugin
+from ..interpreter.tensors import Tensor
+from ..interpreter.values import ArrayValue, LayerObj
+from ..report import Diagnostic, Span
+from ..rules import LayerRule, ShapeError
+from .checks import build_unbuilt, data_diagnostics
+from .frontend import ARRAY_FACTORIES, Frontend
+from .models import KerasFunctional, KerasModel, KerasSequential
+from .rules import MERGE_FUNCTIONS, RULES
+from .rules.attention import multi_head_attention
+
+if TYPE_CHECKING:
+    from ..interpreter.core import Interpreter
+
+
+@dataclass(eq=False)
+class DataCall:
+    """An example array given to a model (``model.predict(x)``, ``model(x)``)."""
+
+    model: KerasModel
+    array: ArrayValue
+    span: Span  # the argument
+    method: str
+    condition: Optional[str]
+
+
+@dataclass
+class KerasState:
+    sequentials: list[KerasSequential] = field(default_factory=list)
+    functionals: list[KerasFunctional] = field(default_factory=list)
+    data_calls: list[DataCall] = field(default_factory=list)
+
+
+class KerasPlugin(Plugin):
+    name = "keras"
+    roots = ("keras", "tensorflow", "tf_keras")
+    aliases = (
+        ("tensorflow.python.keras", "keras"),
+        ("tensorflow.keras", "keras"),
+        ("tf_keras", "keras"),
+        ("keras.api", "keras"),
+        ("keras.src", "keras"),
+    )
+    model_builders = frozenset({"Sequential", "Model"})
+
+    def __init__(self) -> None:
+        self.frontend = Frontend(self)
+        self.as_shape = as_shape
+
+    def new_state(self) -> KerasState:
+        return KerasState()
+
+    def state(self, interp: "Interpreter") -> KerasState:
+        return interp.states[self.name]  # type: ignore[return-value]
+
+    def layer_rule(self, class_name: str) -> Optional[LayerRule]:
+        return RULES.get(class_name)
+
+    def call_hook(self, path: str) -> Optional[CallHook]:
+        front = self.frontend
+        if path in ARRAY_FACTORIES:
+            return front.array
+        if not path.startswith("keras"):
+            return None
+        leaf = path.rsplit(".", 1)[-1]
+        if leaf == "Sequential":
+            return front.sequential
+        if leaf in ("Model", "Functional"):
+            return front.functional
+        if leaf == "Input":
+            return front.input
+        if leaf == "InputLayer":
+            return front.input_layer
+        if leaf in MERGE_FUNCTIONS and ".layers" in path:
+            return front.merge_function
+        if leaf in RULES and (".layers" in path or path == f"keras.{leaf}"):
+            return front.layer
+        if ".layers." in path and leaf[:1].isupper():
+            return front.unmodelled_layer
+        return None
+
+    def star_names(self, module: str) -> dict[str, str]:
+        names: dict[str, str] = {}
+        if module in ("keras.layers", "keras"):
+            for name in (*RULES, "Input", "InputLayer", *MERGE_FUNCTIONS):
+                names[name] = f"keras.layers.{name}"
+            if module == "keras":
+                names.update({name: f"keras.{name}" for name in ("Sequential", "Model")})
+        elif module == "keras.models":
+            names.update({name: f"keras.models.{name}" for name in ("Sequential", "Model")})
+        return names
+
+    # --- layers ---
+
+    def layer_inputs(self, layer: LayerObj, args: list, kwargs: dict) -> Optional[list]:
+        first = args[0] if args else kwargs.get("inputs", kwargs.get("query"))
+        if layer.spec is not None and layer.spec.rule.family is multi_head_attention:
+            parts = [first, args[1] if len(args) > 1 else kwargs.get("value"), args[2] if len(args) > 2 else kwargs.get("key")]
+            tensors = [p for p in parts if p is not None]
+        elif isinstance(first, (list, tuple)):
+            tensors = list(first)
+        else:
+            tensors = [first]
+        if not tensors or not all(isinstance(t, Tensor) for t in tensors):
+            return None
+        return tensors
+
+    def check_result(self, interp: "Interpreter", layer: LayerObj, result: LayerResult, tensors: list) -> LayerResult:
+        """Keras builds a layer's weights for its first input; a later call must fit them."""
+        shape = tensors[0].shape if tensors else None
+        if layer.built_input is None and shape is not None:
+            layer.built_input = shape
+        elif shape is not None and result.error is None:
+            conflict = self.weight_axis_conflict(layer, shape)
+            if conflict:
+                return LayerResult(None, None, (), ShapeError("input-mismatch", conflict), f"{layer.class_name} fails here")
+        return result
+
+    def weight_axis_conflict(self, layer: LayerObj, shape: Shape) -> Optional[str]:
+        """A layer whose weights were built for one size, called on another (Keras' InputSpec axes)."""
+        spec = layer.spec
+        if spec is None or spec.rule.weight_axis is None or layer.built_input is None:
+            return None
+        axis = spec.rule.weight_axis
+        if spec.args.values.get("data_format") == "channels_first":
+            axis = 1
+        if len(shape) != len(layer.built_input):
+            return None
+        want, got = layer.built_input[axis], shape[axis]
+        if want is not None and got is not None and want != got:
+            return (
+                f"{layer.class_name} was built for inputs with axis {axis} = {want} but receives {format_shape(shape)}; "
+                f"Keras fails with \"expected axis {axis} of input shape to have value {want}, but received input "
+                f"with shape {format_shape(shape)}\""
+            )
+        return None
+
+    # --- data given to models ---
+
+    def record_data(self, interp: "Interpreter", model: KerasModel, array: ArrayValue, span: Span, method: str) -> None:
+        calls = self.state(interp).data_calls
+        if any(c.model is model and c.span == span and c.array.shape == array.shape for c in calls):
+            return  # the same call again, in a loop
+        calls.append(DataCall(model, array, span, method, interp.condition()))
+        interp.events += 1
+
+    def finish(self, interp: "Interpreter") -> None:
+        state = self.state(interp)
+        build_unbuilt(interp, state)
+        for model in sorted([*state.sequentials, *state.functionals], key=lambda m: m.index):
+            interp.register_model(model.record())
+        interp.diagnostics.extend(data_diagnostics(interp, state))
+
+
+__all__ = ["KerasPlugin", "KerasState", "DataCall"]

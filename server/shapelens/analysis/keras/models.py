@@ -1,0 +1,280 @@
+"""Keras models as values: ``Sequential`` (built from its layers when it gets an input) and
+functional ``Model(inputs, outputs)``; either can be called on a tensor inside another model,
+where it acts as one layer, as in Keras."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Optional
+
+from ..dims import OutputShape, Shape, format_shape
+from ..interpreter.layers import LayerResult, apply_rule, nodes_between
+from ..interpreter.tensors import Tensor
+from ..interpreter.values import ArrayValue, BoundMethod, LayerObj, ModelRecord, Node, Value
+from ..report import Span
+from ..rules import Applied, Args, LayerRule, LayerSpec, ShapeError, UnknownArgument
+from ..unknown import Unknown
+
+if TYPE_CHECKING:
+    from ..interpreter.core import Interpreter
+    from . import KerasPlugin
+
+# Methods that take data as their first argument (or `x=`).
+DATA_METHODS = {"predict", "fit", "evaluate", "predict_on_batch", "train_on_batch"}
+UNCERTAIN_ENTRY = "a layer before it is added under a condition or loop that cannot be decided"
+NO_INPUT = "the model's input shape is not given (no Input / input_shape)"
+
+
+class InputLayerObj(Value):
+    """``InputLayer(shape=...)`` as a Sequential's first entry."""
+
+    __slots__ = ("shape", "span")
+
+    def __init__(self, shape: Optional[Shape], span: Span) -> None:
+        self.shape = shape
+        self.span = span
+
+
+class KerasModel(Value):
+    """What both model kinds share: a name, data calls, use as a layer."""
+
+    tracks_name = True
+    class_name = "Model"
+    fallback_name = "model"
+
+    def __init__(self, plugin: "KerasPlugin", span: Span, context: str, index: int) -> None:
+        self.plugin = plugin
+        self.span = span
+        self.context = context
+        self.index = index
+        self.name = ""
+        self.name_spans: list[Span] = []
+        self.as_layer: Optional[LayerObj] = None
+
+    def note_name(self, name: str, span: Span) -> None:
+        if not self.name:
+            self.name = name
+        self.name_spans.append(span)
+
+    def note_use(self, span: Span) -> None:
+        if span not in self.name_spans:
+            self.name_spans.append(span)
+
+    def attribute(self, interp: "Interpreter", name: str) -> object:
+        return BoundMethod(self, name)
+
+    def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
+        return self.call_with_data(interp, "__call__", args, kwargs, node)
+
+    def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        if name in DATA_METHODS:
+            return self.call_with_data(interp, name, args, kwargs, node)
+        return Unknown(f"the result of `{name}`")
+
+    def truth(self) -> Optional[bool]:
+        return None
+
+    def call_with_data(self, interp: "Interpreter", method: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        value, arg_node = None, None
+        if node.args and not any(isinstance(a, ast.Starred) for a in node.args):
+            value, arg_node = args[0], node.args[0]
+        else:
+            for keyword in node.keywords:
+                if keyword.arg in ("x", "inputs"):
+                    value, arg_node = kwargs.get(keyword.arg), keyword.value
+        if isinstance(value, ArrayValue) and arg_node is not None:
+            self.plugin.record_data(interp, self, value, interp.span(arg_node), method)
+            return Unknown("a prediction")
+        if isinstance(value, Tensor) and method == "__call__":
+            return self.applied(interp, value, interp.span(node))
+        return Unknown(f"the result of `{method}`")
+
+    def applied(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
+        """The model called on a tensor inside another model: one layer of that model."""
+        self.build_for(interp, tensor.shape)
+        return interp.layers.apply_to(self.layer(), [tensor], call_span)
+
+    def layer(self) -> LayerObj:
+        """The model as one layer of another model."""
+        if self.as_layer is None:
+            spec = LayerSpec(NESTED_MODEL, Args(self.class_name, {"model": self}), self.class_name)
+            self.as_layer = LayerObj(self.class_name, self.span, spec, None, self.plugin)
+        return self.as_layer
+
+    # what a model kind defines
+    def build_for(self, interp: "Interpreter", shape: Optional[Shape]) -> None:
+        """Make sure the model's own layers ran (a Sequential builds on its first call)."""
+
+    def input_shape(self) -> OutputShape:
+        return None
+
+    def output_shape(self) -> OutputShape:
+        return None
+
+    def nodes(self) -> list[Node]:
+        return []
+
+    def record(self) -> ModelRecord:
+        return ModelRecord("keras", self.span, self.context, self.index, self.nodes(), self.input_shape(), self.name,
+                           self.name_spans, self.fallback_name)
+
+    def total_params(self) -> Optional[int]:
+        seen: dict[int, int] = {}
+        for node in self.nodes():
+            params = node.result.params
+            if params is None:
+                return None
+            seen[id(node.layer)] = params  # a shared layer counts once
+        return sum(seen.values())
+
+
+class KerasSequential(KerasModel):
+    class_name = "Sequential"
+    fallback_name = "sequential"
+
+    def __init__(self, plugin: "KerasPlugin", span: Span, context: str, index: int) -> None:
+        super().__init__(plugin, span, context, index)
+        self.entries: list = []  # LayerObj | models | InputLayerObj | Tensor | Unknown
+        self.built_shape: Optional[Shape] = None  # from `model.build(...)`
+        self.uncertain_from: Optional[int] = None  # entries from here on were added under undecided control flow
+        self.run_nodes: Optional[list[Node]] = None
+        self.run_input: Optional[Shape] = None
+        self.run_output: Optional[Tensor] = None
+        self.running = False
+
+    def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        if name == "add" and args:
+            if interp.uncertain and self.uncertain_from is None:
+                self.uncertain_from = len(self.entries)
+            self.entries.append(args[0])
+            interp.events += 1
+            return None
+        if name == "build" and args:
+            shape = self.plugin.as_shape(args[0])
+            if shape is not None and self.built_shape is None:
+                self.built_shape = shape
+            return None
+        return super().method(interp, name, args, kwargs, node)
+
+    def declared_input(self) -> Optional[Shape]:
+        """The input the model declares: ``build``, an ``Input`` / ``InputLayer`` first, or the first
+        layer's ``input_shape=``."""
+        if self.built_shape is not None:
+            return self.built_shape
+        for entry in self.entries:
+            if isinstance(entry, (InputLayerObj, Tensor)):
+                return entry.shape
+            if isinstance(entry, LayerObj):
+                return entry.declared_input
+        return None
+
+    def build_for(self, interp: "Interpreter", shape: Optional[Shape]) -> None:
+        if self.run_nodes is None and not self.running:
+            declared = self.declared_input()
+            self.run(interp, declared if declared is not None else shape, interp.context_label())
+
+    def run(self, interp: "Interpreter", shape: Optional[Shape], context: str) -> None:
+        """Apply the layers in turn to an input of this shape: the Sequential's own graph."""
+        self.running = True
+        self.run_input = shape
+        tensor = Tensor(shape, None if shape else NO_INPUT, None, (), None, self.plugin)
+        nodes: list[Node] = []
+        for position, entry in enumerate(self.entries):
+            if isinstance(entry, KerasModel):
+                out = entry.applied(interp, tensor, entry.span)
+            elif isinstance(entry, LayerObj):
+                if self.uncertain_from is not None and position >= self.uncertain_from:
+                    tensor = Tensor(None, UNCERTAIN_ENTRY, None, (tensor,))
+                out = interp.layers.apply_to(entry, [tensor], entry.span, context=context)
+            elif position == 0 and isinstance(entry, (InputLayerObj, Tensor)):
+                continue
+            else:
+                reason = getattr(entry, "reason", None) or "an entry before it is not a layer Shape Lens models"
+                tensor = Tensor(None, reason, None, (tensor,))
+                continue
+            if isinstance(out, list):
+                nodes.append(out[0].node)
+                tensor = Tensor(None, "the previous layer returns several tensors", None, tuple(out))
+            elif isinstance(out, Tensor):
+                if out.node is not None:
+                    nodes.append(out.node)
+                tensor = out
+        self.run_nodes = nodes
+        self.run_output = tensor
+        self.running = False
+
+    def input_shape(self) -> OutputShape:
+        return self.run_input
+
+    def output_shape(self) -> OutputShape:
+        return None if self.run_output is None else self.run_output.shape
+
+    def nodes(self) -> list[Node]:
+        return self.run_nodes or []
+
+    def rejection(self, shape: Shape) -> Optional[str]:
+        """What the first layer that rejects an input of this shape says (a dry run: nothing recorded)."""
+        current: Optional[Shape] = shape
+        for position, entry in enumerate(self.entries):
+            if isinstance(entry, KerasModel):
+                result = apply_rule(entry.layer(), [current])
+            elif isinstance(entry, LayerObj):
+                if self.uncertain_from is not None and position >= self.uncertain_from:
+                    current = None
+                if current is not None:
+                    conflict = self.plugin.weight_axis_conflict(entry, current)
+                    if conflict:
+                        return conflict
+                result = apply_rule(entry, [current])
+            elif position == 0 and isinstance(entry, (InputLayerObj, Tensor)):
+                continue
+            else:
+                current = None
+                continue
+            if result.error is not None:
+                return result.error.message
+            output = result.output
+            current = None if output is None or isinstance(output[0], tuple) else output
+        return None
+
+
+class KerasFunctional(KerasModel):
+    class_name = "Functional"
+    fallback_name = "functional"
+
+    def __init__(self, plugin: "KerasPlugin", span: Span, context: str, index: int, inputs: list, outputs: list) -> None:
+        super().__init__(plugin, span, context, index)
+        self.inputs = inputs
+        self.outputs = outputs
+
+    def input_shape(self) -> OutputShape:
+        shapes = [t.shape for t in self.inputs if isinstance(t, Tensor)]
+        return shapes[0] if len(shapes) == 1 else None
+
+    def output_shape(self) -> OutputShape:
+        shapes = [t.shape for t in self.outputs if isinstance(t, Tensor)]
+        return shapes[0] if len(shapes) == 1 else None
+
+    def nodes(self) -> list[Node]:
+        return nodes_between(self.inputs, self.outputs)
+
+
+def nested_model(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    """A model used as a layer: its own output, if the input fits the input it was built for."""
+    model: KerasModel = args.values["model"]  # type: ignore[assignment]
+    expected, output = model.input_shape(), model.output_shape()
+    if expected is None or output is None or isinstance(expected[0], tuple):
+        raise UnknownArgument(f"the output of the nested {model.class_name} model is unknown")
+    got = inputs[0]
+    fits = len(got) == len(expected) and all(a is None or b is None or a == b for a, b in zip(expected[1:], got[1:]))
+    if not fits:
+        raise ShapeError(
+            "input-mismatch",
+            f"the nested {model.class_name} model was built for {format_shape(expected)} but receives "  # type: ignore[arg-type]
+            f"{format_shape(got)}; Keras fails with \"Input 0 of layer '{model.class_name.lower()}' is incompatible with "
+            f"the layer: expected shape={format_shape(expected)}, found shape={format_shape(got)}\"",  # type: ignore[arg-type]
+        )
+    return Applied(output, model.total_params())
+
+
+NESTED_MODEL = LayerRule("Model", nested_model, ("model",))

@@ -1,0 +1,43 @@
+"""Keras attention layers: Attention and MultiHeadAttention."""
+
+from __future__ import annotations
+
+from ...dims import Shape
+from ...rules import Applied, Args, LayerRule, UnknownArgument
+
+
+def attention(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    if len(inputs) < 2:
+        raise UnknownArgument("Attention is called with [query, value] or [query, value, key]")
+    query, value = inputs[0], inputs[1]
+    params = int(args.bool("use_scale")) + int(args.values.get("score_mode") == "concat")
+    return Applied((*query[:-1], value[-1]), params)
+
+
+def multi_head_attention(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    query, value = inputs[0], inputs[1] if len(inputs) > 1 else inputs[0]
+    key = inputs[2] if len(inputs) > 2 else value
+    heads, key_dim = args.int("num_heads"), args.int("key_dim")
+    value_dim = args.optional_int("value_dim") or key_dim
+    out_dim = args.raw("output_shape")
+    if isinstance(out_dim, (tuple, list)):
+        out_dim = out_dim[-1] if len(out_dim) == 1 else None
+    out_dim = out_dim if isinstance(out_dim, int) else query[-1]
+    dims = (query[-1], key[-1], value[-1])
+    if any(d is None for d in dims) or out_dim is None:
+        return Applied((*query[:-1], out_dim), None)
+    params = (
+        query[-1] * heads * key_dim + key[-1] * heads * key_dim + value[-1] * heads * value_dim
+        + heads * value_dim * out_dim
+    )
+    if args.values.get("use_bias", True):
+        params += 2 * heads * key_dim + heads * value_dim + out_dim
+    return Applied((*query[:-1], out_dim), params)
+
+
+ROWS = [
+    LayerRule("Attention", attention, ("use_scale", "score_mode"), {"use_scale": False, "score_mode": "dot"}, merge=True),
+    LayerRule("MultiHeadAttention", multi_head_attention,
+              ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape"),
+              {"value_dim": None, "use_bias": True, "output_shape": None}),
+]

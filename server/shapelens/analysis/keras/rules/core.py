@@ -1,0 +1,91 @@
+"""Keras core layers: Dense, Embedding, Lambda, and the layers that keep their input's shape
+(activations, dropout, noise, rescaling, augmentation)."""
+
+from __future__ import annotations
+
+from ...dims import Shape, format_shape, product
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+from .common import bias, check_rank
+
+SHAPE_PRESERVING_FUNCTION = "shape-preserving"  # a Lambda whose function keeps the shape
+
+
+def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    check_rank(rule.name, shape, min_ndim=2)
+    units = args.int("units")
+    warnings = ()
+    if len(shape) >= 4:
+        warnings = ((
+            "dense-on-rank>2",
+            f"Dense({units}) receives the {len(shape)}-D map {format_shape(shape)} and acts on its last axis "
+            f"only, giving {format_shape((*shape[:-1], units))}; add Flatten() or a global pooling layer "
+            f"before it if you meant a classifier head",
+        ),)
+    if shape[-1] is None:
+        raise ShapeError(
+            "undefined-dimension",
+            f"Dense({units}) needs a known last dimension but receives {format_shape(shape)}; Keras fails with "
+            f"\"Shapes used to initialize variables must be fully-defined (no `None` dimensions)\" "
+            f"(TF 2.x: \"The last dimension of the inputs to a Dense layer should be defined. Found None.\")",
+        )
+    return Applied((*shape[:-1], units), shape[-1] * units + bias(args, units), warnings=warnings)
+
+
+def embedding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    out_dim = args.int("output_dim")
+    return Applied((*inputs[0], out_dim), args.int("input_dim") * out_dim)
+
+
+def same_shape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    if rule.rank:
+        check_rank(rule.name, inputs[0], ndim=rule.rank + 2)
+    return Applied(inputs[0], 0)
+
+
+def prelu(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    shared = args.raw("shared_axes") or ()
+    shared = (shared,) if isinstance(shared, int) else tuple(shared)
+    return Applied(shape, product(1 if i in shared else d for i, d in enumerate(shape) if i > 0))
+
+
+def lambda_layer(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    output_shape = args.values.get("output_shape")
+    if isinstance(output_shape, (tuple, list)) and all(isinstance(d, int) or d is None for d in output_shape):
+        return Applied((inputs[0][0], *output_shape), 0)
+    if args.values.get("function") == SHAPE_PRESERVING_FUNCTION:
+        return Applied(inputs[0], 0)
+    raise UnknownArgument("a Lambda's output shape is only known for simple element-wise functions or `output_shape=`")
+
+
+SHAPE_PRESERVING = {
+    "Dropout": ("rate", "noise_shape", "seed"),
+    "GaussianNoise": ("stddev", "seed"),
+    "GaussianDropout": ("rate", "seed"),
+    "AlphaDropout": ("rate", "noise_shape", "seed"),
+    "ActivityRegularization": ("l1", "l2"),
+    "Activation": ("activation",),
+    "ReLU": ("max_value", "negative_slope", "threshold"),
+    "LeakyReLU": ("negative_slope",),
+    "ELU": ("alpha",),
+    "Softmax": ("axis",),
+    "Rescaling": ("scale", "offset"),
+    "UnitNormalization": ("axis",),
+    "Masking": ("mask_value",),
+    "RandomFlip": ("mode",),
+    "RandomRotation": ("factor",),
+    "RandomZoom": ("height_factor", "width_factor"),
+    "RandomContrast": ("factor",),
+    "RandomTranslation": ("height_factor", "width_factor"),
+    "Identity": (),
+}
+
+ROWS = [
+    LayerRule("Dense", dense, ("units", "activation", "use_bias"), {"use_bias": True}, weight_axis=-1),
+    LayerRule("Embedding", embedding, ("input_dim", "output_dim")),
+    LayerRule("PReLU", prelu, ("shared_axes",), {"shared_axes": None}, keeps_map=True),
+    LayerRule("Lambda", lambda_layer, ("function", "output_shape")),
+    *(LayerRule(f"SpatialDropout{r}D", same_shape, ("rate",), {}, r, keeps_map=True) for r in (1, 2, 3)),
+    *(LayerRule(name, same_shape, args, keeps_map=True) for name, args in SHAPE_PRESERVING.items()),
+]

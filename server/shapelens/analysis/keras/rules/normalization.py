@@ -1,0 +1,51 @@
+"""Keras normalization layers: BatchNormalization, LayerNormalization, GroupNormalization, Normalization."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ...dims import Shape, product
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+
+
+def axis_size(shape: Shape, axis: object) -> Optional[int]:
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(isinstance(a, int) and -len(shape) <= a < len(shape) for a in axes):
+        raise UnknownArgument(f"axis {axis!r} does not fit the input rank {len(shape)}")
+    return product(shape[a] for a in axes)
+
+
+def normalization(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    """Weights over the normalised axis: gamma and beta, plus the moving statistics of BatchNormalization."""
+    shape = inputs[0]
+    size = axis_size(shape, args.raw("axis"))
+    per_channel = {"gamma": args.bool("scale"), "beta": args.bool("center")}
+    if rule.name == "BatchNormalization":
+        per_channel["moving statistics"] = True
+        count = sum(per_channel.values()) + 1
+    else:
+        count = sum(per_channel.values())
+    if rule.name == "GroupNormalization" and size is not None and size % args.int("groups"):
+        raise ShapeError("invalid-argument", f"GroupNormalization: {size} channels are not divisible by groups={args.int('groups')}")
+    return Applied(shape, None if size is None else count * size)
+
+
+def adapt_normalization(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    if args.values.get("mean") is not None:
+        return Applied(shape, 0)  # given mean and variance are constants, not weights
+    size = axis_size(shape, args.raw("axis") if args.raw("axis") is not None else ())
+    return Applied(shape, None if size is None else 2 * size + 1)
+
+
+NORM_DEFAULTS = {"axis": -1, "center": True, "scale": True}
+
+ROWS = [
+    LayerRule("BatchNormalization", normalization, ("axis", "momentum", "epsilon", "center", "scale"), NORM_DEFAULTS,
+              weight_axis=-1, keeps_map=True),
+    LayerRule("LayerNormalization", normalization, ("axis", "epsilon", "center", "scale"), NORM_DEFAULTS,
+              weight_axis=-1, keeps_map=True),
+    LayerRule("GroupNormalization", normalization, ("groups", "axis", "epsilon", "center", "scale"),
+              {"groups": 32, **NORM_DEFAULTS}, weight_axis=-1, keeps_map=True),
+    LayerRule("Normalization", adapt_normalization, ("axis", "mean", "variance", "invert"), {"axis": -1}),
+]

@@ -1,0 +1,71 @@
+"""Keras recurrent layers: SimpleRNN, LSTM, GRU, and the Bidirectional / TimeDistributed wrappers."""
+
+from __future__ import annotations
+
+from ...dims import OutputShape, Shape
+from ...rules import Applied, Args, LayerRule
+from .common import check_rank
+
+RNN_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+
+
+def rnn_weights(args: Args, name: str, features: int) -> int:
+    units = args.int("units")
+    gates = RNN_GATES[name]
+    bias_count = 0
+    if args.values.get("use_bias", True):
+        bias_count = gates * units * (2 if name == "GRU" and args.values.get("reset_after", True) else 1)
+    return gates * units * (features + units) + bias_count
+
+
+def rnn(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    check_rank(rule.name, shape, ndim=3)
+    units = args.int("units")
+    output = (shape[0], shape[1], units) if args.bool("return_sequences") else (shape[0], units)
+    params = None if shape[2] is None else rnn_weights(args, rule.name, shape[2])
+    if args.bool("return_state"):
+        states = 2 if rule.name == "LSTM" else 1
+        return Applied((output, *([(shape[0], units)] * states)), params)
+    return Applied(output, params)
+
+
+def bidirectional(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    inner = args.layer("layer")
+    applied = inner.rule.apply(inner.args, inputs)
+    merge_mode = args.raw("merge_mode")
+    single = applied.output
+    states: tuple = ()
+    if single and isinstance(single[0], tuple):
+        single, states = single[0], single[1:]
+    if merge_mode is None:
+        output: OutputShape = (single, single)
+    else:
+        width = single[-1] * 2 if merge_mode == "concat" and single[-1] is not None else single[-1]
+        output = (*single[:-1], width)
+    if states:
+        output = (output, *states, *states) if merge_mode is not None else (*output, *states, *states)
+    params = None if applied.params is None else 2 * applied.params
+    return Applied(output, params)
+
+
+def time_distributed(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    inner = args.layer("layer")
+    shape = inputs[0]
+    check_rank(rule.name, shape, min_ndim=3)
+    applied = inner.rule.apply(inner.args, [(shape[0], *shape[2:])])
+    if applied.output is None:
+        return Applied(None, applied.params)
+    return Applied((shape[0], shape[1], *applied.output[1:]), applied.params, applied.arithmetic)
+
+
+RNN_ARGS = ("units", "activation")
+RNN_DEFAULTS = {"return_sequences": False, "return_state": False, "use_bias": True, "reset_after": True}
+
+ROWS = [
+    LayerRule("SimpleRNN", rnn, RNN_ARGS, RNN_DEFAULTS, weight_axis=-1),
+    LayerRule("LSTM", rnn, RNN_ARGS, RNN_DEFAULTS, weight_axis=-1),
+    LayerRule("GRU", rnn, RNN_ARGS, RNN_DEFAULTS, weight_axis=-1),
+    LayerRule("Bidirectional", bidirectional, ("layer", "merge_mode"), {"merge_mode": "concat"}),
+    LayerRule("TimeDistributed", time_distributed, ("layer",)),
+]

@@ -1,0 +1,134 @@
+"""Keras reshaping layers: Flatten, Reshape, Permute, RepeatVector, and the spatial ones
+(UpSampling, ZeroPadding, Cropping, Resizing, CenterCrop)."""
+
+from __future__ import annotations
+
+from ... import shapes
+from ...dims import Shape, format_shape, product
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, assemble, spatial_layout
+from .common import check_rank
+
+
+def flatten(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    return Applied((shape[0], product(shape[1:])), 0)
+
+
+def reshape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    target = args.raw("target_shape")
+    if isinstance(target, int):
+        target = (target,)
+    if not isinstance(target, (tuple, list)) or not all(isinstance(d, int) for d in target):
+        raise UnknownArgument("argument `target_shape` of Reshape is not a constant tuple")
+    target = tuple(target)
+    if target.count(-1) > 1:
+        raise ShapeError("reshape-size", f"Reshape{target}: at most one -1 is allowed in target_shape", arg="target_shape")
+    size = product(shape[1:])
+    if size is None:
+        return Applied((shape[0], *(None if d == -1 else d for d in target)), 0)
+    known = product(d for d in target if d != -1)
+    if -1 in target:
+        if known == 0 or size % known:
+            raise ShapeError(
+                "reshape-size",
+                f"Reshape: the input {format_shape(shape[1:])} has {size} values, which {format_shape(target)} cannot "
+                f"hold; Keras fails with \"The total size of the tensor must be unchanged, however, the input "
+                f"size cannot by divided by the specified dimensions in target_shape. Received: "
+                f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
+                arg="target_shape",
+            )
+        target = tuple(size // known if d == -1 else d for d in target)
+    elif known != size:
+        raise ShapeError(
+            "reshape-size",
+            f"Reshape: the input {format_shape(shape[1:])} has {size} values but target_shape {format_shape(target)} "
+            f"has {known}; Keras fails with \"The total size of the tensor must be unchanged. Received: "
+            f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
+            arg="target_shape",
+        )
+    return Applied((shape[0], *target), 0)
+
+
+def permute(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    dims = args.raw("dims")
+    if not isinstance(dims, (tuple, list)) or sorted(dims) != list(range(1, len(shape))):
+        raise UnknownArgument("argument `dims` of Permute does not match the input rank")
+    return Applied((shape[0], *(shape[d] for d in dims)), 0)
+
+
+def repeat_vector(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    check_rank(rule.name, shape, ndim=2)
+    return Applied((shape[0], args.int("n"), shape[1]), 0)
+
+
+def resizing(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    check_rank(rule.name, shape, min_ndim=3)
+    first, _, channels = spatial_layout(args, shape, 2)
+    return Applied(assemble(shape[0], (args.int("height"), args.int("width")), channels, first), 0)
+
+
+def upsampling(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    size = args.ints("size", rule.rank)
+    first, spatial, channels = spatial_layout(args, shape, rule.rank)
+    return Applied(assemble(shape[0], [shapes.scaled_length(n, f) for n, f in zip(spatial, size)], channels, first), 0)
+
+
+def zero_padding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    pads = args.pairs("padding", rule.rank)
+    first, spatial, channels = spatial_layout(args, shape, rule.rank)
+    return Applied(assemble(shape[0], [shapes.padded_length(n, a, b) for n, (a, b) in zip(spatial, pads)], channels, first), 0)
+
+
+def cropping(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    shape = inputs[0]
+    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    crops = args.pairs("cropping", rule.rank)
+    first, spatial, channels = spatial_layout(args, shape, rule.rank)
+    out = []
+    for axis, n, (a, b) in zip(shapes.AXIS_NAMES[rule.rank], spatial, crops):
+        if n is not None and a + b >= n:
+            raise ShapeError(
+                "negative-dimension",
+                f"{rule.name}: cropping ({a}, {b}) removes {a + b} of the {n} values along {axis} (input "
+                f"{format_shape(shape)}); Keras fails with \"Values in `cropping` argument should be smaller than "
+                f"the corresponding spatial dimension of the input. Received: input_shape={format_shape(shape)}, "
+                f"cropping={tuple(crops)}\"",
+                arg="cropping",
+                axis=axis,
+                size=n,
+            )
+        out.append(shapes.padded_length(n, -a, -b))
+    return Applied(assemble(shape[0], out, channels, first), 0)
+
+
+def center_crop(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    return resizing(rule, args, inputs)
+
+
+DATA_FORMAT = {"data_format": None}
+
+ROWS = [
+    row
+    for r in (1, 2, 3)
+    for row in (
+        LayerRule(f"UpSampling{r}D", upsampling, ("size", "data_format"), {"size": 2, **DATA_FORMAT}, r),
+        LayerRule(f"ZeroPadding{r}D", zero_padding, ("padding", "data_format"), {"padding": 1, **DATA_FORMAT}, r),
+        LayerRule(f"Cropping{r}D", cropping, ("cropping", "data_format"), {"cropping": (0, 0) if r == 2 else 1, **DATA_FORMAT},
+                  r, shrinks=True),
+    )
+] + [
+    LayerRule("Flatten", flatten, ("data_format",), DATA_FORMAT),
+    LayerRule("Reshape", reshape, ("target_shape",)),
+    LayerRule("Permute", permute, ("dims",)),
+    LayerRule("RepeatVector", repeat_vector, ("n",)),
+    LayerRule("Resizing", resizing, ("height", "width"), DATA_FORMAT),
+    LayerRule("CenterCrop", center_crop, ("height", "width", "data_format"), DATA_FORMAT),
+]

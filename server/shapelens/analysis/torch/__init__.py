@@ -1,0 +1,152 @@
+"""The PyTorch plugin: ``torch.nn`` layers and containers, ``nn.Module`` subclasses, tensor operations."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+from ..assemble import conditional, error_diagnostic, producer_spans
+from ..interpreter.layers import LayerResult
+from ..interpreter.plugins import CallHook, ClassHook, Plugin
+from ..interpreter.tensors import Tensor
+from ..interpreter.values import ArrayValue, Instance, LayerObj
+from ..rules import LayerRule, ShapeError, UnknownArgument
+from .frontend import ARRAY_FACTORIES, Frontend, is_layer_path
+from .modules import ModuleHook, TorchSequential
+from .rules import TORCH_RULES
+from .rules.convolutional import torch_conv
+from .rules.core import torch_embedding, torch_linear
+from .rules.normalization import torch_batch_norm
+from .rules.recurrent import torch_rnn
+from .tensors import PASS_THROUGH_METHODS, TensorOps, rnn_outputs
+
+if TYPE_CHECKING:
+    from ..interpreter.core import Interpreter
+
+MODULE_CLASSES = ("torch.nn.Module", "torch.nn.modules.module.Module")
+# torch errors that, raised by the first layer on a literal example input, are the input's fault.
+EXAMPLE_CODES = {"in-channels", "rank-mismatch", "num-features", "linear-in-features", "input-size"}
+
+
+@dataclass
+class TorchState:
+    sequentials: list[TorchSequential] = field(default_factory=list)
+    instances: list[Instance] = field(default_factory=list)
+    instantiated: set[str] = field(default_factory=set)  # class names
+    functional_errors: list = field(default_factory=list)  # (layer, error, input, condition) of F.* calls
+
+
+class TorchPlugin(Plugin):
+    name = "torch"
+    roots = ("torch",)
+    model_builders = frozenset({"Sequential"})
+
+    def __init__(self) -> None:
+        self.frontend = Frontend(self)
+        self.tensors = TensorOps(self)
+        self.modules = ModuleHook(self)
+
+    def new_state(self) -> TorchState:
+        return TorchState()
+
+    def state(self, interp: "Interpreter") -> TorchState:
+        return interp.states[self.name]  # type: ignore[return-value]
+
+    def layer_rule(self, class_name: str) -> Optional[LayerRule]:
+        return TORCH_RULES.get(class_name)
+
+    def call_hook(self, path: str) -> Optional[CallHook]:
+        front = self.frontend
+        if path in ARRAY_FACTORIES:
+            return front.array
+        if is_layer_path(path):
+            leaf = path.rsplit(".", 1)[-1]
+            if leaf == "Sequential":
+                return front.sequential
+            if leaf == "ModuleList":
+                return front.module_list
+            if leaf == "ModuleDict":
+                return front.module_dict
+            if leaf in TORCH_RULES:
+                return front.layer
+            if leaf[:1].isupper() and leaf != "Module":
+                return front.unmodelled_layer
+        return front.function
+
+    def class_hook(self, path: str) -> Optional[ClassHook]:
+        return self.modules if path in MODULE_CLASSES else None
+
+    def star_names(self, module: str) -> dict[str, str]:
+        if module != "torch.nn":
+            return {}
+        return {name: f"torch.nn.{name}" for name in (*TORCH_RULES, "Sequential", "Module", "ModuleList", "ModuleDict")}
+
+    # --- values ---
+
+    def tensor_method(self, interp: "Interpreter", tensor: Tensor, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        return self.tensors.method(interp, tensor, name, args, kwargs, interp.span(node))
+
+    def array_method(self, interp: "Interpreter", array: ArrayValue, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        return array if name in PASS_THROUGH_METHODS else super().array_method(interp, array, name, args, kwargs, node)
+
+    # --- layers ---
+
+    def layer_inputs(self, layer: LayerObj, args: list, kwargs: dict) -> Optional[list]:
+        first = args[0] if args else kwargs.get("inputs", kwargs.get("query"))
+        tensors = [a for a in args if isinstance(a, Tensor)] or [first]
+        return tensors if all(isinstance(t, Tensor) for t in tensors) else None
+
+    def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
+        """A seeded tensor (no known input) takes the shape its first layer implies."""
+        if tensors and tensors[0].seed and tensors[0].shape is None and layer.spec is not None:
+            seeded = seed_shape(layer.spec.rule, layer.spec.args)
+            if seeded is not None:
+                tensors[0].shape = seeded
+                tensors[0].reason = None
+        return tensors
+
+    def check_result(self, interp: "Interpreter", layer: LayerObj, result: LayerResult, tensors: list) -> LayerResult:
+        """The literal example input itself does not fit the first layer: say so at the input."""
+        error = result.error
+        if error is None:
+            return result
+        example = next((t.example for t in tensors if t.example is not None), None)
+        if example is None or error.code not in EXAMPLE_CODES:
+            return LayerResult(None, None, (), error, result.reason)
+        renamed = ShapeError("input-mismatch", f"the example input does not fit the model's first layer: {error.message}",
+                             **error.data)
+        renamed.data["at"] = example
+        return LayerResult(None, None, (), renamed, result.reason)
+
+    def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
+        if layer.spec is not None and layer.spec.rule.family is torch_rnn:
+            return rnn_outputs(layer, output)
+        return output
+
+    def finish(self, interp: "Interpreter") -> None:
+        self.modules.finish(interp)
+        for layer, error, tensor, condition in self.state(interp).functional_errors:
+            diagnostic = error_diagnostic(layer, error, tuple(producer_spans([tensor])), (tensor.shape,))
+            interp.diagnostics.append(conditional(diagnostic, condition))
+
+
+def seed_shape(rule: LayerRule, args) -> Optional[tuple]:
+    """With no example input: the input the first layer implies, every size unknown but the checked one."""
+    try:
+        if rule.family is torch_conv and "in_channels" in rule.args:
+            return (None, args.int("in_channels"), *([None] * rule.rank))
+        if rule.family is torch_batch_norm and "num_features" in rule.args:
+            return (None, args.int("num_features"), *([None] * rule.rank)) if rule.rank > 1 else (None, args.int("num_features"))
+        if rule.family is torch_linear and "in_features" in rule.args:
+            return (None, args.int("in_features"))
+        if rule.family is torch_rnn:
+            return (None, None, args.int("input_size"))
+        if rule.family is torch_embedding:
+            return (None, None)
+    except UnknownArgument:
+        return None
+    return None
+
+
+__all__ = ["TorchPlugin", "TorchState"]

@@ -1,0 +1,65 @@
+"""What calling a torch name makes: ``nn`` layers and containers, functions on tensors, example tensors."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from ..interpreter.arrays import make_array
+from ..interpreter.values import LayerObj, QName
+from ..rules import LayerSpec
+from .modules import TorchSequential
+from .rules import TORCH_RULES
+
+if TYPE_CHECKING:
+    from ..interpreter.core import Interpreter
+    from . import TorchPlugin
+
+ARRAY_FACTORIES = {
+    "torch.randn": "dims", "torch.rand": "dims", "torch.zeros": "dims", "torch.ones": "dims",
+    "torch.empty": "dims", "torch.randint": "last_or_size",
+}
+CONSTRUCTION_ONLY = ("device", "dtype", "inplace")
+
+
+class Frontend:
+    def __init__(self, plugin: "TorchPlugin") -> None:
+        self.plugin = plugin
+
+    def array(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node)
+
+    def sequential(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> TorchSequential:
+        items = args
+        if len(args) == 1 and isinstance(args[0], dict):
+            items = list(args[0].values())
+        interp.next_model_index()
+        sequential = TorchSequential(self.plugin, interp.span(node), interp.context_label(), list(items))
+        self.plugin.state(interp).sequentials.append(sequential)
+        return sequential
+
+    def module_list(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        return list(interp.iterate(args[0]) or []) if args else []
+
+    def module_dict(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        return dict(args[0]) if args and isinstance(args[0], dict) else {}
+
+    def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
+        rule = TORCH_RULES[func.leaf]
+        named = {k: v for k, v in kwargs.items() if k not in CONSTRUCTION_ONLY}
+        interp.events += 1
+        return LayerObj(func.leaf, interp.span(node), LayerSpec(rule, rule.bind(args, named), func.leaf), None, self.plugin)
+
+    def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
+        interp.events += 1
+        return LayerObj(func.leaf, interp.span(node), None, f"the layer class {func.leaf} is not modelled by Shape Lens",
+                        self.plugin)
+
+    def function(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        return self.plugin.tensors.function(interp, func.path, args, kwargs, node)
+
+
+def is_layer_path(path: str) -> bool:
+    return path.startswith("torch.nn.") and path.count(".") == 2
+
+

@@ -1,0 +1,67 @@
+"""torch core layers: Linear, Bilinear, Embedding, and the layers that keep their input's shape."""
+
+from __future__ import annotations
+
+from ...dims import format_shape, product
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+
+
+def torch_linear(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    shape = inputs[0]
+    out_features = args.int("out_features")
+    lazy = rule.name.startswith("Lazy")
+    features = shape[-1] if lazy else args.int("in_features")
+    if not lazy and shape[-1] is not None and shape[-1] != features:
+        leading = product(shape[:-1]) if len(shape) > 1 else 1
+        rows = "N" if leading is None else str(leading)
+        raise ShapeError(
+            "linear-in-features",
+            f"Linear({features}, {out_features}) receives {shape[-1]} features (input {format_shape(shape)}); set "
+            f"in_features={shape[-1]}. torch fails with \"mat1 and mat2 shapes cannot be multiplied "
+            f"({rows}x{shape[-1]} and {features}x{out_features})\"",
+            arg="in_features", expected=shape[-1],
+        )
+    if features is None:
+        return Applied((*shape[:-1], out_features), None)
+    params = features * out_features + (out_features if args.values.get("bias", True) else 0)
+    return Applied((*shape[:-1], out_features), params)
+
+
+def torch_bilinear(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    if len(inputs) != 2:
+        raise UnknownArgument("Bilinear takes two inputs")
+    in1, in2, out = args.int("in1_features"), args.int("in2_features"), args.int("out_features")
+    for shape, expected in zip(inputs, (in1, in2)):
+        if shape[-1] is not None and shape[-1] != expected:
+            raise ShapeError("linear-in-features", f"Bilinear expects inputs with {in1} and {in2} features but receives "
+                             f"{format_shape(inputs[0])} and {format_shape(inputs[1])}", arg="in1_features", expected=shape[-1])
+    return Applied((*inputs[0][:-1], out), in1 * in2 * out + (out if args.values.get("bias", True) else 0))
+
+
+def torch_embedding(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    dim = args.int("embedding_dim")
+    return Applied((*inputs[0], dim), args.int("num_embeddings") * dim)
+
+
+def torch_same(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    params = 0
+    if rule.name == "PReLU":
+        params = args.int("num_parameters")
+    return Applied(inputs[0], params)
+
+
+ELEMENTWISE = (
+    "Identity", "Dropout", "AlphaDropout", "FeatureAlphaDropout", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU",
+    "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh", "Hardswish", "Hardsigmoid", "Softplus", "Softsign", "Softmax",
+    "LogSoftmax", "Softmax2d", "Tanhshrink", "Threshold", "LocalResponseNorm",
+)
+
+ROWS = [
+    LayerRule("Linear", torch_linear, ("in_features", "out_features", "bias"), {"bias": True}),
+    LayerRule("LazyLinear", torch_linear, ("out_features", "bias"), {"bias": True}),
+    LayerRule("Bilinear", torch_bilinear, ("in1_features", "in2_features", "out_features", "bias"), {"bias": True}),
+    LayerRule("Embedding", torch_embedding, ("num_embeddings", "embedding_dim", "padding_idx")),
+    LayerRule("PReLU", torch_same, ("num_parameters", "init"), {"num_parameters": 1}),
+    *(LayerRule(f"Dropout{r}d", torch_same, ("p", "inplace"), {}, r) for r in (1, 2, 3)),
+    *(LayerRule(name, torch_same, ()) for name in ELEMENTWISE),
+]

@@ -1,0 +1,90 @@
+"""torch normalization: BatchNorm1d-3d (and lazy), GroupNorm, LayerNorm, InstanceNorm."""
+
+from __future__ import annotations
+
+from math import prod
+
+from ...dims import format_shape
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+from .common import dims_text
+from .core import torch_same
+
+
+def torch_batch_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    shape = inputs[0]
+    lazy = rule.name.startswith("Lazy")
+    allowed = {1: (2, 3), 2: (4,), 3: (5,)}[rule.rank]
+    if len(shape) not in allowed:
+        wanted = " or ".join(f"{a}D" for a in allowed)
+        raise ShapeError(
+            "rank-mismatch",
+            f"{rule.name} expects a {wanted} input but receives {format_shape(shape)}; torch fails with \"expected {wanted} "
+            f"input (got {len(shape)}D input)\"",
+            expected_ndim=allowed[0],
+        )
+    channels = shape[1]
+    features = channels if lazy else args.int("num_features")
+    if not lazy and channels is not None and channels != features:
+        raise ShapeError(
+            "num-features",
+            f"{rule.name}({features}) receives {channels} channels (input {format_shape(shape)}); torch fails with "
+            f"\"running_mean should contain {channels} elements not {features}\"",
+            arg="num_features", expected=channels,
+        )
+    affine = args.bool("affine")
+    params = None if features is None else (features * (1 + int(bool(args.values.get("bias", True)))) if affine else 0)
+    return Applied(shape, params)
+
+
+def torch_group_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    shape = inputs[0]
+    groups, channels = args.int("num_groups"), args.int("num_channels")
+    if channels % groups:
+        raise ShapeError("invalid-argument", f"GroupNorm: num_channels {channels} is not divisible by num_groups {groups}")
+    if len(shape) >= 2 and shape[1] is not None and shape[1] != channels:
+        raise ShapeError(
+            "num-features",
+            f"GroupNorm({groups}, {channels}) receives {shape[1]} channels (input {format_shape(shape)}); torch fails with "
+            f"\"Expected weight to be a vector of size equal to the number of channels in input, but got weight of "
+            f"shape [{channels}] and input of shape {dims_text(shape)}\"",
+            arg="num_channels", expected=shape[1],
+        )
+    affine = args.bool("affine")
+    return Applied(shape, channels * (1 + int(bool(args.values.get("bias", True)))) if affine else 0)
+
+
+def torch_layer_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    shape = inputs[0]
+    normalized = args.raw("normalized_shape")
+    normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized)
+    if not all(isinstance(d, int) for d in normalized):
+        raise UnknownArgument("normalized_shape is not a constant")
+    tail = shape[len(shape) - len(normalized):]
+    if len(shape) < len(normalized) or any(a is not None and a != b for a, b in zip(tail, normalized)):
+        raise ShapeError(
+            "num-features",
+            f"LayerNorm({list(normalized)}) receives {format_shape(shape)}; torch fails with \"Given normalized_shape="
+            f"{list(normalized)}, expected input with shape [*, {', '.join(map(str, normalized))}], but got input of "
+            f"size{dims_text(shape)}\"",
+            arg="normalized_shape", expected=tail[-1] if tail else None,
+        )
+    affine = args.bool("elementwise_affine")
+    return Applied(shape, prod(normalized) * (1 + int(bool(args.values.get("bias", True)))) if affine else 0)
+
+
+BN_ARGS = ("num_features", "eps", "momentum", "affine", "track_running_stats")
+BN_DEFAULTS = {"affine": True, "bias": True}
+
+ROWS = [
+    row
+    for r in (1, 2, 3)
+    for row in (
+        LayerRule(f"BatchNorm{r}d", torch_batch_norm, BN_ARGS, BN_DEFAULTS, r),
+        LayerRule(f"LazyBatchNorm{r}d", torch_batch_norm, BN_ARGS[1:], BN_DEFAULTS, r),
+        LayerRule(f"InstanceNorm{r}d", torch_same, ("num_features",), {}, r),
+    )
+] + [
+    LayerRule("LayerNorm", torch_layer_norm, ("normalized_shape", "eps", "elementwise_affine", "bias"),
+              {"elementwise_affine": True, "bias": True}),
+    LayerRule("GroupNorm", torch_group_norm, ("num_groups", "num_channels", "eps", "affine"), {"affine": True, "bias": True}),
+]
