@@ -18,10 +18,7 @@ from pathlib import Path
 from shapelens.analysis import analyze
 from shapelens.bench import model_file
 
-try:
-    from shapelens.fixes import FixContext, fixes_for
-except ImportError:  # the layout before the fixes became a package of providers
-    from shapelens.analysis.fixes import FixContext, fixes_for  # type: ignore[import-not-found, no-redef]
+from shapelens.fixes import FixContext, fixes_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = (ROOT / "tests" / "fixtures" / "keras" / "broken", ROOT / "tests" / "fixtures" / "torch" / "broken")

@@ -109,7 +109,7 @@ class StatementIndex:
     """The module's top-level statements in source order; empty if the source does not parse."""
 
     statements: tuple[Statement, ...]
-    source: str = field(default="", repr=False)
+    source: str = field(repr=False)
     parsed: bool = True
 
     @classmethod
