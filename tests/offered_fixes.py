@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from shapelens.analysis import analyze
-from shapelens.analysis.fixes import apply_edits, fixes_for
+from shapelens.fixes import apply_edits, fixes_for
 from shapelens.analysis.report import Diagnostic, Fix
 
 

@@ -9,9 +9,9 @@ from textwrap import dedent
 import pytest
 
 from shapelens.analysis import analyze
-from shapelens.analysis.fixes import (
+from shapelens.analysis.statements import StatementIndex
+from shapelens.fixes import (
     LineIndex,
-    TopLevel,
     apply_edits,
     blank_lines,
     blanked_statements,
@@ -19,7 +19,6 @@ from shapelens.analysis.fixes import (
     fixes_for,
     map_offset,
     minimal_edits,
-    split_lines,
 )
 from shapelens.analysis.report import Report, Span, TextEdit
 
@@ -360,10 +359,10 @@ def test_offsets_after_an_edit_shift_by_its_length():
     assert map_offset(4, LineIndex(source), edits) == 6
 
 
-# --- statements without parsing the whole file ---------------------------------------------------
+# --- statements and the verification slice ----------------------------------------------------
 
 
-def test_top_level_pieces_merge_across_strings_and_brackets_that_reach_column_zero():
+def test_statement_lines_span_strings_and_brackets_that_reach_column_zero():
     source = dedent('''
         """Module docstring
         x = 1 (not code)
@@ -379,7 +378,7 @@ def test_top_level_pieces_merge_across_strings_and_brackets_that_reach_column_ze
         ])
         else_value = 2
     ''').lstrip()
-    top = TopLevel(split_lines(source))
+    top = StatementIndex.of(source)
     lines = source.splitlines()
     assert top.statement_lines(lines.index("keras.Input(shape=(4,)),")) == (9, 11)
     assert top.statement_lines(lines.index("size=3,")) == (4, 8)  # the decorator belongs to the def
@@ -400,7 +399,7 @@ def test_the_verification_slice_keeps_what_the_model_needs_and_blanks_other_mode
     """)
     lines = source.splitlines()
     anchors = {lines.index("model = keras.Model(inputs, outputs)"), lines.index("    return layers.MaxPooling2D(4)(x)")}
-    blanked = blanked_statements(TopLevel(split_lines(source)), anchors)
+    blanked = blanked_statements(StatementIndex.of(source), anchors)
     assert [lines[first] for first, _ in blanked] == [
         "other = keras.Sequential([keras.Input(shape=(64, 64, 3)), layers.Conv2D(4, 3)])",
         "unrelated = [i for i in range(10)]",

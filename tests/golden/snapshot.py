@@ -51,7 +51,7 @@ def spans(items: Iterable) -> list:
 
 def snapshot(source: str) -> dict:
     from shapelens.analysis import analyze
-    from shapelens.analysis.fixes import fixes_for
+    from shapelens.fixes import fixes_for
 
     report = analyze(source)
     models = [

@@ -77,7 +77,7 @@ def analyse_snapshot(uri: str, version: Optional[int], source: str) -> Analysis:
 def verified_fixes(state: DocumentState, analysis: Analysis, diag: Diagnostic) -> tuple[Fix, ...]:
     """Runs in the fix thread; the parse trees are shared by all diagnostics of one snapshot."""
     try:
-        from shapelens.analysis.fixes import FixContext, fixes_for  # libcst loads only for fixes
+        from shapelens.fixes import FixContext, fixes_for  # libcst loads only for fixes
     except ImportError as missing:
         log.warning("quick fixes are off: %s", missing)
         return ()
@@ -90,7 +90,7 @@ def verified_fixes(state: DocumentState, analysis: Analysis, diag: Diagnostic) -
 def load_fix_machinery() -> None:
     """Import libcst ahead of the first code action (about 0.3 s), so that one is quick too."""
     try:
-        import shapelens.analysis.fixes  # noqa: F401
+        import shapelens.fixes  # noqa: F401
     except ImportError as missing:
         log.warning("quick fixes are off: %s", missing)
 

@@ -1,0 +1,25 @@
+"""The fix providers, one family of fixes per module, in the order their candidates are tried
+(a diagnostic's fixes are then ranked by what verification shows and by each one's rank)."""
+
+from __future__ import annotations
+
+from shapelens.fixes.providers import (
+    dummy_input,
+    flatten,
+    lazy_linear,
+    match_input,
+    padding_same,
+    reduce_window,
+    upstream_strides,
+)
+from shapelens.fixes.registry import Provider
+
+PROVIDERS: tuple[Provider, ...] = (
+    dummy_input.PROVIDER,
+    match_input.PROVIDER,
+    lazy_linear.PROVIDER,
+    padding_same.PROVIDER,
+    reduce_window.PROVIDER,
+    upstream_strides.PROVIDER,
+    flatten.PROVIDER,
+)
