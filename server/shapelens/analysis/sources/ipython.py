@@ -29,7 +29,8 @@ STATEMENT_LINE_MAGICS = frozenset({"time", "timeit"})
 COMPOUND_KEYWORDS = re.compile(r"(async|class|def|for|if|try|while|with|match)\b")
 
 _CELL_MAGIC = re.compile(r"%%([\w.-]*)")
-_HELP = re.compile(r"\s*(\?{1,2}\s*%{0,2}[\w.*]+|%{0,2}[\w.*\[\]]+\?{1,2})\s*$")
+# ``?obj`` may have spaces around it; ``obj?`` must end the line (IPython leaves ``obj? `` alone).
+_HELP = re.compile(r"\s*(\?{1,2}\s*%{0,2}[\w.*]+\s*|%{0,2}[\w.*\[\]]+\?{1,2})$")
 _ASSIGN_FROM_ESCAPE = re.compile(r"(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=)\s*[!%]")
 _ESCAPE = re.compile(r"(\s*)[!%]")
 _STATEMENT_MAGIC = re.compile(r"(\s*)%(\w+)")

@@ -186,7 +186,7 @@ def _parse_failure(text: str) -> Optional[BaseException]:
 def _describe(error: BaseException) -> str:
     if isinstance(error, SyntaxError):
         return f"{type(error).__name__}: {error.msg}"
-    if isinstance(error, RecursionError):
+    if isinstance(error, (RecursionError, MemoryError)):  # CPython's parser gives up on deep nesting with either
         return "the cell nests too deeply to parse"
     return f"{type(error).__name__}: {error}"
 
