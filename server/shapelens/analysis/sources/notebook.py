@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence
 
 from .. import LINE_BREAK, analyze
@@ -91,8 +91,7 @@ class NotebookProgram:
         if cell is None:
             return self
         lines = self.lines[:cell.first_line] + ("",) * cell.line_count + self.lines[cell.end_line:]
-        cells = [ProgramCell(c.index, c.first_line, c.line_count, c.masked_lines, reason) if c is cell else c
-                 for c in self.cell_map.cells]
+        cells = [replace(c, excluded=reason) if c is cell else c for c in self.cell_map.cells]
         return NotebookProgram(lines=lines, cell_map=CellMap(cells), cells=self.cells)
 
 
