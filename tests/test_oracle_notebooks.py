@@ -153,7 +153,7 @@ def test_broken_notebook_flagged_in_the_marked_cell_and_line(notebook: NotebookF
     built = {key[:2] for key in library.applications} - {expected.where}
     problems += [f"error where the library built without complaint: cell {d.where[0]} line {d.where[1]} {d.code}"
                  for d in engine.errors() if d.where in built]
-    mismatches, _ = layer_mismatches(library.applications, engine.applications, notebook.framework)
+    mismatches, _ = layer_mismatches(library.applications, engine.applications, notebook.framework, library_stopped=True)
     problems += mismatches
     assert problems == [], "\n".join(problems) + "\nengine diagnostics:\n" + engine.describe()
 
@@ -166,7 +166,7 @@ def test_unflagged_broken_notebook_is_still_unflagged(notebook: NotebookFixture)
     assert not engine.has("error", expected.code, expected.where), "the engine flags it now: remove it from UNFLAGGED"
     assert engine.errors() == ()
     library = library_outcome(notebook)
-    mismatches, _ = layer_mismatches(library.applications, engine.applications, notebook.framework)
+    mismatches, _ = layer_mismatches(library.applications, engine.applications, notebook.framework, library_stopped=True)
     assert mismatches == []
 
 

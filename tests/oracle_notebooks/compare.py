@@ -13,6 +13,7 @@ The comparison, per layer the library built (``layer_mismatches``):
 * every application the library made must be given by the engine, unless the engine marks some
   application of that layer unknown or does not list the layer: that is a gap, listed, not an
   error;
+* when the library stopped at an exception, every application it made before must be given;
 * torch tensors have no unknown dimensions, so a ``None`` in the engine's torch shape is a
   dimension it does not know (the batch of a model it sized from ``in_features``): the other
   dimensions must be torch's, and the layer is listed as a gap.
@@ -142,8 +143,10 @@ def _has_unknown_dims(shape: object) -> bool:
 
 
 def layer_mismatches(library: Mapping[LayerKey, frozenset[Application]], engine: Mapping[LayerKey, frozenset[Application]],
-                     framework: str) -> tuple[list[str], list[str]]:
-    """(mismatches, gaps) over every layer the library built; see the module's docstring."""
+                     framework: str, library_stopped: bool = False) -> tuple[list[str], list[str]]:
+    """(mismatches, gaps) over every layer the library built; see the module's docstring. When the
+    library stopped at an exception, the engine's unknown applications are the ones it never
+    reached (a loop's later rounds): every application it did make must then be given."""
     mismatches: list[str] = []
     gaps: list[str] = []
     torch = framework == "torch"
@@ -163,7 +166,9 @@ def layer_mismatches(library: Mapping[LayerKey, frozenset[Application]], engine:
         if unmatched_given:
             mismatches.append(f"{where}: engine {sorted(unmatched_given, key=repr)} / library {sorted(expected, key=repr)}")
         missed = [truth for truth in expected if not any(matches(app, truth) for app in given)]
-        if len(given) < len(found) or any(torch and _has_unknown_dims(app[0]) for app in given):
+        if library_stopped and missed:
+            mismatches.append(f"{where}: the engine misses {sorted(missed, key=repr)} (engine {sorted(found, key=repr)})")
+        elif len(given) < len(found) or any(torch and _has_unknown_dims(app[0]) for app in given):
             gaps.append(f"{where}: engine {sorted(found, key=repr)} (unknown in part) / library {sorted(expected, key=repr)}")
         elif missed:
             mismatches.append(f"{where}: the engine misses {sorted(missed, key=repr)} (engine {sorted(found, key=repr)})")
