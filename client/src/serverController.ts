@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import * as vscode from "vscode";
 import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, TransportKind } from "vscode-languageclient/node";
 import { CrashWindow } from "./crashes";
+import { DOCUMENT_SELECTOR } from "./documentSelector";
 import { chooseInterpreter, describeSource, Interpreter, isExecutableFile } from "./interpreter";
 import { bundledLibsDir, serverLaunch, ServerLaunch } from "./launch";
 import { assessProbe, MINIMUM_PYTHON, readBundleManifest, runProbe } from "./probe";
@@ -96,10 +97,7 @@ export class ServerController implements vscode.Disposable {
 
     private async startClient(launch: ServerLaunch, settings: ShapeLensSettings): Promise<void> {
         const clientOptions: LanguageClientOptions = {
-            documentSelector: [
-                { scheme: "file", language: "python" },
-                { scheme: "untitled", language: "python" },
-            ],
+            documentSelector: DOCUMENT_SELECTOR,
             outputChannel: this.log,
             initializationOptions: serverSettings(settings),
             errorHandler: {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { NOTEBOOK_TYPES } from "../src/documentSelector";
 import { DEFAULT_DEBOUNCE_MS, MAX_DEBOUNCE_MS, readSettings, SEVERITY_LEVELS } from "../src/settings";
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8"));
@@ -33,8 +34,10 @@ describe("package.json", () => {
         assert.deepEqual(properties["shapelens.trace.server"].enum, ["off", "messages", "verbose"]);
     });
 
-    it("starts on Python files only and runs the bundled client", () => {
-        assert.deepEqual(manifest.activationEvents, ["onLanguage:python"]);
+    it("starts on Python files and on Jupyter notebooks and the Interactive Window, and runs the bundled client", () => {
+        assert.deepEqual(manifest.activationEvents, ["onLanguage:python", "onNotebook:jupyter-notebook", "onNotebook:interactive"]);
+        // Every notebook type the client selects cells of starts the extension.
+        assert.deepEqual(NOTEBOOK_TYPES.map((type) => `onNotebook:${type}`), manifest.activationEvents.slice(1));
         assert.equal(manifest.main, "./dist/extension.js");
     });
 

@@ -6,20 +6,22 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from shapelens.analysis import analyze
 from shapelens.analysis.dims import format_shape as fmt_shape
-from shapelens.analysis.report import Model, Report, report_json
+from shapelens.analysis.report import Model, Report, Span, report_json
+from shapelens.analysis.sources import NotebookAnalysis, analyze_notebook, notebook_report_json
 
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
+SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist", ".ipynb_checkpoints"}
+CHECKED_SUFFIXES = (".py", ".ipynb")
 
 
 def python_files(paths: Sequence[str]) -> Iterable[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for found in sorted(path.rglob("*.py")):
+            for found in sorted(p for p in path.rglob("*") if p.suffix in CHECKED_SUFFIXES and p.is_file()):
                 if not SKIP_DIRS.intersection(found.relative_to(path).parts[:-1]):
                     yield found
         else:
@@ -41,18 +43,20 @@ def helper_calls(layer_context: str, model_context: str) -> str:
     return layer_context
 
 
-def summary_table(model: Model) -> list[str]:
+def summary_table(model: Model, where: Callable[[Span], str] = lambda span: str(span.start_line + 1),
+                  where_header: str = "line") -> list[str]:
     """Like ``model.summary()``: layer, output shape, params, the total, and where a helper was called."""
-    rows = [(layer.span.start_line + 1, layer.class_name,
+    rows = [(where(layer.span), layer.class_name,
              "error (see above)" if layer.failed else shape_text(layer.output_shape),
              "?" if layer.params is None else f"{layer.params:,}",
              helper_calls(layer.context, model.context)) for layer in model.layers]
     width = max([len("Layer (type)")] + [len(r[1]) for r in rows]) + 2
     shape_width = max([len("Output shape")] + [len(r[2]) for r in rows]) + 2
     params_width = max([len("Params")] + [len(r[3]) for r in rows]) + 2
-    out = [(f"  {'line':>5}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}{'Params':<{params_width}}"
+    where_width = max([5, len(where_header)] + [len(r[0]) for r in rows])
+    out = [(f"  {where_header:>{where_width}}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}{'Params':<{params_width}}"
            + ("Called from" if any(r[4] for r in rows) else "")).rstrip()]
-    out += [f"  {line:>5}  {name:<{width}}{shape:<{shape_width}}{params:<{params_width}}{context}".rstrip()
+    out += [f"  {line:>{where_width}}  {name:<{width}}{shape:<{shape_width}}{params:<{params_width}}{context}".rstrip()
             for line, name, shape, params, context in rows]
     total = model.total_params
     out.append(f"  Total params: {'?' if total is None else f'{total:,}'}")
@@ -77,6 +81,31 @@ def render_text(path: str, report: Report) -> list[str]:
     return lines
 
 
+def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
+    """``render_text`` for a notebook: positions as ``cell N:line:col``, N counting every cell from 1
+    as Jupyter does, lines and columns within the cell."""
+    report = analysis.report
+    if not report.parsed:
+        return [f"{path}: note: not analysed: {report.parse_error}"]
+
+    def where(span: Span) -> str:
+        in_cell = analysis.cell_map.span_to_cell(span)
+        if in_cell is None:
+            return f"{span.start_line + 1}"
+        return f"cell {in_cell.cell + 1}:{in_cell.span.start_line + 1}"
+
+    lines = [f"{path}:cell {note.cell + 1}:{note.span.start_line + 1}:{note.span.start_col + 1}: note: "
+             f"cell not analysed: {note.message}" for note in analysis.notes]
+    for diagnostic in report.diagnostics:
+        lines.append(f"{path}:{where(diagnostic.span)}:{diagnostic.span.start_col + 1}: {diagnostic.severity}"
+                     f"[{diagnostic.code}] {diagnostic.message}")
+    for model in report.models:
+        lines.append(f"{path}:{where(model.span)}: model '{model.name}' ({model.framework}), "
+                     f"input {shape_text(model.input_shape)}")
+        lines.extend(summary_table(model, lambda span: where(span).removeprefix("cell "), "cell:line"))
+    return lines
+
+
 def read_source(path: Path) -> Optional[bytes]:
     try:
         return path.read_bytes()
@@ -91,18 +120,24 @@ def check(paths: Sequence[str], output_format: str) -> int:
         print(f"shapelens: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
     results = []
+    notebooks: dict[str, NotebookAnalysis] = {}
     errors = 0
     for file in files:
         source = read_source(file)
-        report = analyze(source if source is not None else b"\xff")
+        if file.suffix == ".ipynb":
+            notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff")
+            report = notebooks[str(file)].report
+        else:
+            report = analyze(source if source is not None else b"\xff")
         errors += report.error_count
         results.append((str(file), report))
     if output_format == "json":
-        json.dump([report_json(path, report) for path, report in results], sys.stdout, indent=2)
+        json.dump([notebook_report_json(path, notebooks[path]) if path in notebooks else report_json(path, report)
+                   for path, report in results], sys.stdout, indent=2)
         print()
     else:
         for path, report in results:
-            for line in render_text(path, report):
+            for line in render_notebook_text(path, notebooks[path]) if path in notebooks else render_text(path, report):
                 print(line)
         diagnostics = sum(len(r.diagnostics) for _, r in results)
         models = sum(len(r.models) for _, r in results)

@@ -162,11 +162,11 @@ class _Recorder:
 
 
 @contextlib.contextmanager
-def _quiet_torch() -> Iterator[None]:
+def _quiet_torch(grad_enabled: bool = False) -> Iterator[None]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the machine is shared; tiny tensors gain nothing from threads
     try:
-        with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with torch.set_grad_enabled(grad_enabled), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             yield
     finally:
@@ -215,14 +215,15 @@ def _applications(recorder: _Recorder, runs: list[_Run]) -> dict[LayerKey, froze
     return {key: frozenset(apps) for key, apps in applications.items()}
 
 
-def run_in_torch(fixture: Fixture) -> TorchOutcome:
-    """Execute the script (stopping at its first exception), then the forwards its comments ask for."""
+def run_in_torch(fixture: Fixture, grad_enabled: bool = False) -> TorchOutcome:
+    """Execute the script (stopping at its first exception), then the forwards its comments ask for.
+    With ``grad_enabled`` autograd stays on, for a script that trains (``loss.backward()``)."""
     script_file = str(fixture.path)
     recorder = _Recorder(script_file)
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
     code = compile(fixture.source, script_file, "exec")
     runs: list[_Run] = []
-    with _quiet_torch(), recorder.installed():
+    with _quiet_torch(grad_enabled), recorder.installed():
         recorder.start_run()
         torch.manual_seed(0)
         try:
