@@ -48,5 +48,4 @@ def make_array(interp: "Interpreter", framework: "Plugin", path: str, form: str,
     shape = factory_shape(form, args, kwargs)
     if shape is None or any(d is None for d in shape):
         return Unknown(f"`{path}` with a shape that is not constant")
-    interp.events += 1
     return ArrayValue(shape, interp.span(node), framework)

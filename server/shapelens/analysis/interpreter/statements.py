@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..unknown import Unknown
 from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
 from .expressions import MAX_SEQUENCE, truth
+from .tensors import Tensor, joined
 from .values import ClassValue, Function, QName
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ class Executor:
             values = [r.get(name, before.get(name)) for r in results]
             if all(v is values[0] for v in values):
                 merged[name] = values[0]
+            elif all(isinstance(v, Tensor) for v in values):
+                merged[name] = joined(values)  # type: ignore[arg-type]
             else:
                 merged[name] = Unknown(f"`{name}` depends on a condition that cannot be decided statically")
         env.vars = merged

@@ -171,7 +171,7 @@ class KerasSequential(KerasModel):
     def build_for(self, interp: "Interpreter", shape: Optional[Shape]) -> None:
         if self.run_nodes is None and not self.running:
             declared = self.declared_input()
-            self.run(interp, declared if declared is not None else shape, interp.context_label())
+            self.run(interp, declared if declared is not None else shape, self.context)
 
     def run(self, interp: "Interpreter", shape: Optional[Shape], context: str) -> None:
         """Apply the layers in turn to an input of this shape: the Sequential's own graph."""
