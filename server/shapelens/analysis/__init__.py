@@ -14,7 +14,7 @@ from typing import Optional
 
 from .report import Report
 
-__all__ = ["analyze", "layer_signature", "Report"]
+__all__ = ["analyze", "layer_signature", "layer_role", "role_class", "lazy_form", "Report"]
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -71,3 +71,21 @@ def layer_signature(framework: str, class_name: str) -> Optional[tuple[tuple[str
     (``None`` for a class the engine does not model)."""
     rule = frameworks().layer_rule(framework, class_name)
     return None if rule is None else (tuple(rule.args), dict(rule.defaults))
+
+
+def layer_role(framework: str, class_name: str) -> str:
+    """What a layer class is to the quick fixes: ``"dense"``, ``"flatten"``, or ``""``."""
+    rule = frameworks().layer_rule(framework, class_name)
+    return "" if rule is None else rule.role
+
+
+def role_class(framework: str, role: str) -> Optional[str]:
+    """The framework's layer class that plays a role (its ``"flatten"`` layer)."""
+    plugin = frameworks().by_name.get(framework)
+    return None if plugin is None else plugin.class_with_role(role)
+
+
+def lazy_form(framework: str, class_name: str) -> Optional[str]:
+    """The class that infers this layer's input size at its first call, if the framework has one."""
+    rule = frameworks().layer_rule(framework, class_name)
+    return rule.lazy_form or None if rule is not None else None

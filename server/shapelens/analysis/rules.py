@@ -138,6 +138,8 @@ class LayerRule:
     window: bool = False  # slides a window over a feature map (conv, pooling)
     shrinks: bool = False  # makes a feature map smaller (windows, cropping)
     keeps_map: bool = False  # keeps the feature map's spatial size (activations, normalization)
+    role: str = ""  # what quick fixes look for: "dense" (a fully connected layer), "flatten"
+    lazy_form: str = ""  # the class that infers this one's input size at its first call
 
     def apply(self, args: Args, inputs: list[Shape]) -> Applied:
         return self.family(self, args, inputs)

@@ -69,6 +69,10 @@ class Plugin:
     def layer_rule(self, class_name: str) -> Optional[LayerRule]:
         return None
 
+    def class_with_role(self, role: str) -> Optional[str]:
+        """The layer class that plays a role for quick fixes (``"flatten"``)."""
+        return None
+
     def new_state(self) -> object:
         """Per-run state, kept in ``interp.states[name]``."""
         return None

@@ -66,6 +66,9 @@ class KerasPlugin(Plugin):
     def layer_rule(self, class_name: str) -> Optional[LayerRule]:
         return RULES.get(class_name)
 
+    def class_with_role(self, role: str) -> Optional[str]:
+        return next((name for name, rule in RULES.items() if rule.role == role and name == rule.name), None)
+
     def call_hook(self, path: str) -> Optional[CallHook]:
         front = self.frontend
         if path in ARRAY_FACTORIES:

@@ -12,6 +12,7 @@ from typing import Iterator, Optional
 import libcst as cst
 import libcst.matchers as m
 
+from shapelens.analysis import layer_role, role_class
 from shapelens.analysis.report import Diagnostic, Layer, Model
 from shapelens.fixes.arguments import separator_like
 from shapelens.fixes.context import Candidate, FixContext
@@ -19,8 +20,6 @@ from shapelens.fixes.imports import import_alongside
 from shapelens.fixes.region import Region, Replacement, code_of
 from shapelens.fixes.registry import FRAMEWORKS, Provider
 
-DENSE_CLASSES = frozenset({"Dense", "Linear"})
-FLATTEN_CLASS = "Flatten"
 ADD_CALL = m.Call(func=m.Attribute(attr=m.Name("add")))
 FlattenForm = tuple[str, cst.CSTNode]  # "list" | "add" | "applied", and the node that moves
 
@@ -43,13 +42,13 @@ def form_of(region: Region, call: cst.Call) -> Optional[FlattenForm]:
     return None
 
 
-def flatten_spelling(dense_call: cst.Call) -> tuple[str, Optional[str]]:
+def flatten_spelling(dense_call: cst.Call, flatten: str) -> tuple[str, Optional[str]]:
     """``layers.Dense`` → ``layers.Flatten()``; a bare ``Dense`` → ``Flatten()`` plus the
     name that must be imported alongside it."""
     func = dense_call.func
     if isinstance(func, cst.Attribute):
-        return code_of(func.value) + ".Flatten()", None
-    return "Flatten()", code_of(func)
+        return f"{code_of(func.value)}.{flatten}()", None
+    return f"{flatten}()", code_of(func)
 
 
 def _move_in_list(
@@ -157,13 +156,13 @@ def _next_dense(model: Model, after: Layer) -> Optional[Layer]:
     start = next((i for i, l in enumerate(layers) if l.span == after.span), None)
     if start is None:
         return None
-    return next((l for l in layers[start + 1 :] if l.class_name in DENSE_CLASSES), None)
+    return next((l for l in layers[start + 1 :] if layer_role(model.framework, l.class_name) == "dense"), None)
 
 
 def _flatten_producer(context: FixContext, layer: Layer) -> Optional[Layer]:
     for span in layer.inputs_from:
         found = context.layer(span)
-        if found is not None and found[1].class_name == FLATTEN_CLASS:
+        if found is not None and layer_role(found[0].framework, found[1].class_name) == "flatten":
             return found[1]
     return None
 
@@ -181,28 +180,29 @@ def move_or_remove(context: FixContext, model: Model, layer: Layer) -> Iterator[
         if flatten_call is not None and dense_call is not None:
             moved = flatten_move(region, flatten_call, dense_call, code_of(flatten_call))
             if moved is not None:
-                title = f"Move Flatten down to just before {dense.class_name}"
+                title = f"Move {flatten.class_name} down to just before {dense.class_name}"
                 yield Candidate("move-flatten", title, region.edits_for(moved), rank=0)
     located = context.call_of(flatten)
     removed = flatten_removal(*located) if located is not None else None
     if located is not None and removed is not None:
-        yield Candidate("remove-flatten", "Remove Flatten", located[0].edits_for(removed), rank=1)
+        yield Candidate("remove-flatten", f"Remove {flatten.class_name}", located[0].edits_for(removed), rank=1)
 
 
-def insert_before(context: FixContext, layer: Layer) -> Iterator[Candidate]:
+def insert_before(context: FixContext, model: Model, layer: Layer) -> Iterator[Candidate]:
     """A Dense straight after a conv stack: put a Flatten in front of it (imported next to
     the Dense when the Dense is written bare)."""
     located = context.call_of(layer)
-    if located is None:
+    flatten = role_class(model.framework, "flatten")
+    if located is None or flatten is None:
         return
     region, dense_call = located
-    spelling, bare_name = flatten_spelling(dense_call)
+    spelling, bare_name = flatten_spelling(dense_call, flatten)
     new_module = flatten_move(region, None, dense_call, spelling)
     if new_module is None:
         return
-    import_edits = import_alongside(context, bare_name, FLATTEN_CLASS) if bare_name is not None else ()
+    import_edits = import_alongside(context, bare_name, flatten) if bare_name is not None else ()
     if import_edits is not None:
-        title = f"Insert Flatten before {layer.class_name}"
+        title = f"Insert {flatten} before {layer.class_name}"
         yield Candidate("insert-flatten", title, import_edits + region.edits_for(new_module), rank=0)
 
 
@@ -212,7 +212,7 @@ def candidates(context: FixContext, diag: Diagnostic) -> Iterator[Candidate]:
         return
     model, layer = found
     if diag.code == "dense-on-rank>2":
-        yield from insert_before(context, layer)
+        yield from insert_before(context, model, layer)
     else:
         yield from move_or_remove(context, model, layer)
 

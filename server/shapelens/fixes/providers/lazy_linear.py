@@ -8,27 +8,28 @@ from typing import Iterator
 import libcst as cst
 import libcst.matchers as m
 
+from shapelens.analysis import lazy_form
 from shapelens.analysis.report import Diagnostic
 from shapelens.fixes.context import Candidate, FixContext
 from shapelens.fixes.region import code_of
 from shapelens.fixes.registry import Provider
 
-LINEAR_ATTRIBUTE = m.Attribute(attr=m.Name("Linear"))  # nn.Linear, torch.nn.Linear
-
 
 def candidates(context: FixContext, diag: Diagnostic) -> Iterator[Candidate]:
     found = context.layer_named_by(diag)
-    if found is None or found[1].class_name != "Linear":
+    lazy = lazy_form(found[0].framework, found[1].class_name) if found is not None else None
+    if found is None or lazy is None:
         return
     located = context.call_of(found[1])
     if located is None:
         return
     region, call = located
+    written = found[1].class_name
     new_func: cst.BaseExpression
-    if m.matches(call.func, LINEAR_ATTRIBUTE):
-        new_func = call.func.with_changes(attr=cst.Name("LazyLinear"))
-    elif m.matches(call.func, m.Name("Linear")) and context.statements.imports_name("LazyLinear"):
-        new_func = cst.Name("LazyLinear")
+    if m.matches(call.func, m.Attribute(attr=m.Name(written))):  # nn.Linear, torch.nn.Linear
+        new_func = call.func.with_changes(attr=cst.Name(lazy))
+    elif m.matches(call.func, m.Name(written)) and context.statements.imports_name(lazy):
+        new_func = cst.Name(lazy)
     else:
         return
     args = list(call.args)

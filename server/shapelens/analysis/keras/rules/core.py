@@ -82,7 +82,7 @@ SHAPE_PRESERVING = {
 }
 
 ROWS = [
-    LayerRule("Dense", dense, ("units", "activation", "use_bias"), {"use_bias": True}, weight_axis=-1),
+    LayerRule("Dense", dense, ("units", "activation", "use_bias"), {"use_bias": True}, weight_axis=-1, role="dense"),
     LayerRule("Embedding", embedding, ("input_dim", "output_dim")),
     LayerRule("PReLU", prelu, ("shared_axes",), {"shared_axes": None}, keeps_map=True),
     LayerRule("Lambda", lambda_layer, ("function", "output_shape")),

@@ -125,7 +125,7 @@ ROWS = [
                   r, shrinks=True),
     )
 ] + [
-    LayerRule("Flatten", flatten, ("data_format",), DATA_FORMAT),
+    LayerRule("Flatten", flatten, ("data_format",), DATA_FORMAT, role="flatten"),
     LayerRule("Reshape", reshape, ("target_shape",)),
     LayerRule("Permute", permute, ("dims",)),
     LayerRule("RepeatVector", repeat_vector, ("n",)),

@@ -57,8 +57,9 @@ ELEMENTWISE = (
 )
 
 ROWS = [
-    LayerRule("Linear", torch_linear, ("in_features", "out_features", "bias"), {"bias": True}),
-    LayerRule("LazyLinear", torch_linear, ("out_features", "bias"), {"bias": True}),
+    LayerRule("Linear", torch_linear, ("in_features", "out_features", "bias"), {"bias": True}, role="dense",
+              lazy_form="LazyLinear"),
+    LayerRule("LazyLinear", torch_linear, ("out_features", "bias"), {"bias": True}, role="dense"),
     LayerRule("Bilinear", torch_bilinear, ("in1_features", "in2_features", "out_features", "bias"), {"bias": True}),
     LayerRule("Embedding", torch_embedding, ("num_embeddings", "embedding_dim", "padding_idx")),
     LayerRule("PReLU", torch_same, ("num_parameters", "init"), {"num_parameters": 1}),

@@ -51,7 +51,7 @@ def torch_pixel_shuffle(rule: LayerRule, args: Args, inputs: list) -> Applied:
 
 
 ROWS = [
-    LayerRule("Flatten", torch_flatten, ("start_dim", "end_dim"), {"start_dim": 1, "end_dim": -1}),
+    LayerRule("Flatten", torch_flatten, ("start_dim", "end_dim"), {"start_dim": 1, "end_dim": -1}, role="flatten"),
     LayerRule("Unflatten", torch_unflatten, ("dim", "unflattened_size")),
     LayerRule("Upsample", torch_upsample, ("size", "scale_factor", "mode", "align_corners"), {"size": None, "scale_factor": None}),
     LayerRule("UpsamplingNearest2d", torch_upsample, ("size", "scale_factor"), {"size": None, "scale_factor": None}),
