@@ -1,22 +1,44 @@
 """The dimension type: one size of a tensor axis, and the shapes made of them.
 
-A dimension is an ``int`` when the program fixes it and ``None`` when nothing does. Every
-formula and every printed shape goes through this module, so a richer dimension (a symbolic
-size) extends this one place.
+A dimension is an ``int`` when the program fixes it, a ``Sym`` (an exact integer expression over
+named sizes, ``H-2``) when it is sized by something the program leaves open, and ``None`` when
+nothing is known. Every formula and every printed shape goes through this module: arithmetic
+propagates ``None``; comparisons are three-valued (``True``, ``False``, or ``None`` when the
+answer depends on the sizes), and an error may be raised only on a certain answer.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Union
+import operator
+from typing import Callable, Iterable, Optional, Sequence, Union
 
-Dim = Optional[int]
+from .symbolic import Sym
+
+Dim = Union[int, Sym, None]
 Shape = tuple[Dim, ...]
 # A layer with several outputs (an RNN with return_state) has a tuple of shapes.
 OutputShape = Union[Shape, tuple[Shape, ...], None]
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
+}
+
+
+def is_dim(value: object) -> bool:
+    """A size a rule can compute with: an integer (not a bool) or a symbolic size."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, Sym)
+
+
+def symbol(name: str) -> Sym:
+    return Sym.symbol(name)
 
 
 def format_dim(dim: Dim) -> str:
     return "None" if dim is None else str(dim)
+
+
+def pretty_dim(dim: Dim) -> str:
+    """For people: ``H−2``, ``⌈H/2⌉``."""
+    return dim.pretty() if isinstance(dim, Sym) else format_dim(dim)
 
 
 def format_shape(shape: Sequence[Dim]) -> str:
@@ -29,8 +51,8 @@ def format_output(shape: OutputShape) -> str:
     if shape is None:
         return "?"
     if shape and isinstance(shape[0], tuple):
-        return "[" + ", ".join(format_shape(s) for s in shape) + "]"
-    return format_shape(shape)
+        return "[" + ", ".join(format_shape(s) for s in shape) + "]"  # type: ignore[arg-type]
+    return format_shape(shape)  # type: ignore[arg-type]
 
 
 def format_numpy(shape: Sequence[Dim]) -> str:
@@ -46,6 +68,10 @@ def add(a: Dim, b: Dim) -> Dim:
     return None if a is None or b is None else a + b
 
 
+def sub(a: Dim, b: Dim) -> Dim:
+    return None if a is None or b is None else a - b
+
+
 def mul(a: Dim, b: Dim) -> Dim:
     return None if a is None or b is None else a * b
 
@@ -54,31 +80,55 @@ def floordiv(a: Dim, b: int) -> Dim:
     return None if a is None else a // b
 
 
+def ceildiv(a: Dim, b: int) -> Dim:
+    return None if a is None else -(-a // b)
+
+
 def product(dims: Iterable[Dim]) -> Dim:
     """The number of values in these axes; unknown if any axis is."""
     out: Dim = 1
     for dim in dims:
         if dim is None:
             return None
-        out *= dim
+        out = out * dim
     return out
 
 
-def equal(a: Dim, b: Dim) -> Optional[bool]:
-    """Three-valued: ``True``/``False`` when the program fixes both sizes, ``None`` when it cannot be told."""
+def compare(a: Dim, op: str, b: Dim) -> Optional[bool]:
+    """``a op b`` when the program fixes the answer; ``None`` when it depends on the sizes (every
+    size symbol stands for a positive integer) or a side is unknown."""
     if a is None or b is None:
         return None
-    return a == b
+    if not isinstance(a, Sym) and not isinstance(b, Sym):
+        return COMPARISONS[op](a, b)
+    difference = a - b
+    if not isinstance(difference, Sym):
+        return COMPARISONS[op](difference, 0)
+    low, high = difference.bounds()
+    if op in ("==", "!="):
+        if low > 0 or high < 0:
+            return op == "!="
+        return None
+    if COMPARISONS[op](low, 0) and COMPARISONS[op](high, 0):
+        return True
+    if not COMPARISONS[op](low, 0) and not COMPARISONS[op](high, 0):
+        return False
+    return None
+
+
+def equal(a: Dim, b: Dim) -> Optional[bool]:
+    """Three-valued ``a == b``."""
+    return compare(a, "==", b)
 
 
 def differ(a: Dim, b: Dim) -> bool:
     """The two sizes certainly differ (an error may be raised only then)."""
-    return equal(a, b) is False
+    return compare(a, "!=", b) is True
 
 
 def nonpositive(dim: Dim) -> bool:
     """The size is certainly zero or negative (a window that does not fit)."""
-    return dim is not None and dim <= 0
+    return compare(dim, "<=", 0) is True
 
 
 def broadcast(left: Sequence[Dim], right: Sequence[Dim]) -> Optional[tuple[Dim, ...]]:
@@ -91,10 +141,12 @@ def broadcast(left: Sequence[Dim], right: Sequence[Dim]) -> Optional[tuple[Dim, 
     for a, b in zip(left[len(left) - len(right):], right):
         if a is None or b is None:
             out.append(None)
-        elif a == 1:
+        elif equal(a, 1) is True:
             out.append(b)
-        elif b == 1 or a == b:
+        elif equal(b, 1) is True or equal(a, b) is True:
             out.append(a)
-        else:
+        elif differ(a, b) and equal(a, 1) is False and equal(b, 1) is False:
             return None
+        else:
+            out.append(None)  # it depends on the sizes whether these broadcast
     return head + tuple(out)
