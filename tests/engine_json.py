@@ -21,6 +21,22 @@ class EngineDiagnostic:
         return f"line {self.line} {self.severity} {self.code}: {self.message}"
 
 
+def dim_at(dim: object, values: dict) -> object:
+    """A dimension of the JSON contract at concrete sizes: a symbolic one (``"H-2"``, a Python
+    expression over the symbols) evaluated with ``values``; integers and ``None`` as they are."""
+    if isinstance(dim, str):
+        return eval(compile(dim, "<dimension>", "eval"), {"__builtins__": {}}, dict(values))  # noqa: S307
+    return dim
+
+
+def symbols_of(dim: object) -> set[str]:
+    if not isinstance(dim, str):
+        return set()
+    import ast
+
+    return {node.id for node in ast.walk(ast.parse(dim, mode="eval")) if isinstance(node, ast.Name)}
+
+
 def shape_from_json(shape: Optional[list]) -> Optional[tuple]:
     if shape is None:
         return None

@@ -56,7 +56,7 @@ def test_json_follows_the_contract() -> None:
     for report in files:
         assert set(report) == {"path", "models", "diagnostics"}
         for model in report["models"]:
-            assert set(model) == {"name", "framework", "range", "layers"}
+            assert set(model) == {"name", "framework", "range", "layers", "symbols", "requires"}
             for layer in model["layers"]:
                 assert set(layer) == {"class", "range", "input_shape", "output_shape", "params"}
         for diagnostic in report["diagnostics"]:

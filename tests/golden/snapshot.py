@@ -38,11 +38,15 @@ def span(s) -> list[int]:
 
 
 def shape(value):
-    if value is None:
-        return None
-    if value and isinstance(value[0], tuple):
-        return [list(part) for part in value]
-    return list(value)
+    from shapelens.analysis.report import shape_json
+
+    return shape_json(value)
+
+
+def dim(value):
+    from shapelens.analysis.report import dim_json
+
+    return dim_json(value)
 
 
 def spans(items: Iterable) -> list:
@@ -62,14 +66,16 @@ def snapshot(source: str) -> dict:
             "input_shape": shape(model.input_shape),
             "name_spans": spans(model.name_spans),
             "context": model.context,
-            "total_params": model.total_params,
+            "total_params": dim(model.total_params),
+            "symbols": [list(pair) for pair in model.symbols],
+            "requires": [[c.python, c.text] for c in model.requires],
             "layers": [
                 {
                     "class": layer.class_name,
                     "span": span(layer.span),
                     "input_shapes": [shape(s) for s in layer.input_shapes],
                     "output_shape": shape(layer.output_shape),
-                    "params": layer.params,
+                    "params": dim(layer.params),
                     "arithmetic": list(layer.arithmetic),
                     "unknown_reason": layer.unknown_reason,
                     "inputs_from": spans(layer.inputs_from),

@@ -31,12 +31,21 @@ class EngineView:
         return "\n".join(f"  {d.describe()}" for d in self.diagnostics) or "  (none)"
 
 
+def unsized(shape: object) -> object:
+    """Keras leaves a size it is not given as ``None``; the engine names it (``"H-2"``)."""
+    if not isinstance(shape, tuple):
+        return shape
+    if shape and isinstance(shape[0], tuple):
+        return tuple(unsized(part) for part in shape)
+    return tuple(None if isinstance(dim, str) else dim for dim in shape)
+
+
 def view_of_report(document: dict) -> EngineView:
     applications: dict[LayerKey, set[Application]] = defaultdict(set)
     for model in document["models"]:
         for layer in model["layers"]:
             key = (layer["range"]["start"]["line"] + 1, canonical_layer_class(layer["class"]))
-            applications[key].add((shape_from_json(layer["output_shape"]), layer["params"]))
+            applications[key].add((unsized(shape_from_json(layer["output_shape"])), layer["params"]))
     diagnostics = diagnostics_from_json(document)
     return EngineView(applications={k: frozenset(v) for k, v in applications.items()}, diagnostics=diagnostics)
 

@@ -16,7 +16,9 @@ The comparison, per layer the library built (``layer_mismatches``):
 * when the library stopped at an exception, every application it made before must be given;
 * torch tensors have no unknown dimensions, so a ``None`` in the engine's torch shape is a
   dimension it does not know (the batch of a model it sized from ``in_features``): the other
-  dimensions must be torch's, and the layer is listed as a gap.
+  dimensions must be torch's, and the layer is listed as a gap;
+* a symbolic size (``"N"``, ``"H-2"``) stands for a size the notebook leaves open: Keras builds
+  with ``None`` there, and for torch it is compared like a dimension the engine does not know.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Mapping, Optional
 from shapelens.analysis.sources import notebook_report_json
 
 from engine_json import shape_from_json
+from oracle.engine_view import unsized
 from oracle.keras_truth import canonical_layer_class, first_line, run_in_keras
 from oracle_notebooks.corpus import CellLine, NotebookFixture
 from oracle_torch.torch_truth import run_in_torch
@@ -122,7 +125,7 @@ def engine_outcome(fixture: NotebookFixture) -> EngineOutcome:
             where = layer["range"]
             class_name = canonical_layer_class(layer["class"]) if fixture.framework == "keras" else layer["class"]
             applications[(where["cell"], where["start"]["line"] + 1, class_name)].add(
-                (shape_from_json(layer["output_shape"]), layer["params"]))
+                (unsized(shape_from_json(layer["output_shape"])), layer["params"]))
     diagnostics = tuple(
         EngineDiagnostic((d["range"]["cell"], d["range"]["start"]["line"] + 1), d["severity"], d["code"], d["message"])
         for d in document["diagnostics"])

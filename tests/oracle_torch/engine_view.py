@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Mapping
 
-from engine_json import EngineDiagnostic, diagnostics_from_json, engine_json, shape_from_json
+from engine_json import EngineDiagnostic, diagnostics_from_json, dim_at, engine_json, shape_from_json, symbols_of
+from oracle_torch.corpus import BATCH_SIZES
 from oracle_torch.torch_truth import Application, LayerKey
 
 
@@ -32,12 +33,25 @@ class EngineView:
         return "\n".join(f"  {d.describe()}" for d in self.diagnostics) or "  (none)"
 
 
+def batch_dims(shape: object) -> object:
+    """The engine's sizes that depend only on the batch ``N``, as the tuple of their values at the
+    harness' batch sizes (how torch_truth records a dimension that follows the batch)."""
+    if not isinstance(shape, tuple):
+        return shape
+    if shape and isinstance(shape[0], tuple):
+        return tuple(batch_dims(part) for part in shape)
+    return tuple(
+        tuple(dim_at(dim, {"N": batch}) for batch in BATCH_SIZES) if symbols_of(dim) == {"N"} else dim
+        for dim in shape
+    )
+
+
 def view_of_report(document: dict) -> EngineView:
     applications: dict[LayerKey, set[Application]] = defaultdict(set)
     for model in document["models"]:
         for layer in model["layers"]:
             key = (layer["range"]["start"]["line"] + 1, layer["class"])
-            applications[key].add((shape_from_json(layer["output_shape"]), layer["params"]))
+            applications[key].add((batch_dims(shape_from_json(layer["output_shape"])), layer["params"]))
     diagnostics = diagnostics_from_json(document)
     return EngineView(
         frameworks=tuple(model["framework"] for model in document["models"]),

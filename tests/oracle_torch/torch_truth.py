@@ -12,8 +12,9 @@ While the script runs:
   count their materialised parameters.
 
 A fixture whose input is a comment gets its forward here, after the script: with N=2 and N=3 for
-``# shapelens: input=(N, ...)``; the dimensions that differ between the two runs follow the batch
-and are recorded as ``None``, which is what the engine reports for an unknown batch.
+``# shapelens: input=(N, ...)``; a dimension that differs between the two runs follows the batch
+and is recorded as the tuple of its values, one per batch size in ``BATCH_SIZES`` (the engine's
+symbolic sizes in ``N`` are evaluated at the same batch sizes to compare).
 """
 
 from __future__ import annotations
@@ -184,7 +185,8 @@ def _forward(recorder: _Recorder, model: nn.Module, shape: tuple[int, ...]) -> _
 
 
 def _batch_free(runs: list[_Run]) -> _Run:
-    """One run from several batch sizes: a dimension that changes with the batch becomes None."""
+    """One run from several batch sizes: a dimension that changes with the batch becomes the tuple
+    of its values, one per batch size."""
     first, *others = runs
     for other in others:
         if len(other.calls) != len(first.calls) or (other.failure is None) != (first.failure is None):
@@ -194,7 +196,7 @@ def _batch_free(runs: list[_Run]) -> _Run:
         shapes = {call.output_shape for call in parallel}
         shape = parallel[0].output_shape
         if len(shapes) > 1:
-            shape = tuple(dims[0] if len(set(dims)) == 1 else None for dims in zip(*shapes))
+            shape = tuple(dims[0] if len(set(dims)) == 1 else tuple(dims) for dims in zip(*(c.output_shape for c in parallel)))
         calls.append(_Call(module=parallel[0].module, output_shape=shape, params=parallel[0].params))
     return _Run(calls=calls, failure=first.failure)
 

@@ -14,7 +14,8 @@ from .interpreter.layers import LayerResult
 from .interpreter.tensors import Tensor
 from .interpreter.values import LayerObj, ModelRecord, Node
 from .report import Diagnostic, Layer, Model, Related, Report, Span
-from .rules import ShapeError, spatial_layout
+from .requirements import conditions as solve_all, pretty, symbols_in
+from .rules import Requirement, ShapeError, spatial_layout
 
 
 def hint_position(span: Span, lines: tuple[str, ...]) -> tuple[int, int]:
@@ -26,8 +27,10 @@ def hint_position(span: Span, lines: tuple[str, ...]) -> tuple[int, int]:
 def producer_spans(tensors: Iterable[Tensor]) -> list[Span]:
     spans: list[Span] = []
     for tensor in tensors:
-        if tensor.node is not None:
+        if tensor.node is not None and tensor.node.listed:
             spans.append(tensor.node.layer.span)
+        elif tensor.node is not None:
+            spans.extend(producer_spans(tensor.node.inputs))
         elif tensor.input_span is not None:
             spans.append(tensor.input_span)
         else:
@@ -46,7 +49,7 @@ def node_layer(node: Node, lines: tuple[str, ...]) -> Layer:
         output_shape=result.output,
         params=result.params,
         arithmetic=result.arithmetic,
-        unknown_reason=result.reason if result.output is None else None,
+        unknown_reason=result.reason if result.output is None or result.reason else None,
         inputs_from=tuple(producer_spans(node.inputs)),
         context=node.context,
         hint_line=hint[0],
@@ -157,15 +160,38 @@ def model_name(record: ModelRecord) -> str:
     return f"{name} in {record.context}" if record.context else name
 
 
+def model_of(record: ModelRecord, lines: tuple[str, ...], found: list[Diagnostic]) -> Model:
+    """The report's model: its layers, the meaning of its size symbols, and what they must satisfy."""
+    layers = tuple(node_layer(node, lines) for node in record.nodes if node.listed)
+    names = symbols_in([record.input_shape, *(l.output_shape for l in layers), *(l.params for l in layers),
+                        *(s for l in layers for s in l.input_shapes)])
+    requires = [r for node in record.nodes if node.result.error is None for r in node.result.requires]
+    conditions, solved = solve_all(requires)
+    for requirement, solution in solved:
+        if solution is None and set(requirement.expression.symbols()) <= names:
+            node = next(n for n in record.nodes if requirement in n.result.requires)
+            found.append(conditional(never_satisfied(node.layer, requirement), node.condition))
+    symbols = tuple((name, record.symbols.get(name, "a size left open")) for name in sorted(names))
+    return Model(model_name(record), record.framework, record.span, layers, record.input_shape,  # type: ignore[arg-type]
+                 tuple(record.name_spans), record.context, symbols, conditions)
+
+
+def never_satisfied(layer: LayerObj, requirement: Requirement) -> Diagnostic:
+    """An equation between sizes that no input satisfies: the layer fails for every admissible size."""
+    code = requirement.why.rsplit(" ", 1)[-1]
+    codes = {"in_features": "linear-in-features", "in_channels": "in-channels", "num_features": "num-features"}
+    message = (f"{layer.class_name}: {pretty(requirement)} holds for no input size ({requirement.why}); the layer "
+               f"fails whatever the input")
+    return Diagnostic(layer.span, "error", codes.get(code, "merge-mismatch" if "Concatenate" in requirement.why
+                                                       else "reshape-size"), message, (), (),
+                      (("class", layer.class_name), ("layer_span", layer.span)))
+
+
 def assemble_report(interp: Interpreter) -> Report:
     lines = interp.lines
-    models = [
-        Model(model_name(record), record.framework, record.span,  # type: ignore[arg-type]
-              tuple(node_layer(node, lines) for node in record.nodes), record.input_shape,
-              tuple(record.name_spans), record.context)
-        for record in sorted(interp.models, key=lambda r: r.index)
-    ]
-    diagnostics = list(interp.diagnostics) + node_diagnostics(interp.layers.nodes)
+    diagnostics = list(interp.diagnostics)
+    models = [model_of(record, lines, diagnostics) for record in sorted(interp.models, key=lambda r: r.index)]
+    diagnostics += node_diagnostics(interp.layers.nodes)
     unique: dict[tuple, Diagnostic] = {}
     for diagnostic in diagnostics:
         unique.setdefault((diagnostic.span, diagnostic.code, diagnostic.message), diagnostic)

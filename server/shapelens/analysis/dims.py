@@ -64,6 +64,12 @@ def known(dim: Dim) -> bool:
     return dim is not None
 
 
+def defined(dim: Dim) -> bool:
+    """Known while the library builds the model: not ``None`` and not sized by data alone
+    (Keras builds ``Input(shape=(None, 3))`` with that ``None`` open)."""
+    return dim is not None and not (isinstance(dim, Sym) and dim.dynamic())
+
+
 def add(a: Dim, b: Dim) -> Dim:
     return None if a is None or b is None else a + b
 

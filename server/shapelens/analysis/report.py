@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Literal, Optional, Union
+from typing import Literal, Optional
 
-Dim = Optional[int]
-Shape = tuple[Dim, ...]
-# A layer with several outputs (an RNN with return_state) has a tuple of shapes.
-OutputShape = Union[Shape, tuple[Shape, ...], None]
+from .dims import Dim, OutputShape, Shape, format_dim
 Severity = Literal["error", "warning", "information", "hint"]
 Framework = Literal["keras", "torch"]
 
@@ -42,8 +39,8 @@ class Layer:
     class_name: str
     span: Span  # the constructor call, e.g. ``layers.Conv2D(32, 3)``
     input_shapes: tuple[OutputShape, ...]
-    output_shape: OutputShape  # None when unknown
-    params: Optional[int]
+    output_shape: OutputShape  # None when unknown; a size may be symbolic (``H-2``)
+    params: Dim
     arithmetic: tuple[str, ...] = ()  # e.g. "height: floor((63 - 3) / 1) + 1 = 61"
     unknown_reason: Optional[str] = None
     inputs_from: tuple[Span, ...] = ()  # spans of the layers that produced the inputs
@@ -55,6 +52,14 @@ class Layer:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """What a model's sizes must satisfy: as Python (``H >= 76``) and for people (``H ≥ 76``)."""
+
+    python: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Model:
     name: str
     framework: Framework
@@ -63,15 +68,17 @@ class Model:
     input_shape: OutputShape = None
     name_spans: tuple[Span, ...] = ()  # every place the model's name is written
     context: str = ""
+    symbols: tuple[tuple[str, str], ...] = ()  # (name, what it stands for) of the size symbols in its shapes
+    requires: tuple[Condition, ...] = ()  # what the sizes must satisfy: the smallest input, the equations
 
     @property
-    def total_params(self) -> Optional[int]:
-        seen: dict[Span, int] = {}
+    def total_params(self) -> Dim:
+        seen: dict[Span, Dim] = {}
         for layer in self.layers:
             if layer.params is None:
                 return None
             seen[layer.span] = layer.params  # a shared layer counts once
-        return sum(seen.values())
+        return sum(seen.values())  # type: ignore[arg-type, return-value]
 
 
 @dataclass(frozen=True)
@@ -156,12 +163,17 @@ def span_json(span: Span, lines: tuple[str, ...]) -> dict:
     return {"start": point(span.start_line, span.start_col), "end": point(span.end_line, span.end_col)}
 
 
+def dim_json(dim: Dim) -> object:
+    """An integer, ``null`` (unknown), or a symbolic size as a Python expression (``"H-2"``)."""
+    return dim if dim is None or isinstance(dim, int) else format_dim(dim)
+
+
 def shape_json(shape: OutputShape) -> Optional[list]:
     if shape is None:
         return None
     if shape and isinstance(shape[0], tuple):
-        return [list(s) for s in shape]  # several outputs
-    return list(shape)
+        return [[dim_json(d) for d in s] for s in shape]  # type: ignore[union-attr]  # several outputs
+    return [dim_json(d) for d in shape]  # type: ignore[union-attr]
 
 
 def report_json(path: str, report: Report) -> dict:
@@ -181,10 +193,12 @@ def report_json(path: str, report: Report) -> dict:
                         if len(layer.input_shapes) == 1
                         else [shape_json(s) for s in layer.input_shapes],
                         "output_shape": shape_json(layer.output_shape),
-                        "params": layer.params,
+                        "params": dim_json(layer.params),
                     }
                     for layer in model.layers
                 ],
+                "symbols": dict(model.symbols),
+                "requires": [condition.python for condition in model.requires],
             }
             for model in report.models
         ],

@@ -8,9 +8,10 @@ The rows and families themselves live in each framework's package (``keras/rules
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, NamedTuple, Optional, Sequence
+from typing import Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
-from .dims import Dim, OutputShape, Shape
+from .dims import Dim, OutputShape, Shape, compare
+from .symbolic import Sym
 from .unknown import Unknown
 
 
@@ -32,11 +33,52 @@ class ShapeError(Exception):
         self.data = data
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """What the sizes must satisfy for a layer not to fail: ``expression relation bound``
+    (``H-4 >= 1``, ``16*((H-4)//2) == 400``), with a few words on why."""
+
+    expression: Sym
+    relation: str  # ">=" or "=="
+    bound: int
+    why: str = ""
+
+    def holds(self, values: Mapping[str, int]) -> bool:
+        value = self.expression.evaluate(values)
+        return value >= self.bound if self.relation == ">=" else value == self.bound
+
+    def python(self) -> str:
+        return f"{self.expression.python()} {self.relation} {self.bound}"
+
+
+def at_least(value: Dim, bound: int, why: str) -> tuple[Requirement, ...]:
+    """The requirement ``value >= bound`` when it depends on the sizes (none when it is decided)."""
+    if isinstance(value, Sym) and compare(value, ">=", bound) is None:
+        return (Requirement(value, ">=", bound, why),)
+    return ()
+
+
+def equal_to(value: Dim, bound: Dim, why: str) -> tuple[Requirement, ...]:
+    """The requirement ``value == bound`` when it depends on the sizes."""
+    if compare(value, "==", bound) is not None or value is None or bound is None:
+        return ()
+    difference = value - bound
+    if not isinstance(difference, Sym):
+        return ()
+    return (Requirement(difference, "==", 0, why),)
+
+
+def fits(layer: str, open_axes: Sequence[tuple[str, Sym]]) -> tuple[Requirement, ...]:
+    """A window layer's axes whose output must be at least 1 (``shapes.Axes.open``)."""
+    return tuple(Requirement(size, ">=", 1, f"{layer} {axis}") for axis, size in open_axes)
+
+
 class Applied(NamedTuple):  # a NamedTuple: built for every layer application, so cheap to make
     output: OutputShape
-    params: Optional[int]
+    params: Dim
     arithmetic: tuple[str, ...] = ()
     warnings: tuple[tuple[str, str], ...] = ()  # (code, message)
+    requires: tuple[Requirement, ...] = ()  # what the sizes must satisfy (symbolic inputs only)
 
 
 def is_int(value: object) -> bool:
@@ -63,6 +105,14 @@ class Args:
         if not is_int(value):
             raise UnknownArgument(f"argument `{name}` of {self.class_name} is not an integer: {value!r}")
         return value  # type: ignore[return-value]
+
+    def size(self, name: str) -> Union[int, Sym]:
+        """A count of units, filters, channels or features: an integer, or a symbolic size
+        (``num_classes`` when a function leaves it open)."""
+        value = self.raw(name)
+        if isinstance(value, Sym):
+            return value
+        return self.int(name)
 
     def optional_int(self, name: str) -> Optional[int]:
         return None if self.raw(name) is None else self.int(name)
@@ -138,6 +188,7 @@ class LayerRule:
     window: bool = False  # slides a window over a feature map (conv, pooling)
     shrinks: bool = False  # makes a feature map smaller (windows, cropping)
     keeps_map: bool = False  # keeps the feature map's spatial size (activations, normalization)
+    ndim: int = 0  # the input rank the layer needs (conv, pooling, padding), 0 if it takes several
     role: str = ""  # what quick fixes look for: "dense" (a fully connected layer), "flatten"
     lazy_form: str = ""  # the class that infers this one's input size at its first call
 

@@ -8,10 +8,10 @@ runs one of them along every spatial axis of a layer.
 
 from __future__ import annotations
 
-from math import ceil, floor
 from typing import Callable, Optional, Sequence
 
-from .dims import Dim, nonpositive
+from .dims import Dim, compare, nonpositive
+from .symbolic import Sym
 
 Sized = tuple[Dim, str]
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -32,9 +32,9 @@ def keras_conv_length(n: Dim, kernel: int, stride: int, padding: str, dilation: 
     if n is None:
         return None, ""
     if padding == "valid":
-        out = floor((n - k_eff) / stride) + 1
+        out = (n - k_eff) // stride + 1
         return out, f"floor(({n} - {k_eff}) / {stride}) + 1 = {out}"
-    out = ceil(n / stride)
+    out = -(-n // stride)
     return out, f"ceil({n} / {stride}) = {out}"
 
 
@@ -64,11 +64,14 @@ def torch_window_length(
         return None, ""
     span = n + 2 * padding - dilation * (kernel - 1) - 1
     if not ceil_mode:
-        out = floor(span / stride) + 1
+        out = span // stride + 1
         return out, f"floor(({n} + 2*{padding} - {dilation}*({kernel} - 1) - 1) / {stride}) + 1 = {out}"
-    out = ceil(span / stride) + 1
+    out = -(-span // stride) + 1
     # torch drops the last window when it would start in the right padding
-    if (out - 1) * stride >= n + padding:
+    dropped = compare((out - 1) * stride, ">=", n + padding)
+    if dropped is None:
+        return None, f"ceil(({n} + 2*{padding} - {dilation}*({kernel} - 1) - 1) / {stride}) + 1, less one if the last window starts in the padding"
+    if dropped:
         out -= 1
     return out, f"ceil(({n} + 2*{padding} - {dilation}*({kernel} - 1) - 1) / {stride}) + 1 = {out}"
 
@@ -94,15 +97,17 @@ def padded_length(n: Dim, before: int, after: int) -> Dim:
 
 
 class Axes:
-    """A layer's output along its spatial axes, with the arithmetic and the first axis that
-    certainly does not fit (its output is zero or negative)."""
+    """A layer's output along its spatial axes, with the arithmetic, the first axis that
+    certainly does not fit (its output is zero or negative), and the axes whose fit depends on
+    the sizes (their outputs must be at least 1)."""
 
-    __slots__ = ("sizes", "arithmetic", "failing")
+    __slots__ = ("sizes", "arithmetic", "failing", "open")
 
-    def __init__(self, sizes: list[Dim], arithmetic: list[str], failing: Optional[int]) -> None:
+    def __init__(self, sizes: list[Dim], arithmetic: list[str], failing: Optional[int], open_: list[tuple[str, Sym]]) -> None:
         self.sizes = sizes
         self.arithmetic = arithmetic
         self.failing = failing
+        self.open = open_
 
 
 def over_axes(spatial: Sequence[Dim], length: Callable[..., Sized], *per_axis: Sequence[object]) -> Axes:
@@ -112,11 +117,23 @@ def over_axes(spatial: Sequence[Dim], length: Callable[..., Sized], *per_axis: S
     sizes: list[Dim] = []
     arithmetic: list[str] = []
     failing = None
+    open_: list[tuple[str, Sym]] = []
     for index, (axis, n, *args) in enumerate(zip(names, spatial, *per_axis)):
         size, text = length(n, *args)
         if failing is None and nonpositive(size):
             failing = index
+        elif isinstance(size, Sym) and compare(size, ">=", 1) is None:
+            open_.append((axis, size))
         sizes.append(size)
         if text:
             arithmetic.append(f"{axis}: {text}")
-    return Axes(sizes, arithmetic, failing)
+    return Axes(sizes, arithmetic, failing, open_)
+
+
+def scale(n: Dim, factor: float) -> Dim:
+    """``floor(n * factor)`` (torch's Upsample); a symbolic size only by a whole factor."""
+    if n is None:
+        return None
+    if isinstance(n, Sym):
+        return n * int(factor) if float(factor).is_integer() else None
+    return int(n * factor // 1)

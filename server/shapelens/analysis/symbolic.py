@@ -37,11 +37,15 @@ class Atom:
 
 
 class Symbol(Atom):
-    __slots__ = ("name",)
+    """A named size. A *dynamic* one is a size the library itself leaves open while it builds the
+    model (Keras' ``None`` in ``Input(shape=(None, None, 3))``): known only when data flows."""
 
-    def __init__(self, name: str) -> None:
+    __slots__ = ("name", "dynamic")
+
+    def __init__(self, name: str, dynamic: bool = False) -> None:
         super().__init__((0, name))
         self.name = name
+        self.dynamic = dynamic
 
     def evaluate(self, values: Mapping[str, int]) -> int:
         return values[self.name]
@@ -113,8 +117,8 @@ class Sym:
     # --- construction ---
 
     @staticmethod
-    def symbol(name: str) -> "Sym":
-        return of_atom(Symbol(name))
+    def symbol(name: str, dynamic: bool = False) -> "Sym":
+        return of_atom(Symbol(name, dynamic))
 
     @staticmethod
     def of(mapping: dict) -> Union["Sym", int]:
@@ -199,6 +203,11 @@ class Sym:
         for monomial, _ in self.terms:
             for atom, _ in monomial:
                 yield from atom.symbols()
+
+    def dynamic(self) -> bool:
+        """Whether it involves a size the library leaves open while building (see ``Symbol``)."""
+        return any(atom.dynamic if isinstance(atom, Symbol) else atom.numerator.dynamic()
+                   for monomial, _ in self.terms for atom, _ in monomial)
 
     def evaluate(self, values: Mapping[str, int]) -> int:
         total = 0

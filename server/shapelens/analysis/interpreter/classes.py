@@ -62,9 +62,10 @@ class Classes:
                 defaults[param.arg] = evaluate(default, env)
         return defaults
 
-    def required_parameters(self, function: Function, skip_self: bool = False) -> int:
-        """How many parameters have no default (the ones a call must give)."""
+    def required_names(self, function: Function, skip_self: bool = False) -> list[str]:
+        """The parameters a call must give (no default)."""
         params = function.node.args
         positional = (params.posonlyargs + params.args)[1 if skip_self else 0:]
-        missing = max(len(positional) - len(params.defaults), 0)
-        return missing + sum(1 for d in params.kw_defaults if d is None)
+        missing = positional[: max(len(positional) - len(params.defaults), 0)]
+        keywords = [p for p, d in zip(params.kwonlyargs, params.kw_defaults) if d is None]
+        return [p.arg for p in (*missing, *keywords)]

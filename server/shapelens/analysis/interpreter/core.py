@@ -27,6 +27,7 @@ from .layers import LayerCalls
 from .plugins import Frameworks
 from .positions import Positions
 from .statements import Executor
+from .symbols import Symbols
 from .values import Function, ModelRecord, Value
 
 # Tests set SHAPELENS_STRICT=1 so that an internal error fails loudly instead of being skipped.
@@ -58,6 +59,8 @@ class Interpreter:
         self.diagnostics: list[Diagnostic] = []
         self.model_count = 0
         self.module_calls: dict[str, list] = {}  # function name → argument tuples of module-level calls
+        self.called: set[int] = set()  # the file's functions that some code called (by their node)
+        self.symbols = Symbols()
         self.states = {plugin.name: plugin.new_state() for plugin in frameworks.each()}
         self.evaluator = Evaluator(self)
         self.eval = self.evaluator.eval
@@ -85,18 +88,23 @@ class Interpreter:
             node.outputs = ()
 
     def run_model_functions(self) -> None:
-        """A top-level function that builds a model is analysed with its default arguments too."""
+        """A top-level function that builds a model is analysed even if nothing calls it: with its
+        default arguments, and with a symbol for each parameter that has none."""
         for name, value in list(self.module.vars.items()):
-            if not isinstance(value, Function) or value.env is not self.module:
+            if not isinstance(value, Function) or value.env is not self.module or not self.builds_model(value.node):
                 continue
-            if self.classes.required_parameters(value) or not self.builds_model(value.node):
-                continue
+            required = self.classes.required_names(value)
+            if required and id(value.node) in self.called:
+                continue  # its callers give it real arguments
             if () in self.module_calls.get(name, []):
                 continue  # a module-level call with no arguments already ran it
-            try:
-                self.call_function(value, [], {}, label=f"{name}()")
-            except (BudgetExceeded, RecursionError):
-                return
+            with self.symbols.new_scope():
+                kwargs = {param: self.symbols.named(param, f"parameter `{param}` of {name}()") for param in required}
+                label = f"{name}({', '.join(required)})"
+                try:
+                    self.call_function(value, [], kwargs, label=label)
+                except (BudgetExceeded, RecursionError):
+                    return
 
     def builds_model(self, node: ast.FunctionDef) -> bool:
         builders = self.frameworks.model_builders
@@ -179,6 +187,7 @@ class Interpreter:
     # --- calls ----------------------------------------------------------------------------
 
     def call_user_function(self, func: Function, args: list, kwargs: dict, node: ast.Call) -> object:
+        self.called.add(id(func.node))
         return self.call_function(func, args, kwargs, label=self.positions.label(node))
 
     def call_function(self, func: Function, args: list, kwargs: dict, label: Optional[str]) -> object:

@@ -6,8 +6,11 @@ import ast
 import math
 from typing import TYPE_CHECKING, Optional
 
+from ..dims import compare, is_dim
+from ..symbolic import Sym
 from ..unknown import Unknown
 from .env import Env
+from .plugins import unmodelled
 from .tensors import Tensor, elementwise
 from .values import NAMED_VALUES, BoundMethod, Function, LambdaValue, Value, is_known
 
@@ -38,6 +41,22 @@ COMPARE_OPS = {
     ast.IsNot: lambda a, b: a is not b,
 }
 PLAIN_TYPES = (int, float, str, bool, tuple, list, dict)
+SIZE_COMPARISONS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def symbolic_binop(op: ast.operator, left: object, right: object) -> object:
+    """Arithmetic on sizes where one is symbolic: ``img_size // 4``, ``2 * num_classes``."""
+    if not (is_dim(left) and is_dim(right)):
+        return Unknown("arithmetic on a size that is not an integer")
+    if isinstance(op, ast.Add):
+        return left + right  # type: ignore[operator]
+    if isinstance(op, ast.Sub):
+        return left - right  # type: ignore[operator]
+    if isinstance(op, ast.Mult):
+        return left * right  # type: ignore[operator]
+    if isinstance(op, ast.FloorDiv) and isinstance(right, int) and right > 0:
+        return left // right  # type: ignore[operator]
+    return Unknown("an operation on a size that depends on the input")
 
 
 def plain(value: object) -> bool:
@@ -189,6 +208,8 @@ class Evaluator:
             return right
         numbers = (int, float)
         try:
+            if isinstance(left, Sym) or isinstance(right, Sym):
+                return symbolic_binop(op, left, right)
             if isinstance(left, numbers) and isinstance(right, numbers):
                 return NUMERIC_OPS[type(op)](left, right)
             if isinstance(left, (tuple, list)) and isinstance(right, (tuple, list)) and isinstance(op, ast.Add):
@@ -218,6 +239,11 @@ class Evaluator:
             right = self.eval(comparator, env)
             if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
                 result = (left is right) if isinstance(op, ast.Is) else (left is not right)
+            elif (isinstance(left, Sym) or isinstance(right, Sym)) and type(op) in SIZE_COMPARISONS:
+                decided = compare(left, SIZE_COMPARISONS[type(op)], right) if is_dim(left) and is_dim(right) else None
+                if decided is None:
+                    return Unknown("a comparison of sizes that depends on the input")
+                result = decided
             elif not is_known(left) or not is_known(right) or not plain(left) or not plain(right):
                 return Unknown("a comparison with unknown values")
             else:
@@ -303,5 +329,5 @@ class Evaluator:
                 self.interp.note_module_call(func, args, kwargs)
             return func.call(self.interp, args, kwargs, node)
         if isinstance(func, Unknown):
-            return func
-        return Unknown("a call of something the analysis does not model")
+            return unmodelled(func.reason, args, kwargs)
+        return unmodelled("a call of something the analysis does not model", args, kwargs)

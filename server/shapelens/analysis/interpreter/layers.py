@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional
 
-from ..dims import OutputShape, Shape
+from ..dims import Dim, OutputShape, Shape
 from ..report import Span
-from ..rules import Applied, ShapeError, UnknownArgument
+from ..rules import Applied, Requirement, ShapeError, UnknownArgument
 from ..unknown import Unknown
 from .tensors import Tensor
 from .values import ArrayValue, LayerObj, Node
@@ -24,17 +24,27 @@ if TYPE_CHECKING:
 
 class LayerResult(NamedTuple):
     output: OutputShape
-    params: Optional[int]
+    params: Dim
     arithmetic: tuple[str, ...] = ()
     error: Optional[ShapeError] = None
     reason: Optional[str] = None  # why the output is unknown
     warnings: tuple[tuple[str, str], ...] = ()
+    requires: tuple[Requirement, ...] = ()  # what the sizes must satisfy for the layer not to fail
 
 
-def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable[Optional[str]] = ()) -> LayerResult:
-    """A layer's rule on input shapes, its exceptions turned into a result."""
+def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable[Optional[str]] = (),
+               partial: bool = True) -> LayerResult:
+    """A layer's rule on input shapes, its exceptions turned into a result. With ``partial``, an
+    input of unknown shape still gives what the layer itself fixes (a Conv2D's filters)."""
     if layer.spec is None:
         return LayerResult(None, None, reason=layer.reason or f"{layer.class_name} is not modelled")
+    reasons = tuple(reasons)
+    if partial and len(inputs) == 1 and inputs[0] is None and layer.spec.rule.ndim:
+        # an input of unknown shape but of the rank the layer needs: what the layer itself fixes is still known
+        partial = apply_rule(layer, [(None,) * layer.spec.rule.ndim])
+        if partial.output is not None and partial.error is None:
+            reason = next((r for r in reasons if r), None) or "its input shape is unknown"
+            return LayerResult(partial.output, partial.params, (), None, reason, partial.warnings)
     if any(shape is None for shape in inputs) or not inputs:
         reason = next((r for r in reasons if r), None) or "its input shape is unknown"
         return LayerResult(None, None, reason=reason)
@@ -49,7 +59,7 @@ def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable
         return LayerResult(None, None, error=error, reason=f"{layer.class_name} fails here")
     except (TypeError, ValueError, IndexError, ZeroDivisionError, AttributeError) as bad:
         return LayerResult(None, None, reason=f"its arguments could not be read ({type(bad).__name__})")
-    return LayerResult(applied.output, applied.params, applied.arithmetic, warnings=applied.warnings)
+    return LayerResult(applied.output, applied.params, applied.arithmetic, None, None, applied.warnings, applied.requires)
 
 
 def failed(layer: LayerObj) -> str:
@@ -76,13 +86,22 @@ class LayerCalls:
         return self.apply_to(layer, tensors, call_span, extra)
 
     def apply_to(self, layer: LayerObj, tensors: list, call_span: Span, extra: tuple = (),
-                 context: Optional[str] = None) -> object:
+                 context: Optional[str] = None, listed: bool = True) -> object:
         interp = self.interp
         framework = layer.framework
-        result = apply_rule(layer, [t.shape for t in tensors], [t.reason for t in tensors])
+        upstream_failed = any(t.failed for t in tensors)
+        partial = any(t.partial for t in tensors)
+        result = apply_rule(layer, [t.shape for t in tensors], [t.reason for t in tensors], not upstream_failed)
+        if partial:
+            why = next((t.reason for t in tensors if t.reason), None) or "an operation before it is not modelled"
+            if result.error is not None:
+                result = LayerResult(None, None, reason=f"some sizes of its input are unknown: {why}")
+            elif result.reason is None and has_unknown_size(result.output):
+                result = result._replace(reason=f"some sizes of its input are unknown: {why}")
         result = framework.check_result(interp, layer, result, tensors)
         node = Node(layer, tuple(tensors), call_span, len(self.nodes),
-                    interp.context_label() if context is None else context, result, (), extra, interp.condition())
+                    interp.context_label() if context is None else context, result, (), extra, interp.condition(),
+                    listed)
         self.nodes.append(node)
         interp.events += 1
         output = result.output
@@ -94,8 +113,19 @@ class LayerCalls:
         if result.error is not None:
             reason = failed(layer)
         tensor = Tensor(output, reason, node, (), None, framework)
+        tensor.failed = upstream_failed or result.error is not None
+        tensor.partial = has_unknown_size(output) and (partial or result.reason is not None)
+        if tensor.partial:
+            tensor.reason = result.reason
         node.outputs = (tensor,)
         return framework.layer_outputs(interp, layer, tensor)
+
+
+def has_unknown_size(shape: OutputShape) -> bool:
+    """A shape with an unknown size after the batch axis."""
+    if shape is None or not shape or isinstance(shape[0], tuple):
+        return False
+    return any(d is None for d in shape[1:])
 
 
 def flatten_tensors(value: object) -> list:

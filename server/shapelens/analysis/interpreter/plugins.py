@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 CallHook = Callable[["Interpreter", QName, list, dict, ast.Call], object]
 
 
+def unmodelled(reason: str, args: list, kwargs: dict) -> object:
+    """What an operation the analysis does not model gives: applied to tensors, a tensor of unknown
+    shape (so the layers after it are still followed); otherwise an unknown value."""
+    tensors = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, Tensor))
+    return Tensor(None, reason, None, tensors) if tensors else Unknown(reason)
+
+
 class ClassHook:
     """What a framework's base class gives the user classes deriving from it."""
 
@@ -154,7 +161,7 @@ class Frameworks:
             owner = self.owner(path)
             hook = self._calls[path] = owner.call_hook(path) if owner is not None else None
         if hook is None:
-            return Unknown(f"`{path}(...)` is not modelled")
+            return unmodelled(f"`{path}(...)` is not modelled", args, kwargs)
         return hook(interp, func, args, kwargs, node)
 
     def class_hook(self, path: str) -> Optional[ClassHook]:

@@ -21,7 +21,7 @@ class Tensor(Value):
     """A symbolic tensor in a model graph: its shape (``None`` if unknown, with the reason), the
     layer application that made it, and the tensors an operation made it from."""
 
-    __slots__ = ("shape", "reason", "node", "parents", "input_span", "framework", "example", "seed")
+    __slots__ = ("shape", "reason", "node", "parents", "input_span", "framework", "example", "seed", "failed", "partial")
 
     def __init__(self, shape: Optional[Shape], reason: Optional[str] = None, node: Optional["Node"] = None,
                  parents: tuple = (), input_span: Optional[Span] = None, framework: Optional["Plugin"] = None) -> None:
@@ -32,7 +32,10 @@ class Tensor(Value):
         self.input_span = input_span  # for `keras.Input(...)`
         self.framework = framework if framework is not None or not parents else parents[0].framework
         self.example: Optional[Span] = None  # the literal example input this tensor stands for
-        self.seed = False  # a tensor with no known input: the first layer implies its shape
+        self.seed: Optional[str] = None  # no input is known: the first layer implies its shape (for this model)
+        self.failed = any(p.failed for p in parents)  # unknown because a layer before it fails
+        # some sizes are unknown to the analysis (not to the library): no error can rest on them
+        self.partial = any(p.partial or p.shape is None for p in parents)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         if name == "shape":

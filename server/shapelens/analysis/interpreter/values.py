@@ -252,6 +252,7 @@ class Node:
     outputs: tuple[Tensor, ...] = ()
     extra: tuple[Tensor, ...] = ()  # tensors passed by keyword (``initial_state=``): graph edges only
     condition: Optional[str] = None  # the undecidable condition this application depends on
+    listed: bool = True  # False for a function that works as a layer (``F.max_pool2d``): checked, not listed
 
 
 @dataclass(eq=False)
@@ -267,3 +268,4 @@ class ModelRecord:
     name: str = ""
     name_spans: list[Span] = field(default_factory=list)
     fallback_name: str = "model"
+    symbols: dict[str, str] = field(default_factory=dict)  # the size symbols of its scope and what they stand for

@@ -14,7 +14,7 @@ from ..interpreter.values import ArrayValue, LayerObj
 from ..report import Diagnostic, Span
 from ..rules import LayerRule, ShapeError
 from .checks import build_unbuilt, data_diagnostics
-from .frontend import ARRAY_FACTORIES, Frontend
+from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape
 from .models import KerasFunctional, KerasModel, KerasSequential
 from .rules import MERGE_FUNCTIONS, RULES
 from .rules.attention import multi_head_attention
@@ -56,6 +56,7 @@ class KerasPlugin(Plugin):
     def __init__(self) -> None:
         self.frontend = Frontend(self)
         self.as_shape = as_shape
+        self.named_sizes = named_sizes
 
     def new_state(self) -> KerasState:
         return KerasState()
@@ -116,6 +117,16 @@ class KerasPlugin(Plugin):
             tensors = [first]
         if not tensors or not all(isinstance(t, Tensor) for t in tensors):
             return None
+        return tensors
+
+    def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
+        """An input nothing sizes takes the shape the first layer applied to it implies."""
+        first = tensors[0] if tensors else None
+        if first is not None and first.seed and first.shape is None and layer.spec is not None:
+            seeded = seed_shape(interp, layer.spec.rule, layer.spec.args, first.seed)
+            if seeded is not None:
+                first.shape = seeded
+                first.reason = None
         return tensors
 
     def check_result(self, interp: "Interpreter", layer: LayerObj, result: LayerResult, tensors: list) -> LayerResult:

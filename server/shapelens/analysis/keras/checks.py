@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from ..assemble import conditional
-from ..dims import Shape, format_shape
+from ..dims import Shape, differ, format_shape
 from ..report import Diagnostic
 from .models import KerasFunctional, KerasModel, KerasSequential
 
@@ -23,7 +23,13 @@ def build_unbuilt(interp: "Interpreter", state: "KerasState") -> None:
     for model in state.sequentials:
         if model.run_nodes is None:
             shape = model.declared_input()
-            model.run(interp, shape if shape is not None else first_call.get(id(model)), model.context)
+            shape = shape if shape is not None else first_call.get(id(model))
+            if shape is None:
+                with interp.symbols.new_scope() as scope:  # sized only by symbols the first layer implies
+                    model.symbols = scope
+                    model.run(interp, None, model.context)
+            else:
+                model.run(interp, shape, model.context)
 
 
 def declared_input(model: KerasModel) -> Optional[Shape]:
@@ -64,7 +70,7 @@ def input_mismatch(call: "DataCall") -> Optional[Diagnostic]:
         return finding("error", f"expects {format_shape(expected)}: {len(got)}-D instead of {len(expected)}-D; Keras fails "
                                 f"with \"Invalid input shape for input ... Expected shape {format_shape(expected)}, but input "
                                 f"has incompatible shape {format_shape(got)}\"")
-    if not any(i > 0 and a is not None and a != b for i, (a, b) in enumerate(zip(expected, got))):
+    if not any(i > 0 and differ(a, b) for i, (a, b) in enumerate(zip(expected, got))):
         return None
     if isinstance(model, KerasFunctional):
         return finding("error", f"expects {format_shape(expected)}; Keras fails with \"is incompatible with the layer: "

@@ -10,11 +10,13 @@ from ..interpreter.arrays import as_shape, make_array
 from ..interpreter.layers import flatten_tensors
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import LambdaValue, LayerObj, QName
-from ..rules import LayerRule, LayerSpec
+from ..dims import is_dim
+from ..rules import Args, LayerRule, LayerSpec
 from ..unknown import Unknown
 from .models import InputLayerObj, KerasFunctional, KerasSequential
 from .rules import MERGE_FUNCTIONS, RULES
-from .rules.core import SHAPE_PRESERVING_FUNCTION, lambda_layer
+from .rules.core import SHAPE_PRESERVING_FUNCTION, embedding, lambda_layer
+from .rules.recurrent import rnn
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -52,8 +54,9 @@ class Frontend:
             declared = (None, *shape) if shape is not None else None
         elif "batch_input_shape" in kwargs:
             declared = as_shape(kwargs["batch_input_shape"])
-        elif "input_dim" in kwargs and isinstance(kwargs["input_dim"], int) and rule.name != "Embedding":
+        elif "input_dim" in kwargs and is_dim(kwargs["input_dim"]) and rule.name != "Embedding":
             declared = (None, kwargs["input_dim"])
+        declared = named_sizes(interp, declared, f"`input_shape` of {func.leaf} at line {interp.span(node).start_line + 1}")
         if rule.family is lambda_layer:
             function = args[0] if args else kwargs.get("function")
             if isinstance(function, LambdaValue) and shape_preserving(function.node):
@@ -79,6 +82,7 @@ class Frontend:
 
     def sequential(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> KerasSequential:
         model = KerasSequential(self.plugin, interp.span(node), interp.context_label(), interp.next_model_index())
+        model.symbols = interp.symbols.scope
         entries = args[0] if args else kwargs.get("layers")
         items = interp.iterate(entries) if entries is not None else []
         if items is None:
@@ -95,6 +99,7 @@ class Frontend:
             return Unknown("a subclassed Model")
         model = KerasFunctional(self.plugin, interp.span(node), interp.context_label(), interp.next_model_index(),
                                 flatten_tensors(inputs), flatten_tensors(outputs))
+        model.symbols = interp.symbols.scope
         self.plugin.state(interp).functionals.append(model)
         return model
 
@@ -105,9 +110,13 @@ class Frontend:
         else:
             inner = as_shape(kwargs.get("shape", args[0] if args else None))
             batch = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
-            shape = (batch if isinstance(batch, int) else None, *inner) if inner is not None else None
+            shape = (batch if is_dim(batch) else None, *inner) if inner is not None else None
         span = interp.span(node)
-        return Tensor(shape, None if shape else "the Input's shape is not a constant", None, (), span, self.plugin)
+        where = f"keras.Input at line {span.start_line + 1}"
+        shape = named_sizes(interp, shape, where)
+        tensor = Tensor(shape, None if shape else "the Input's shape is not a constant", None, (), span, self.plugin)
+        tensor.seed = None if shape else f"the {where}"
+        return tensor
 
     def input_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> InputLayerObj:
         shape = kwargs.get("shape", kwargs.get("input_shape", args[0] if args else None))
@@ -121,7 +130,49 @@ class Frontend:
             full = (size if isinstance(size, int) else None, *inner)
         else:
             full = None
-        return InputLayerObj(full, interp.span(node))
+        span = interp.span(node)
+        return InputLayerObj(named_sizes(interp, full, f"InputLayer at line {span.start_line + 1}"), span)
+
+
+# What the axes of an input are, by how many there are after the batch.
+AXIS_ROLES = {
+    1: (("L", "length"),),
+    2: (("L", "length"), ("F", "features")),
+    3: (("H", "height"), ("W", "width"), ("C", "channels")),
+    4: (("D", "depth"), ("H", "height"), ("W", "width"), ("C", "channels")),
+}
+
+
+def named_sizes(interp: "Interpreter", shape: Optional[tuple], where: str, dynamic: bool = True) -> Optional[tuple]:
+    """An input's ``None`` sizes after the batch become symbols named by their role: ``(None, None, 3)``
+    is ``(None, H, W, 3)``; Keras builds the model with them open (``dynamic``)."""
+    if shape is None or len(shape) < 2 or all(d is not None for d in shape[1:]):
+        return shape
+    roles = AXIS_ROLES.get(len(shape) - 1)
+    if roles is None:
+        return shape
+    sized = [shape[0]]
+    for dim, (name, meaning) in zip(shape[1:], roles):
+        sized.append(interp.symbols.fresh(name, f"input {meaning} ({where})", dynamic) if dim is None else dim)
+    return tuple(sized)
+
+
+def seed_shape(interp: "Interpreter", rule: LayerRule, args: Args, owner: str) -> Optional[tuple]:
+    """With no input at all: the input a model's first layer implies (``Conv2D`` → ``(None, H, W, C)``)."""
+    where = f"no input is given to {owner}"
+    if rule.ndim:  # Keras builds the model at its first call, with real sizes: not dynamic
+        shape = named_sizes(interp, (None,) * rule.ndim, where, dynamic=False)
+        if shape is not None and args.values.get("data_format") == "channels_first":
+            shape = (shape[0], shape[-1], *shape[1:-1])
+        return shape
+    if rule.role == "dense" or rule.family is rnn:
+        features = interp.symbols.fresh("F", f"input features ({where})")
+        if rule.family is rnn:
+            return (None, interp.symbols.fresh("L", f"sequence length ({where})"), features)
+        return (None, features)
+    if rule.family is embedding:
+        return (None, interp.symbols.fresh("L", f"sequence length ({where})"))
+    return None
 
 
 def shape_preserving(node: ast.Lambda) -> bool:

@@ -50,6 +50,7 @@ class KerasModel(Value):
         self.name = ""
         self.name_spans: list[Span] = []
         self.as_layer: Optional[LayerObj] = None
+        self.symbols: dict[str, str] = {}  # the size symbols of the scope the model is made in
 
     def note_name(self, name: str, span: Span) -> None:
         if not self.name:
@@ -116,7 +117,7 @@ class KerasModel(Value):
 
     def record(self) -> ModelRecord:
         return ModelRecord("keras", self.span, self.context, self.index, self.nodes(), self.input_shape(), self.name,
-                           self.name_spans, self.fallback_name)
+                           self.name_spans, self.fallback_name, self.symbols)
 
     def total_params(self) -> Optional[int]:
         seen: dict[int, int] = {}
@@ -152,7 +153,7 @@ class KerasSequential(KerasModel):
         if name == "build" and args:
             shape = self.plugin.as_shape(args[0])
             if shape is not None and self.built_shape is None:
-                self.built_shape = shape
+                self.built_shape = self.plugin.named_sizes(interp, shape, f"model.build at line {interp.span(node).start_line + 1}")
             return None
         return super().method(interp, name, args, kwargs, node)
 
@@ -174,10 +175,12 @@ class KerasSequential(KerasModel):
             self.run(interp, declared if declared is not None else shape, self.context)
 
     def run(self, interp: "Interpreter", shape: Optional[Shape], context: str) -> None:
-        """Apply the layers in turn to an input of this shape: the Sequential's own graph."""
+        """Apply the layers in turn to an input of this shape (with none, one the first layer
+        implies): the Sequential's own graph."""
         self.running = True
-        self.run_input = shape
         tensor = Tensor(shape, None if shape else NO_INPUT, None, (), None, self.plugin)
+        if shape is None:
+            tensor.seed = f"`{self.name}`" if self.name else f"the Sequential at line {self.span.start_line + 1}"
         nodes: list[Node] = []
         for position, entry in enumerate(self.entries):
             if isinstance(entry, KerasModel):
@@ -199,6 +202,7 @@ class KerasSequential(KerasModel):
                 if out.node is not None:
                     nodes.append(out.node)
                 tensor = out
+        self.run_input = nodes[0].inputs[0].shape if nodes and nodes[0].inputs else shape
         self.run_nodes = nodes
         self.run_output = tensor
         self.running = False

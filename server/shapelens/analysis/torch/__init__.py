@@ -6,12 +6,13 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from ..assemble import conditional, error_diagnostic, producer_spans
 from ..interpreter.layers import LayerResult
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, Instance, LayerObj
-from ..rules import LayerRule, ShapeError, UnknownArgument
+from ..interpreter.symbols import Symbols
+from ..rules import Args, LayerRule, ShapeError, UnknownArgument
+from ..symbolic import Sym
 from .frontend import ARRAY_FACTORIES, Frontend, is_layer_path
 from .modules import ModuleHook, TorchSequential
 from .rules import TORCH_RULES
@@ -34,7 +35,6 @@ class TorchState:
     sequentials: list[TorchSequential] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     instantiated: set[str] = field(default_factory=set)  # class names
-    functional_errors: list = field(default_factory=list)  # (layer, error, input, condition) of F.* calls
 
 
 class TorchPlugin(Plugin):
@@ -103,7 +103,7 @@ class TorchPlugin(Plugin):
     def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
         """A seeded tensor (no known input) takes the shape its first layer implies."""
         if tensors and tensors[0].seed and tensors[0].shape is None and layer.spec is not None:
-            seeded = seed_shape(layer.spec.rule, layer.spec.args)
+            seeded = seed_shape(layer.spec.rule, layer.spec.args, Seeds(interp.symbols, tensors[0].seed))
             if seeded is not None:
                 tensors[0].shape = seeded
                 tensors[0].reason = None
@@ -129,24 +129,44 @@ class TorchPlugin(Plugin):
 
     def finish(self, interp: "Interpreter") -> None:
         self.modules.finish(interp)
-        for layer, error, tensor, condition in self.state(interp).functional_errors:
-            diagnostic = error_diagnostic(layer, error, tuple(producer_spans([tensor])), (tensor.shape,))
-            interp.diagnostics.append(conditional(diagnostic, condition))
 
 
-def seed_shape(rule: LayerRule, args) -> Optional[tuple]:
-    """With no example input: the input the first layer implies, every size unknown but the checked one."""
+class Seeds:
+    """Symbols for the sizes of an input nobody gives: a batch ``N`` and the spatial ``H``, ``W``."""
+
+    SPATIAL = {1: (("L", "length"),), 2: (("H", "height"), ("W", "width")),
+               3: (("D", "depth"), ("H", "height"), ("W", "width"))}
+
+    def __init__(self, symbols: Symbols, owner: str) -> None:
+        self.symbols = symbols
+        self.owner = owner
+
+    def size(self, name: str, meaning: str) -> Sym:
+        return self.symbols.fresh(name, f"{meaning} (no input is given to {self.owner})")
+
+    def batch(self) -> Sym:
+        return self.size("N", "batch size")
+
+    def spatial(self, rank: int) -> tuple[Sym, ...]:
+        return tuple(self.size(name, f"input {meaning}") for name, meaning in self.SPATIAL[rank])
+
+
+def seed_shape(rule: LayerRule, args: Args, seeds: Seeds) -> Optional[tuple]:
+    """With no example input: the input the first layer implies, symbolic but for what the layer fixes."""
     try:
         if rule.family is torch_conv and "in_channels" in rule.args:
-            return (None, args.int("in_channels"), *([None] * rule.rank))
+            return (seeds.batch(), args.size("in_channels"), *seeds.spatial(rule.rank))
         if rule.family is torch_batch_norm and "num_features" in rule.args:
-            return (None, args.int("num_features"), *([None] * rule.rank)) if rule.rank > 1 else (None, args.int("num_features"))
+            features = args.size("num_features")
+            return (seeds.batch(), features, *seeds.spatial(rule.rank)) if rule.rank > 1 else (seeds.batch(), features)
         if rule.family is torch_linear and "in_features" in rule.args:
-            return (None, args.int("in_features"))
+            return (seeds.batch(), args.size("in_features"))
         if rule.family is torch_rnn:
-            return (None, None, args.int("input_size"))
+            length = seeds.size("L", "sequence length")
+            batch_first = bool(args.values.get("batch_first"))
+            return (seeds.batch(), length, args.size("input_size")) if batch_first else (length, seeds.batch(), args.size("input_size"))
         if rule.family is torch_embedding:
-            return (None, None)
+            return (seeds.batch(), seeds.size("L", "sequence length"))
     except UnknownArgument:
         return None
     return None

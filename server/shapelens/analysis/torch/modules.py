@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import Shape
 from ..interpreter.plugins import ClassHook
+from ..interpreter.symbols import Symbols
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, Value
 from ..report import Span
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 INPUT_COMMENT = re.compile(r"#\s*shapelens:\s*input\s*=\s*\(([^)]*)\)")
 
 
-def comment_shape(line: str) -> Optional[Shape]:
+def comment_shape(line: str, symbols: Symbols) -> Optional[Shape]:
+    """``# shapelens: input=(N, 3, 32, 32)``: numbers, and names that become size symbols."""
     match = INPUT_COMMENT.search(line)
     if not match:
         return None
@@ -38,7 +40,7 @@ def comment_shape(line: str) -> Optional[Shape]:
         if part.isdigit():
             dims.append(int(part))
         elif part.isidentifier():
-            dims.append(None)
+            dims.append(symbols.named(part, f"`{part}` in the `# shapelens: input=` comment"))
         else:
             return None
     return tuple(dims)
@@ -108,7 +110,7 @@ class TorchSequential(Value):
     def run(self, interp: "Interpreter", tensor: Tensor) -> object:
         self.ran = True
         record = ModelRecord("torch", self.span, self.context, interp.next_model_index(), [], None, self.name,
-                             self.name_spans, "functional")
+                             self.name_spans, "functional", interp.symbols.scope)
         start = len(interp.layers.nodes)
         result = self.chain(interp, tensor)
         record.nodes = interp.layers.nodes[start:]
@@ -156,7 +158,7 @@ class ModuleHook(ClassHook):
         if forward is None:
             return Unknown(f"`{instance.cls.node.name}` has no forward")
         record = ModelRecord("torch", instance.span, interp.context_label(), interp.next_model_index(), [], None,  # type: ignore[arg-type]
-                             instance.name or instance.cls.node.name, instance.name_spans, "functional")
+                             instance.name or instance.cls.node.name, instance.name_spans, "functional", interp.symbols.scope)
         instance.model = record
         start = len(interp.layers.nodes)
         result = interp.call_function(forward, [instance, tensor, *args], kwargs, label=None)
@@ -190,21 +192,25 @@ class ModuleHook(ClassHook):
         for sequential in list(state.sequentials):
             if sequential.owned or sequential.ran or self.nested(state.sequentials, sequential):
                 continue
-            sequential.run(interp, self.seeded(interp, self.declared_input(interp, sequential.span)))
+            with interp.symbols.new_scope():
+                owner = f"`{sequential.name}`" if sequential.name else f"the nn.Sequential at line {sequential.span.start_line + 1}"
+                sequential.run(interp, self.seeded(interp, self.declared_input(interp, sequential.span), owner))
         for instance in list(state.instances):
             if instance.model is not None or id(instance) in owned:
                 continue
-            tensor = self.seeded(interp, self.declared_input(interp, instance.span, instance.cls))
-            try:
-                self.run(interp, instance, tensor, [], {})
-            except Exception:  # noqa: BLE001
-                if interp.strict:
-                    raise
-                continue
+            with interp.symbols.new_scope():
+                tensor = self.seeded(interp, self.declared_input(interp, instance.span, instance.cls),
+                                     f"`{instance.name or instance.cls.node.name}`")
+                try:
+                    self.run(interp, instance, tensor, [], {})
+                except Exception:  # noqa: BLE001
+                    if interp.strict:
+                        raise
+                    continue
 
-    def seeded(self, interp: "Interpreter", shape: Optional[Shape]) -> Tensor:
+    def seeded(self, interp: "Interpreter", shape: Optional[Shape], owner: str) -> Tensor:
         tensor = Tensor(shape, None if shape else "no example input", None, (), None, self.plugin)
-        tensor.seed = shape is None
+        tensor.seed = owner if shape is None else None
         return tensor
 
     @staticmethod
@@ -213,6 +219,7 @@ class ModuleHook(ClassHook):
 
     @staticmethod
     def declared_input(interp: "Interpreter", span: Optional[Span], cls: Optional[ClassValue] = None) -> Optional[Shape]:
+        """The ``# shapelens: input=(...)`` comment on the model's line or its class's."""
         candidates = []
         if span is not None:
             candidates += [span.start_line, span.end_line]
@@ -220,7 +227,7 @@ class ModuleHook(ClassHook):
             candidates.append(cls.node.lineno - 1)
         for line in candidates:
             if 0 <= line < len(interp.lines):
-                shape = comment_shape(interp.lines[line])
+                shape = comment_shape(interp.lines[line], interp.symbols)
                 if shape is not None:
                     return shape
         return None

@@ -5,8 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import Shape, product
-from ..interpreter.layers import apply_rule
+from ..dims import Shape, equal, is_dim, product
 from ..interpreter.tensors import Tensor, elementwise
 from ..interpreter.values import LayerObj
 from ..report import Span
@@ -65,10 +64,7 @@ class TensorOps:
         applied without listing a layer."""
         rule = TORCH_RULES[class_name]
         layer = LayerObj(rule.name, span, LayerSpec(rule, rule.bind(args, kwargs), rule.name), None, self.plugin)
-        result = apply_rule(layer, [tensor.shape], [tensor.reason])
-        if result.error is not None:
-            self.plugin.state(interp).functional_errors.append((layer, result.error, tensor, interp.condition()))
-        return Tensor(result.output, result.reason, None, (tensor,))
+        return interp.layers.apply_to(layer, [tensor], span, listed=False)  # type: ignore[return-value]
 
     def method(self, interp: "Interpreter", tensor: Tensor, name: str, args: list, kwargs: dict, span: Span) -> object:
         shape = tensor.shape
@@ -118,17 +114,18 @@ class TensorOps:
 
 def view(tensor: Tensor, target) -> Tensor:
     shape = tensor.shape
-    if not all(isinstance(d, int) or d is None for d in target):
+    if not all(is_dim(d) or d is None for d in target):
         return Tensor(None, "a view with sizes that are not constant", None, (tensor,))
     dims = list(target)
     total = product(shape)
     if dims.count(-1) == 1:
         known = [d for d in dims if d != -1]
-        if total is not None and None not in known and product(known):
-            dims[dims.index(-1)] = total // product(known)
+        known_size = product(known)
+        if total is not None and None not in known and isinstance(known_size, int) and known_size:
+            dims[dims.index(-1)] = total // known_size
         elif None in known or total is None:
             # `x.view(x.size(0), -1)`: the batch stays, the rest is the product of the others
-            if shape and dims[0] is shape[0] or (dims[0] is None and shape[0] is None):
+            if shape and (dims[0] is shape[0] or same_size(dims[0], shape[0])):
                 rest = product(shape[1:])
                 if len(dims) == 2:
                     dims[1] = rest
@@ -137,6 +134,10 @@ def view(tensor: Tensor, target) -> Tensor:
             else:
                 dims[dims.index(-1)] = None
     return Tensor(tuple(dims), None, None, (tensor,))
+
+
+def same_size(a: object, b: object) -> bool:
+    return (a is None and b is None) or (is_dim(a) and is_dim(b) and equal(a, b) is True)  # type: ignore[arg-type]
 
 
 def cat(tensors: object, dim: object) -> object:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...dims import Shape
+from ...dims import Shape, is_dim
 from ...rules import Applied, Args, LayerRule, UnknownArgument
 
 
@@ -17,12 +17,12 @@ def attention(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 def multi_head_attention(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     query, value = inputs[0], inputs[1] if len(inputs) > 1 else inputs[0]
     key = inputs[2] if len(inputs) > 2 else value
-    heads, key_dim = args.int("num_heads"), args.int("key_dim")
-    value_dim = args.optional_int("value_dim") or key_dim
+    heads, key_dim = args.size("num_heads"), args.size("key_dim")
+    value_dim = key_dim if args.raw("value_dim") is None else args.size("value_dim")
     out_dim = args.raw("output_shape")
     if isinstance(out_dim, (tuple, list)):
         out_dim = out_dim[-1] if len(out_dim) == 1 else None
-    out_dim = out_dim if isinstance(out_dim, int) else query[-1]
+    out_dim = out_dim if is_dim(out_dim) else query[-1]
     dims = (query[-1], key[-1], value[-1])
     if any(d is None for d in dims) or out_dim is None:
         return Applied((*query[:-1], out_dim), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ... import shapes
 from ...dims import Shape, format_shape, product
-from ...rules import Applied, Args, LayerRule, ShapeError, assemble, spatial_layout
+from ...rules import Applied, Args, LayerRule, ShapeError, assemble, fits, spatial_layout
 from .common import bias, check_rank, window_error
 
 
@@ -13,10 +13,10 @@ def conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
     check_rank(rule.name, shape, min_ndim=rank + 2)
     depthwise = rule.family is depthwise_conv
-    filters = None if depthwise else args.int("filters")
+    filters = None if depthwise else args.size("filters")
     kernel = args.ints("kernel_size", rank)
     if len(shape) > rank + 2:
-        kernel_shape = (*kernel, shape[-1], filters or shape[-1])
+        kernel_shape = (*kernel, shape[-1], filters if filters is not None else shape[-1])
         raise ShapeError(
             "rank-mismatch",
             f"{rule.name} convolves {rank}-D inputs ({rank + 2}-D with batch and channels) but receives "
@@ -51,14 +51,16 @@ def conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
         raise window_error(
             rule.name, "kernel_size" if dilation[i] == 1 else "dilated kernel", "kernel_size",
             shapes.AXIS_NAMES[rank][i], k_eff, spatial[i], shape,
-            f"kernel shape=({', '.join(map(str, kernel))}, {in_ch}, {filters or channels}), "
+            f"kernel shape=({', '.join(map(str, kernel))}, {in_ch}, {filters if filters is not None else channels}), "
             f"strides={strides}, padding={padding}",
         )
     arithmetic = tuple(axes.arithmetic)
-    if channels is None:
-        return Applied(None, None, arithmetic)
+    requires = fits(rule.name, axes.open)
+    if channels is None:  # the filters are still known
+        out_channels = None if depthwise else filters
+        return Applied(assemble(shape[0], axes.sizes, out_channels, first), None, arithmetic, (), requires)
     k_prod = product(kernel)
-    multiplier = args.int("depth_multiplier") if "depth_multiplier" in rule.args else 1
+    multiplier = args.size("depth_multiplier") if "depth_multiplier" in rule.args else 1
     if rule.family is conv:
         groups = args.int("groups") if "groups" in rule.args else 1
         params = k_prod * (channels // groups) * filters + bias(args, filters)
@@ -69,7 +71,7 @@ def conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     else:
         out_channels = channels * multiplier
         params = k_prod * channels * multiplier + bias(args, out_channels)
-    return Applied(assemble(shape[0], axes.sizes, out_channels, first), params, arithmetic)
+    return Applied(assemble(shape[0], axes.sizes, out_channels, first), params, arithmetic, (), requires)
 
 
 def separable_conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -84,7 +86,7 @@ def conv_transpose(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     rank = rule.rank
     shape = inputs[0]
     check_rank(rule.name, shape, min_ndim=rank + 2)
-    filters = args.int("filters")
+    filters = args.size("filters")
     kernel = args.ints("kernel_size", rank)
     strides = args.ints("strides", rank)
     dilation = args.ints("dilation_rate", rank)
@@ -104,7 +106,7 @@ def conv_transpose(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     axes = shapes.over_axes(spatial, shapes.keras_deconv_length, kernel, strides, (padding,) * rank, dilation,
                             output_padding or (None,) * rank)
     params = None if channels is None else product(kernel) * channels * filters + bias(args, filters)
-    return Applied(assemble(shape[0], axes.sizes, filters, first), params, tuple(axes.arithmetic))
+    return Applied(assemble(shape[0], axes.sizes, filters, first), params, tuple(axes.arithmetic), (), fits(rule.name, axes.open))
 
 
 CONV_ARGS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias")
@@ -121,13 +123,13 @@ ROWS = [
     row
     for r in (1, 2, 3)
     for row in (
-        LayerRule(f"Conv{r}D", conv, CONV_ARGS, CONV_DEFAULTS, r, (f"Convolution{r}D",), **WINDOWED),
+        LayerRule(f"Conv{r}D", conv, CONV_ARGS, CONV_DEFAULTS, r, (f"Convolution{r}D",), ndim=r + 2, **WINDOWED),
         LayerRule(f"Conv{r}DTranspose", conv_transpose, DECONV3D_ARGS if r == 3 else DECONV_ARGS, DECONV_DEFAULTS, r,
-                  (f"Convolution{r}DTranspose",), **WINDOWED),
+                  (f"Convolution{r}DTranspose",), ndim=r + 2, **WINDOWED),
     )
 ] + [
-    LayerRule("SeparableConv1D", separable_conv, SEPARABLE_ARGS, WINDOW_DEFAULTS, 1, ("SeparableConvolution1D",), **WINDOWED),
-    LayerRule("SeparableConv2D", separable_conv, SEPARABLE_ARGS, WINDOW_DEFAULTS, 2, ("SeparableConvolution2D",), **WINDOWED),
-    LayerRule("DepthwiseConv1D", depthwise_conv, DEPTHWISE_ARGS, WINDOW_DEFAULTS, 1, **WINDOWED),
-    LayerRule("DepthwiseConv2D", depthwise_conv, DEPTHWISE_ARGS, WINDOW_DEFAULTS, 2, **WINDOWED),
+    LayerRule("SeparableConv1D", separable_conv, SEPARABLE_ARGS, WINDOW_DEFAULTS, 1, ("SeparableConvolution1D",), ndim=3, **WINDOWED),
+    LayerRule("SeparableConv2D", separable_conv, SEPARABLE_ARGS, WINDOW_DEFAULTS, 2, ("SeparableConvolution2D",), ndim=4, **WINDOWED),
+    LayerRule("DepthwiseConv1D", depthwise_conv, DEPTHWISE_ARGS, WINDOW_DEFAULTS, 1, ndim=3, **WINDOWED),
+    LayerRule("DepthwiseConv2D", depthwise_conv, DEPTHWISE_ARGS, WINDOW_DEFAULTS, 2, ndim=4, **WINDOWED),
 ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ...dims import Shape, format_shape, product
+from ...dims import Shape, defined, format_shape, product
 from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
 from .common import bias, check_rank
 
@@ -13,7 +13,7 @@ SHAPE_PRESERVING_FUNCTION = "shape-preserving"  # a Lambda whose function keeps 
 def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
     check_rank(rule.name, shape, min_ndim=2)
-    units = args.int("units")
+    units = args.size("units")
     warnings = ()
     if len(shape) >= 4:
         warnings = ((
@@ -22,7 +22,7 @@ def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
             f"only, giving {format_shape((*shape[:-1], units))}; add Flatten() or a global pooling layer "
             f"before it if you meant a classifier head",
         ),)
-    if shape[-1] is None:
+    if not defined(shape[-1]):
         raise ShapeError(
             "undefined-dimension",
             f"Dense({units}) needs a known last dimension but receives {format_shape(shape)}; Keras fails with "
@@ -33,8 +33,8 @@ def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 
 def embedding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
-    out_dim = args.int("output_dim")
-    return Applied((*inputs[0], out_dim), args.int("input_dim") * out_dim)
+    out_dim = args.size("output_dim")
+    return Applied((*inputs[0], out_dim), args.size("input_dim") * out_dim)
 
 
 def same_shape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...dims import Shape, broadcast, format_shape
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+from ...dims import Shape, broadcast, differ, format_shape
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, equal_to
 
 
 def concatenate(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -17,7 +17,7 @@ def concatenate(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     if not mismatch:
         for other in inputs[1:]:
             for i, (a, b) in enumerate(zip(first, other)):
-                if i != ax and a is not None and b is not None and a != b:
+                if i != ax and differ(a, b):
                     mismatch = True
     if mismatch:
         listed = ", ".join(format_shape(s) for s in inputs)
@@ -28,11 +28,14 @@ def concatenate(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
             f"concatenation axis. Received: input_shape=[{listed}]\"",
         )
     out = list(first)
+    requires: tuple = ()
     for i in range(len(first)):
         if i != ax:
             out[i] = next((s[i] for s in inputs if s[i] is not None), None)
+            for other in inputs[1:]:
+                requires += equal_to(first[i], other[i], f"Concatenate axis {i}")
     out[ax] = None if any(s[ax] is None for s in inputs) else sum(s[ax] for s in inputs)
-    return Applied(tuple(out), 0)
+    return Applied(tuple(out), 0, requires=requires)
 
 
 def elementwise(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
-from ...dims import Shape, product
+from ...dims import Dim, Shape, equal, product
 from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
 
 
-def axis_size(shape: Shape, axis: object) -> Optional[int]:
+def axis_size(shape: Shape, axis: object) -> Dim:
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     if not all(isinstance(a, int) and -len(shape) <= a < len(shape) for a in axes):
         raise UnknownArgument(f"axis {axis!r} does not fit the input rank {len(shape)}")
@@ -25,7 +23,7 @@ def normalization(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
         count = sum(per_channel.values()) + 1
     else:
         count = sum(per_channel.values())
-    if rule.name == "GroupNormalization" and size is not None and size % args.int("groups"):
+    if rule.name == "GroupNormalization" and size is not None and equal(size % args.int("groups"), 0) is False:
         raise ShapeError("invalid-argument", f"GroupNormalization: {size} channels are not divisible by groups={args.int('groups')}")
     return Applied(shape, None if size is None else count * size)
 

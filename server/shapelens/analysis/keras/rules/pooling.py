@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ... import shapes
 from ...dims import Shape, format_numpy
-from ...rules import Applied, Args, LayerRule, ShapeError, assemble, spatial_layout
+from ...rules import Applied, Args, LayerRule, ShapeError, assemble, fits, spatial_layout
 from .common import check_rank, window_error
 
 
@@ -26,7 +26,7 @@ def pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
             f"Received: inputs.shape={format_numpy(shape)}, pool_size={format_numpy(pool_size)}, "
             f"strides={strides}, padding={padding}",
         )
-    return Applied(assemble(shape[0], axes.sizes, channels, first), 0, tuple(axes.arithmetic))
+    return Applied(assemble(shape[0], axes.sizes, channels, first), 0, tuple(axes.arithmetic), (), fits(rule.name, axes.open))
 
 
 def global_pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -47,12 +47,12 @@ ROWS = [
     for row in (
         LayerRule(f"MaxPooling{r}D", pool, POOL_ARGS,
                   {"pool_size": (2,) * r if r > 1 else 2, "strides": None, "padding": "valid", **DATA_FORMAT},
-                  r, (f"MaxPool{r}D",), window=True, shrinks=True),
+                  r, (f"MaxPool{r}D",), window=True, shrinks=True, ndim=r + 2),
         LayerRule(f"AveragePooling{r}D", pool, POOL_ARGS, {"strides": None, "padding": "valid", **DATA_FORMAT},
-                  r, (f"AvgPool{r}D",), window=True, shrinks=True),
+                  r, (f"AvgPool{r}D",), window=True, shrinks=True, ndim=r + 2),
         LayerRule(f"GlobalMaxPooling{r}D", global_pool, ("data_format", "keepdims"), {"keepdims": False, **DATA_FORMAT},
-                  r, (f"GlobalMaxPool{r}D",)),
+                  r, (f"GlobalMaxPool{r}D",), ndim=r + 2),
         LayerRule(f"GlobalAveragePooling{r}D", global_pool, ("data_format", "keepdims"), {"keepdims": False, **DATA_FORMAT},
-                  r, (f"GlobalAvgPool{r}D",)),
+                  r, (f"GlobalAvgPool{r}D",), ndim=r + 2),
     )
 ]

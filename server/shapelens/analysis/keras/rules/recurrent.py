@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ...dims import OutputShape, Shape
+from ...dims import Dim, OutputShape, Shape
 from ...rules import Applied, Args, LayerRule
 from .common import check_rank
 
 RNN_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
 
 
-def rnn_weights(args: Args, name: str, features: int) -> int:
-    units = args.int("units")
+def rnn_weights(args: Args, name: str, features: Dim) -> Dim:
+    units = args.size("units")
     gates = RNN_GATES[name]
     bias_count = 0
     if args.values.get("use_bias", True):
@@ -21,7 +21,7 @@ def rnn_weights(args: Args, name: str, features: int) -> int:
 def rnn(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
     check_rank(rule.name, shape, ndim=3)
-    units = args.int("units")
+    units = args.size("units")
     output = (shape[0], shape[1], units) if args.bool("return_sequences") else (shape[0], units)
     params = None if shape[2] is None else rnn_weights(args, rule.name, shape[2])
     if args.bool("return_state"):

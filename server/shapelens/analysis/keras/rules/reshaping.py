@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from ... import shapes
-from ...dims import Shape, format_shape, product
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, assemble, spatial_layout
+from ...dims import Shape, compare, differ, equal, format_shape, product
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, assemble, at_least, equal_to, spatial_layout
 from .common import check_rank
 
 
@@ -29,7 +29,7 @@ def reshape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
         return Applied((shape[0], *(None if d == -1 else d for d in target)), 0)
     known = product(d for d in target if d != -1)
     if -1 in target:
-        if known == 0 or size % known:
+        if known == 0 or equal(size % known, 0) is False:  # type: ignore[operator]
             raise ShapeError(
                 "reshape-size",
                 f"Reshape: the input {format_shape(shape[1:])} has {size} values, which {format_shape(target)} cannot "
@@ -38,8 +38,9 @@ def reshape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
                 f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
                 arg="target_shape",
             )
-        target = tuple(size // known if d == -1 else d for d in target)
-    elif known != size:
+        target = tuple(size // known if d == -1 else d for d in target)  # type: ignore[operator]
+        return Applied((shape[0], *target), 0)
+    if differ(known, size):
         raise ShapeError(
             "reshape-size",
             f"Reshape: the input {format_shape(shape[1:])} has {size} values but target_shape {format_shape(target)} "
@@ -47,7 +48,7 @@ def reshape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
             f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
             arg="target_shape",
         )
-    return Applied((shape[0], *target), 0)
+    return Applied((shape[0], *target), 0, requires=equal_to(size, known, "Reshape's target holds every value"))
 
 
 def permute(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -61,14 +62,14 @@ def permute(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 def repeat_vector(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
     check_rank(rule.name, shape, ndim=2)
-    return Applied((shape[0], args.int("n"), shape[1]), 0)
+    return Applied((shape[0], args.size("n"), shape[1]), 0)
 
 
 def resizing(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
     check_rank(rule.name, shape, min_ndim=3)
     first, _, channels = spatial_layout(args, shape, 2)
-    return Applied(assemble(shape[0], (args.int("height"), args.int("width")), channels, first), 0)
+    return Applied(assemble(shape[0], (args.size("height"), args.size("width")), channels, first), 0)
 
 
 def upsampling(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -93,8 +94,10 @@ def cropping(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     crops = args.pairs("cropping", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
     out = []
+    requires: tuple = ()
     for axis, n, (a, b) in zip(shapes.AXIS_NAMES[rule.rank], spatial, crops):
-        if n is not None and a + b >= n:
+        requires += at_least(n, a + b + 1, f"{rule.name} {axis}")
+        if compare(n, "<=", a + b) is True:
             raise ShapeError(
                 "negative-dimension",
                 f"{rule.name}: cropping ({a}, {b}) removes {a + b} of the {n} values along {axis} (input "
@@ -106,7 +109,7 @@ def cropping(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
                 size=n,
             )
         out.append(shapes.padded_length(n, -a, -b))
-    return Applied(assemble(shape[0], out, channels, first), 0)
+    return Applied(assemble(shape[0], out, channels, first), 0, requires=requires)
 
 
 def center_crop(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -119,10 +122,10 @@ ROWS = [
     row
     for r in (1, 2, 3)
     for row in (
-        LayerRule(f"UpSampling{r}D", upsampling, ("size", "data_format"), {"size": 2, **DATA_FORMAT}, r),
-        LayerRule(f"ZeroPadding{r}D", zero_padding, ("padding", "data_format"), {"padding": 1, **DATA_FORMAT}, r),
+        LayerRule(f"UpSampling{r}D", upsampling, ("size", "data_format"), {"size": 2, **DATA_FORMAT}, r, ndim=r + 2),
+        LayerRule(f"ZeroPadding{r}D", zero_padding, ("padding", "data_format"), {"padding": 1, **DATA_FORMAT}, r, ndim=r + 2),
         LayerRule(f"Cropping{r}D", cropping, ("cropping", "data_format"), {"cropping": (0, 0) if r == 2 else 1, **DATA_FORMAT},
-                  r, shrinks=True),
+                  r, shrinks=True, ndim=r + 2),
     )
 ] + [
     LayerRule("Flatten", flatten, ("data_format",), DATA_FORMAT, role="flatten"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from math import prod
 
 from ... import shapes
-from ...dims import Shape, format_shape
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+from ...dims import Shape, add, compare, differ, format_shape
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, equal_to, fits
 from .common import dims_text, rejoin, split_batch
 
 
@@ -70,7 +70,7 @@ def sliding_axes(rule: LayerRule, args: Args, inputs: list, shape: Shape, kernel
     padding = padding_of(args, rank, kernel, dilation, stride)
     axes = shapes.over_axes(shape[2:], shapes.torch_window_length, kernel, stride, padding, dilation)
     for axis, n, k, p, d in zip(shapes.AXIS_NAMES[rank], shape[2:], kernel, padding, dilation):
-        if n is not None and n + 2 * p < d * (k - 1) + 1:
+        if compare(add(n, 2 * p), "<", d * (k - 1) + 1) is True:
             padded = " x ".join(str(m + 2 * q) if m is not None else "N" for m, q in zip(shape[2:], padding))
             kernel_text = " x ".join(str(e * (c - 1) + 1) for c, e in zip(kernel, dilation))
             raise ShapeError(
@@ -88,14 +88,15 @@ def torch_conv(rule: LayerRule, args: Args, inputs: list) -> Applied:
     batched, shape = split_batch(rule, inputs[0], rank, f"conv{rank}d")
     lazy = rule.name.startswith("Lazy")
     transpose = "Transpose" in rule.name
-    out_channels = args.int("out_channels")
+    out_channels = args.size("out_channels")
     kernel = args.ints("kernel_size", rank)
     stride = args.ints("stride", rank)
     dilation = args.ints("dilation", rank)
     groups = args.int("groups")
     channels = shape[1]
-    in_channels = channels if lazy else args.int("in_channels")
-    if not lazy and channels is not None and channels != in_channels:
+    in_channels = channels if lazy else args.size("in_channels")
+    requires = () if lazy else equal_to(channels, in_channels, f"{rule.name} in_channels")
+    if not lazy and differ(channels, in_channels):
         weight = [in_channels, out_channels // groups, *kernel] if transpose else [out_channels, in_channels // groups, *kernel]
         raise channel_error(rule, args, inputs[0], in_channels, channels, weight)
     if transpose:
@@ -106,7 +107,8 @@ def torch_conv(rule: LayerRule, args: Args, inputs: list) -> Applied:
         params = None if in_channels is None else out_channels * (in_channels // groups) * prod(kernel)
     if params is not None and args.values.get("bias", True):
         params += out_channels
-    return Applied(rejoin(batched, (shape[0], out_channels, *axes.sizes)), params, tuple(axes.arithmetic))
+    requires += fits(rule.name, axes.open)
+    return Applied(rejoin(batched, (shape[0], out_channels, *axes.sizes)), params, tuple(axes.arithmetic), (), requires)
 
 
 CONV = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias")
@@ -117,9 +119,9 @@ ROWS = [
     row
     for r in (1, 2, 3)
     for row in (
-        LayerRule(f"Conv{r}d", torch_conv, CONV, CONV_DEFAULTS, r),
-        LayerRule(f"ConvTranspose{r}d", torch_conv, CONV_T, CONV_DEFAULTS, r),
-        LayerRule(f"LazyConv{r}d", torch_conv, CONV[1:], CONV_DEFAULTS, r),
-        LayerRule(f"LazyConvTranspose{r}d", torch_conv, CONV_T[1:], CONV_DEFAULTS, r),
+        LayerRule(f"Conv{r}d", torch_conv, CONV, CONV_DEFAULTS, r, ndim=r + 2),
+        LayerRule(f"ConvTranspose{r}d", torch_conv, CONV_T, CONV_DEFAULTS, r, ndim=r + 2),
+        LayerRule(f"LazyConv{r}d", torch_conv, CONV[1:], CONV_DEFAULTS, r, ndim=r + 2),
+        LayerRule(f"LazyConvTranspose{r}d", torch_conv, CONV_T[1:], CONV_DEFAULTS, r, ndim=r + 2),
     )
 ]

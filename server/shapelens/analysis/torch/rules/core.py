@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from ...dims import format_shape, product
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+from ...dims import differ, format_shape, product
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, equal_to
 
 
 def torch_linear(rule: LayerRule, args: Args, inputs: list) -> Applied:
     shape = inputs[0]
-    out_features = args.int("out_features")
+    out_features = args.size("out_features")
     lazy = rule.name.startswith("Lazy")
-    features = shape[-1] if lazy else args.int("in_features")
-    if not lazy and shape[-1] is not None and shape[-1] != features:
+    features = shape[-1] if lazy else args.size("in_features")
+    if not lazy and differ(shape[-1], features):
         leading = product(shape[:-1]) if len(shape) > 1 else 1
         rows = "N" if leading is None else str(leading)
         raise ShapeError(
@@ -21,32 +21,33 @@ def torch_linear(rule: LayerRule, args: Args, inputs: list) -> Applied:
             f"({rows}x{shape[-1]} and {features}x{out_features})\"",
             arg="in_features", expected=shape[-1],
         )
+    requires = () if lazy else equal_to(shape[-1], features, f"{rule.name} in_features")
     if features is None:
-        return Applied((*shape[:-1], out_features), None)
+        return Applied((*shape[:-1], out_features), None, requires=requires)
     params = features * out_features + (out_features if args.values.get("bias", True) else 0)
-    return Applied((*shape[:-1], out_features), params)
+    return Applied((*shape[:-1], out_features), params, requires=requires)
 
 
 def torch_bilinear(rule: LayerRule, args: Args, inputs: list) -> Applied:
     if len(inputs) != 2:
         raise UnknownArgument("Bilinear takes two inputs")
-    in1, in2, out = args.int("in1_features"), args.int("in2_features"), args.int("out_features")
+    in1, in2, out = args.size("in1_features"), args.size("in2_features"), args.size("out_features")
     for shape, expected in zip(inputs, (in1, in2)):
-        if shape[-1] is not None and shape[-1] != expected:
+        if differ(shape[-1], expected):
             raise ShapeError("linear-in-features", f"Bilinear expects inputs with {in1} and {in2} features but receives "
                              f"{format_shape(inputs[0])} and {format_shape(inputs[1])}", arg="in1_features", expected=shape[-1])
     return Applied((*inputs[0][:-1], out), in1 * in2 * out + (out if args.values.get("bias", True) else 0))
 
 
 def torch_embedding(rule: LayerRule, args: Args, inputs: list) -> Applied:
-    dim = args.int("embedding_dim")
-    return Applied((*inputs[0], dim), args.int("num_embeddings") * dim)
+    dim = args.size("embedding_dim")
+    return Applied((*inputs[0], dim), args.size("num_embeddings") * dim)
 
 
 def torch_same(rule: LayerRule, args: Args, inputs: list) -> Applied:
     params = 0
     if rule.name == "PReLU":
-        params = args.int("num_parameters")
+        params = args.size("num_parameters")
     return Applied(inputs[0], params)
 
 
@@ -63,6 +64,6 @@ ROWS = [
     LayerRule("Bilinear", torch_bilinear, ("in1_features", "in2_features", "out_features", "bias"), {"bias": True}),
     LayerRule("Embedding", torch_embedding, ("num_embeddings", "embedding_dim", "padding_idx")),
     LayerRule("PReLU", torch_same, ("num_parameters", "init"), {"num_parameters": 1}),
-    *(LayerRule(f"Dropout{r}d", torch_same, ("p", "inplace"), {}, r) for r in (1, 2, 3)),
-    *(LayerRule(name, torch_same, ()) for name in ELEMENTWISE),
+    *(LayerRule(f"Dropout{r}d", torch_same, ("p", "inplace"), {}, r, keeps_map=True) for r in (1, 2, 3)),
+    *(LayerRule(name, torch_same, (), keeps_map=True) for name in ELEMENTWISE),
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from math import prod
 
-from ...dims import format_shape
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+from ...dims import differ, equal, format_shape
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, equal_to
 from .common import dims_text
 from .core import torch_same
 
@@ -23,8 +23,9 @@ def torch_batch_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
             expected_ndim=allowed[0],
         )
     channels = shape[1]
-    features = channels if lazy else args.int("num_features")
-    if not lazy and channels is not None and channels != features:
+    features = channels if lazy else args.size("num_features")
+    requires = () if lazy else equal_to(channels, features, f"{rule.name} num_features")
+    if not lazy and differ(channels, features):
         raise ShapeError(
             "num-features",
             f"{rule.name}({features}) receives {channels} channels (input {format_shape(shape)}); torch fails with "
@@ -33,15 +34,15 @@ def torch_batch_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
         )
     affine = args.bool("affine")
     params = None if features is None else (features * (1 + int(bool(args.values.get("bias", True)))) if affine else 0)
-    return Applied(shape, params)
+    return Applied(shape, params, requires=requires)
 
 
 def torch_group_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
     shape = inputs[0]
-    groups, channels = args.int("num_groups"), args.int("num_channels")
-    if channels % groups:
+    groups, channels = args.int("num_groups"), args.size("num_channels")
+    if equal(channels % groups, 0) is False:
         raise ShapeError("invalid-argument", f"GroupNorm: num_channels {channels} is not divisible by num_groups {groups}")
-    if len(shape) >= 2 and shape[1] is not None and shape[1] != channels:
+    if len(shape) >= 2 and differ(shape[1], channels):
         raise ShapeError(
             "num-features",
             f"GroupNorm({groups}, {channels}) receives {shape[1]} channels (input {format_shape(shape)}); torch fails with "
@@ -60,7 +61,7 @@ def torch_layer_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
     if not all(isinstance(d, int) for d in normalized):
         raise UnknownArgument("normalized_shape is not a constant")
     tail = shape[len(shape) - len(normalized):]
-    if len(shape) < len(normalized) or any(a is not None and a != b for a, b in zip(tail, normalized)):
+    if len(shape) < len(normalized) or any(differ(a, b) for a, b in zip(tail, normalized)):
         raise ShapeError(
             "num-features",
             f"LayerNorm({list(normalized)}) receives {format_shape(shape)}; torch fails with \"Given normalized_shape="
@@ -79,8 +80,8 @@ ROWS = [
     row
     for r in (1, 2, 3)
     for row in (
-        LayerRule(f"BatchNorm{r}d", torch_batch_norm, BN_ARGS, BN_DEFAULTS, r),
-        LayerRule(f"LazyBatchNorm{r}d", torch_batch_norm, BN_ARGS[1:], BN_DEFAULTS, r),
+        LayerRule(f"BatchNorm{r}d", torch_batch_norm, BN_ARGS, BN_DEFAULTS, r, keeps_map=True),
+        LayerRule(f"LazyBatchNorm{r}d", torch_batch_norm, BN_ARGS[1:], BN_DEFAULTS, r, keeps_map=True),
         LayerRule(f"InstanceNorm{r}d", torch_same, ("num_features",), {}, r),
     )
 ] + [

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ... import shapes
-from ...dims import Shape, format_shape
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+from ...dims import Shape, compare, format_shape
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, at_least, fits
 from .common import rejoin, split_batch
 
 
@@ -35,7 +35,7 @@ def torch_pool(rule: LayerRule, args: Args, inputs: list) -> Applied:
                 f"half of effective kernel size, but got pad={p}, kernel_size={k} and dilation={d}\"",
                 arg="padding",
             )
-    if rule.name == "AvgPool3d" and any(n is not None and n < k for n, k in zip(shape[2:], kernel)):
+    if rule.name == "AvgPool3d" and any(compare(n, "<", k) is True for n, k in zip(shape[2:], kernel)):
         # torch's 3-D average pooling checks the unpadded input against the kernel
         sizes = " ".join(f"{a}: {n}" for a, n in zip("THW", shape[2:]))
         kernels = " ".join(f"k{a}: {k}" for a, k in zip("THW", kernel))
@@ -45,6 +45,10 @@ def torch_pool(rule: LayerRule, args: Args, inputs: list) -> Applied:
             f"\"input image ({sizes}) smaller than kernel size ({kernels})\"",
             arg="kernel_size",
         )
+    requires: tuple = ()
+    if rule.name == "AvgPool3d":
+        for axis, n, k in zip(shapes.AXIS_NAMES[rank], shape[2:], kernel):
+            requires += at_least(n, k, f"{rule.name} {axis} (unpadded)")
     axes = shapes.over_axes(shape[2:], shapes.torch_window_length, kernel, stride, padding, dilation, (ceil_mode,) * rank)
     if axes.failing is not None:
         i = axes.failing
@@ -55,7 +59,8 @@ def torch_pool(rule: LayerRule, args: Args, inputs: list) -> Applied:
             f"with \"{pool_failure(rule, shape, axes.sizes)}\"",
             arg="kernel_size", axis=axis, window=k, size=n,
         )
-    return Applied(rejoin(batched, (shape[0], shape[1], *axes.sizes)), 0, tuple(axes.arithmetic))
+    return Applied(rejoin(batched, (shape[0], shape[1], *axes.sizes)), 0, tuple(axes.arithmetic), (),
+                   requires + fits(rule.name, axes.open))
 
 
 def torch_adaptive_pool(rule: LayerRule, args: Args, inputs: list) -> Applied:
@@ -74,10 +79,10 @@ ROWS = [
     for r in (1, 2, 3)
     for row in (
         LayerRule(f"MaxPool{r}d", torch_pool, ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
-                  {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False}, r),
+                  {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False}, r, ndim=r + 2),
         LayerRule(f"AvgPool{r}d", torch_pool, ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
-                  {"stride": None, "padding": 0, "ceil_mode": False}, r),
-        LayerRule(f"AdaptiveAvgPool{r}d", torch_adaptive_pool, ("output_size",), {}, r),
-        LayerRule(f"AdaptiveMaxPool{r}d", torch_adaptive_pool, ("output_size", "return_indices"), {}, r),
+                  {"stride": None, "padding": 0, "ceil_mode": False}, r, ndim=r + 2),
+        LayerRule(f"AdaptiveAvgPool{r}d", torch_adaptive_pool, ("output_size",), {}, r, ndim=r + 2),
+        LayerRule(f"AdaptiveMaxPool{r}d", torch_adaptive_pool, ("output_size", "return_indices"), {}, r, ndim=r + 2),
     )
 ]

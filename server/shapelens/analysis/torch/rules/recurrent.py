@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...dims import format_shape
+from ...dims import differ, format_shape
 from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
 
 RNN_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -14,8 +14,8 @@ def torch_rnn(rule: LayerRule, args: Args, inputs: list) -> Applied:
         raise ShapeError("rank-mismatch", f"{rule.name} expects a 3-D (sequence, batch, features) input but receives "
                          f"{format_shape(shape)}; torch fails with \"{rule.name}: Expected input to be 2D or 3D, got "
                          f"{len(shape)}D instead\"", expected_ndim=3)
-    input_size, hidden = args.int("input_size"), args.int("hidden_size")
-    if shape[-1] is not None and shape[-1] != input_size:
+    input_size, hidden = args.size("input_size"), args.size("hidden_size")
+    if differ(shape[-1], input_size):
         raise ShapeError(
             "input-size",
             f"{rule.name}(input_size={input_size}) receives {shape[-1]} features (input {format_shape(shape)}); torch fails "
@@ -25,7 +25,7 @@ def torch_rnn(rule: LayerRule, args: Args, inputs: list) -> Applied:
     projection = args.values.get("proj_size") or 0
     if not isinstance(projection, int):
         raise UnknownArgument("argument `proj_size` is not a constant")
-    output = projection or hidden  # an LSTM with proj_size projects its hidden state
+    output = projection if projection else hidden  # an LSTM with proj_size projects its hidden state
     layers_count = args.int("num_layers")
     directions = 2 if args.bool("bidirectional") else 1
     gates = RNN_GATES[rule.name]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from math import floor, prod
+from math import prod
 
-from ...dims import format_shape, product
+from ... import shapes
+
+from ...dims import differ, equal, format_shape, product
 from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
 
 
@@ -18,11 +20,11 @@ def torch_unflatten(rule: LayerRule, args: Args, inputs: list) -> Applied:
     shape = inputs[0]
     dim = args.int("dim") % len(shape)
     sizes = tuple(args.raw("unflattened_size"))
-    if shape[dim] is not None and -1 not in sizes and prod(sizes) != shape[dim]:
+    if -1 not in sizes and differ(shape[dim], prod(sizes)):
         raise ShapeError("reshape-size", f"Unflatten: {format_shape(sizes)} does not hold the {shape[dim]} values of dim {dim}")
     if -1 in sizes and shape[dim] is not None:
         known = prod(s for s in sizes if s != -1)
-        sizes = tuple(shape[dim] // known if s == -1 else s for s in sizes)
+        sizes = tuple(shape[dim] // known if s == -1 else s for s in sizes)  # type: ignore[operator]
     return Applied((*shape[:dim], *sizes, *shape[dim + 1:]), 0)
 
 
@@ -36,7 +38,7 @@ def torch_upsample(rule: LayerRule, args: Args, inputs: list) -> Applied:
     if scale is None:
         raise UnknownArgument("Upsample needs size or scale_factor")
     scales = (scale,) * len(spatial) if isinstance(scale, (int, float)) else tuple(scale)
-    out = tuple(None if n is None else floor(n * f) for n, f in zip(spatial, scales))
+    out = tuple(shapes.scale(n, f) for n, f in zip(spatial, scales))
     return Applied((*shape[:2], *out), 0)
 
 
@@ -44,7 +46,7 @@ def torch_pixel_shuffle(rule: LayerRule, args: Args, inputs: list) -> Applied:
     shape = inputs[0]
     r = args.int("upscale_factor")
     channels = shape[-3]
-    if channels is not None and channels % (r * r):
+    if channels is not None and equal(channels % (r * r), 0) is False:
         raise ShapeError("in-channels", f"PixelShuffle({r}) needs channels divisible by {r * r}, got {channels}")
     return Applied((*shape[:-3], None if channels is None else channels // (r * r),
                     *(None if n is None else n * r for n in shape[-2:])), 0)
