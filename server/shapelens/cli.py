@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from shapelens.analysis import analyze
-from shapelens.analysis.layers import fmt_shape
-from shapelens.analysis.report import Model, Report, report_json
+from shapelens.analysis.dims import format_output
+from shapelens.analysis.report import Report, report_json
+from shapelens.render import summary_table
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
 
@@ -26,39 +27,6 @@ def python_files(paths: Sequence[str]) -> Iterable[Path]:
             yield path
 
 
-def shape_text(shape) -> str:
-    if shape is None:
-        return "?"
-    if shape and isinstance(shape[0], tuple):
-        return "[" + ", ".join(fmt_shape(s) for s in shape) + "]"
-    return fmt_shape(shape)
-
-
-def helper_calls(layer_context: str, model_context: str) -> str:
-    """The helper calls between the model's own scope and the layer: `residual_block(x, 64)`."""
-    if model_context and layer_context.startswith(model_context):
-        return layer_context[len(model_context):].lstrip(" >")
-    return layer_context
-
-
-def summary_table(model: Model) -> list[str]:
-    """Like ``model.summary()``: layer, output shape, params, the total, and where a helper was called."""
-    rows = [(layer.span.start_line + 1, layer.class_name,
-             "error (see above)" if layer.failed else shape_text(layer.output_shape),
-             "?" if layer.params is None else f"{layer.params:,}",
-             helper_calls(layer.context, model.context)) for layer in model.layers]
-    width = max([len("Layer (type)")] + [len(r[1]) for r in rows]) + 2
-    shape_width = max([len("Output shape")] + [len(r[2]) for r in rows]) + 2
-    params_width = max([len("Params")] + [len(r[3]) for r in rows]) + 2
-    out = [(f"  {'line':>5}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}{'Params':<{params_width}}"
-           + ("Called from" if any(r[4] for r in rows) else "")).rstrip()]
-    out += [f"  {line:>5}  {name:<{width}}{shape:<{shape_width}}{params:<{params_width}}{context}".rstrip()
-            for line, name, shape, params, context in rows]
-    total = model.total_params
-    out.append(f"  Total params: {'?' if total is None else f'{total:,}'}")
-    return out
-
-
 def render_text(path: str, report: Report) -> list[str]:
     lines: list[str] = []
     if not report.parsed:
@@ -72,7 +40,7 @@ def render_text(path: str, report: Report) -> list[str]:
         )
     for model in report.models:
         lines.append(f"{path}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
-                     f"input {shape_text(model.input_shape)}")
+                     f"input {format_output(model.input_shape)}")
         lines.extend(summary_table(model))
     return lines
 

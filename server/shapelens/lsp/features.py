@@ -10,8 +10,8 @@ from typing import Optional, Sequence
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from shapelens import render
 from shapelens.analysis.report import Diagnostic, Fix, Layer, Model, OutputShape, Report, Span, TextEdit
-from shapelens.lsp import render
 from shapelens.lsp.convert import from_position, from_range, to_diagnostic, to_position, to_range, to_text_edit
 from shapelens.lsp.documents import Analysis
 from shapelens.lsp.options import ServerOptions
