@@ -12,8 +12,8 @@ from pygls.workspace.position_codec import PositionCodec
 
 from shapelens import render
 from shapelens.analysis.report import Diagnostic, Fix, Layer, Model, OutputShape, Report, Span, TextEdit
+from shapelens.lsp.analysis_state import Analysis
 from shapelens.lsp.convert import from_position, from_range, to_diagnostic, to_position, to_range, to_text_edit
-from shapelens.lsp.documents import Analysis
 from shapelens.lsp.options import ServerOptions
 
 SHAPE_COMMENTS_KIND = "source.shapelens.addShapeComments"
