@@ -1,4 +1,4 @@
-"""Command line: ``shapelens check``, ``shapelens serve``, ``shapelens bench``."""
+"""Command line: ``shapelens check`` and ``shapelens serve``."""
 
 from __future__ import annotations
 
@@ -87,20 +87,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     serve_cmd = commands.add_parser("serve", help="run the language server")
     serve_cmd.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     serve_cmd.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
-    bench_cmd = commands.add_parser("bench", help="time the analysis against ast.parse")
-    bench_cmd.add_argument("--repeat", type=int, default=21)
-    bench_cmd.add_argument("--no-server", action="store_true", help="engine figures only")
     args = parser.parse_args(argv)
     if args.command == "check":
         try:
             return check(args.paths, args.format)
         except BrokenPipeError:  # `shapelens check ... | head`
             return 0
-    if args.command == "serve":
-        from shapelens.lsp.server import serve
+    from shapelens.lsp.server import serve  # pygls and lsprotocol load for the server only
 
-        serve(args.tcp)
-        return 0
-    from shapelens.bench import run_bench
-
-    return run_bench(args.repeat, not args.no_server)
+    serve(args.tcp)
+    return 0
