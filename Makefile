@@ -24,8 +24,9 @@ run: $(STAMP)
 test-python: $(STAMP)
 	KERAS_BACKEND=torch $(PY) -m pytest -q
 
+# Benchmarks (tools/bench, not shipped): analysis vs ast.parse, realistic scripts, server latency.
 bench: $(STAMP)
-	$(PY) -m shapelens bench
+	$(PY) tools/bench/run.py
 
 # The client (TypeScript) adds its targets here: client-test, e2e-test, vsix.
 -include client/client.mk

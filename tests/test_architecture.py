@@ -105,7 +105,8 @@ def framework_class_names() -> set[str]:
     from shapelens.analysis.keras.rules import RULES
     from shapelens.analysis.torch.rules import TORCH_RULES
 
-    names = set(RULES) | set(TORCH_RULES) | {"Sequential", "ModuleList", "ModuleDict", "Module", "Model", "Functional", "Input", "InputLayer"}
+    names = set(RULES) | set(TORCH_RULES) | {"Sequential", "ModuleList", "ModuleDict", "Functional", "InputLayer"}
+    # "Input", "Model" and "Module" are also the words a hover or a table uses for what they are
     return {n for n in names if len(n) > 3}
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``shapelens check``, ``shapelens serve``, ``shapelens bench``."""
+"""Command line: ``shapelens check`` and ``shapelens serve``."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 from shapelens.analysis import analyze
-from shapelens.analysis.dims import format_shape as fmt_shape
-from shapelens.analysis.report import Model, Report, Span, report_json
+from shapelens.analysis.dims import format_output
+from shapelens.analysis.report import Report, Span, report_json
 from shapelens.analysis.sources import NotebookAnalysis, analyze_notebook, notebook_report_json
+from shapelens.render import summary_table
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist", ".ipynb_checkpoints"}
 CHECKED_SUFFIXES = (".py", ".ipynb")
@@ -28,41 +29,6 @@ def python_files(paths: Sequence[str]) -> Iterable[Path]:
             yield path
 
 
-def shape_text(shape) -> str:
-    if shape is None:
-        return "?"
-    if shape and isinstance(shape[0], tuple):
-        return "[" + ", ".join(fmt_shape(s) for s in shape) + "]"
-    return fmt_shape(shape)
-
-
-def helper_calls(layer_context: str, model_context: str) -> str:
-    """The helper calls between the model's own scope and the layer: `residual_block(x, 64)`."""
-    if model_context and layer_context.startswith(model_context):
-        return layer_context[len(model_context):].lstrip(" >")
-    return layer_context
-
-
-def summary_table(model: Model, where: Callable[[Span], str] = lambda span: str(span.start_line + 1),
-                  where_header: str = "line") -> list[str]:
-    """Like ``model.summary()``: layer, output shape, params, the total, and where a helper was called."""
-    rows = [(where(layer.span), layer.class_name,
-             "error (see above)" if layer.failed else shape_text(layer.output_shape),
-             "?" if layer.params is None else f"{layer.params:,}",
-             helper_calls(layer.context, model.context)) for layer in model.layers]
-    width = max([len("Layer (type)")] + [len(r[1]) for r in rows]) + 2
-    shape_width = max([len("Output shape")] + [len(r[2]) for r in rows]) + 2
-    params_width = max([len("Params")] + [len(r[3]) for r in rows]) + 2
-    where_width = max([5, len(where_header)] + [len(r[0]) for r in rows])
-    out = [(f"  {where_header:>{where_width}}  {'Layer (type)':<{width}}{'Output shape':<{shape_width}}{'Params':<{params_width}}"
-           + ("Called from" if any(r[4] for r in rows) else "")).rstrip()]
-    out += [f"  {line:>{where_width}}  {name:<{width}}{shape:<{shape_width}}{params:<{params_width}}{context}".rstrip()
-            for line, name, shape, params, context in rows]
-    total = model.total_params
-    out.append(f"  Total params: {'?' if total is None else f'{total:,}'}")
-    return out
-
-
 def render_text(path: str, report: Report) -> list[str]:
     lines: list[str] = []
     if not report.parsed:
@@ -76,7 +42,7 @@ def render_text(path: str, report: Report) -> list[str]:
         )
     for model in report.models:
         lines.append(f"{path}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
-                     f"input {shape_text(model.input_shape)}")
+                     f"input {format_output(model.input_shape)}")
         lines.extend(summary_table(model))
     return lines
 
@@ -101,7 +67,7 @@ def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
                      f"[{diagnostic.code}] {diagnostic.message}")
     for model in report.models:
         lines.append(f"{path}:{where(model.span)}: model '{model.name}' ({model.framework}), "
-                     f"input {shape_text(model.input_shape)}")
+                     f"input {format_output(model.input_shape)}")
         lines.extend(summary_table(model, lambda span: where(span).removeprefix("cell "), "cell:line"))
     return lines
 
@@ -154,20 +120,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     serve_cmd = commands.add_parser("serve", help="run the language server")
     serve_cmd.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     serve_cmd.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
-    bench_cmd = commands.add_parser("bench", help="time the analysis against ast.parse")
-    bench_cmd.add_argument("--repeat", type=int, default=21)
-    bench_cmd.add_argument("--no-server", action="store_true", help="engine figures only")
     args = parser.parse_args(argv)
     if args.command == "check":
         try:
             return check(args.paths, args.format)
         except BrokenPipeError:  # `shapelens check ... | head`
             return 0
-    if args.command == "serve":
-        from shapelens.lsp.server import serve
+    from shapelens.lsp.server import serve  # pygls and lsprotocol load for the server only
 
-        serve(args.tcp)
-        return 0
-    from shapelens.bench import run_bench
-
-    return run_bench(args.repeat, not args.no_server)
+    serve(args.tcp)
+    return 0

@@ -1,15 +1,31 @@
-"""Applying the client's incremental changes: lines break only at \\n, \\r\\n and \\r, and
-columns are counted in the negotiated units."""
+"""The workspace's documents apply the client's incremental changes as LSP means them: lines
+break only at \\n, \\r\\n and \\r, and columns are counted in the negotiated units."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from shapelens.lsp.documents import apply_change
+from shapelens.lsp.workspace import TEXT_SYNC, LspTextDocument, LspWorkspace
 
 UTF16 = PositionCodec(types.PositionEncodingKind.Utf16)
 UTF8 = PositionCodec(types.PositionEncodingKind.Utf8)
+URI = "untitled:edited.py"
+
+
+def workspace_with(text: str, codec: PositionCodec) -> LspWorkspace:
+    workspace = LspWorkspace(None, TEXT_SYNC, position_encoding=codec.encoding)
+    workspace.put_text_document(types.TextDocumentItem(uri=URI, language_id="python", version=1, text=text))
+    return workspace
+
+
+def apply_change(text: str, change: types.TextDocumentContentChangeEvent, codec: PositionCodec) -> str:
+    """The text after one change, applied the way pygls applies a didChange."""
+    workspace = workspace_with(text, codec)
+    workspace.update_text_document(types.VersionedTextDocumentIdentifier(uri=URI, version=2), change)
+    document = workspace.get_text_document(URI)
+    assert document.version == 2
+    return document.source
 
 
 def change(start: tuple[int, int], end: tuple[int, int], text: str) -> types.TextDocumentContentChangePartial:
@@ -52,3 +68,13 @@ def test_a_column_past_the_end_of_a_line_means_its_end():
 def test_a_whole_document_change_replaces_the_text():
     whole = types.TextDocumentContentChangeWholeDocument(text="new\n")
     assert apply_change("old\n", whole, UTF16) == "new\n"
+
+
+def test_the_workspace_keeps_lsp_documents_whose_lines_break_only_at_line_endings():
+    document = workspace_with("a\x0cb\u2028c\x85d\r\ne\rf\n", UTF16).get_text_document(URI)
+    assert isinstance(document, LspTextDocument)
+    assert document.lines == ("a\x0cb\u2028c\x85d\r\n", "e\r", "f\n")
+
+
+def test_a_column_past_the_end_of_the_last_line_means_its_end():
+    assert apply_change("x = 1", change((0, 5), (0, 99), "0"), UTF16) == "x = 10"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from shapelens import render
+from shapelens.analysis.dims import format_output, format_shape
 from shapelens.analysis.report import Layer, Model, Span
-from shapelens.lsp import render
 from shapelens.lsp.convert import from_position, to_position
 from shapelens.lsp.options import ServerOptions, options_from_settings
 
@@ -48,8 +49,8 @@ def test_an_unknown_shape_says_why():
 
 
 def test_several_outputs_render_as_a_list():
-    assert render.format_shape(LSTM.output_shape) == "[(None, 16), (None, 16), (None, 16)]"
-    assert render.format_shape((None,)) == "(None,)"
+    assert format_output(LSTM.output_shape) == "[(None, 16), (None, 16), (None, 16)]"
+    assert format_shape((None,)) == "(None,)"
 
 
 def test_a_layer_in_a_helper_called_twice_gets_one_card_per_call():
@@ -79,6 +80,27 @@ def test_model_summary_lists_layers_and_counts_a_shared_layer_once():
 def test_model_summary_total_is_unknown_when_a_count_is():
     model = Model("m", "keras", Span(1, 0, 3, 1), (CONV, UNKNOWN), (None, 63, 63, 3))
     assert render.model_summary(model).endswith("Total params: ?")
+
+
+def test_the_cli_table_and_the_hover_table_show_the_same_rows():
+    block = Layer("Conv2D", Span(8, 8, 8, 30), ((None, 61, 61, 32),), (None, 59, 59, 1234), 1_234_567,
+                  context="build() > block(x, 64)")
+    failed = Layer("MaxPooling2D", Span(9, 4, 9, 30), ((None, 1, 1, 64),), None, 0, failed=True)
+    model = Model("net", "keras", Span(1, 0, 12, 1), (CONV, block, failed), (None, 63, 63, 3), context="build()")
+    assert render.summary_table(model) == [
+        "   line  Layer (type)  Output shape          Params     Called from",
+        "      4  Conv2D        (None, 61, 61, 32)    896",
+        "      9  Conv2D        (None, 59, 59, 1234)  1,234,567  block(x, 64)",
+        "     10  MaxPooling2D  error (see above)     0",
+        "  Total params: 1,235,463",
+    ]
+    assert render.model_summary(model).splitlines()[5:] == [
+        "| Conv2D | `(None, 61, 61, 32)` | 896 |",
+        "| Conv2D | `(None, 59, 59, 1234)` | 1,234,567 |",
+        "| MaxPooling2D | `?` | 0 |",
+        "",
+        "Total params: 1,235,463",
+    ]
 
 
 def test_settings_defaults_and_overrides():

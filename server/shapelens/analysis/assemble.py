@@ -168,22 +168,20 @@ def model_of(record: ModelRecord, lines: tuple[str, ...], found: list[Diagnostic
     requires = [r for node in record.nodes if node.result.error is None for r in node.result.requires]
     conditions, solved = solve_all(requires)
     for requirement, solution in solved:
-        if solution is None and set(requirement.expression.symbols()) <= names:
+        if solution is None and requirement.code and set(requirement.expression.symbols()) <= names:
             node = next(n for n in record.nodes if requirement in n.result.requires)
             found.append(conditional(never_satisfied(node.layer, requirement), node.condition))
     symbols = tuple((name, record.symbols.get(name, "a size left open")) for name in sorted(names))
     return Model(model_name(record), record.framework, record.span, layers, record.input_shape,  # type: ignore[arg-type]
-                 tuple(record.name_spans), record.context, symbols, conditions)
+                 tuple(record.name_spans), record.context, symbols=symbols, requires=conditions,
+                 input_spans=tuple(record.input_spans))
 
 
 def never_satisfied(layer: LayerObj, requirement: Requirement) -> Diagnostic:
     """An equation between sizes that no input satisfies: the layer fails for every admissible size."""
-    code = requirement.why.rsplit(" ", 1)[-1]
-    codes = {"in_features": "linear-in-features", "in_channels": "in-channels", "num_features": "num-features"}
     message = (f"{layer.class_name}: {pretty(requirement)} holds for no input size ({requirement.why}); the layer "
                f"fails whatever the input")
-    return Diagnostic(layer.span, "error", codes.get(code, "merge-mismatch" if "Concatenate" in requirement.why
-                                                       else "reshape-size"), message, (), (),
+    return Diagnostic(layer.span, "error", requirement.code, message, (), (),
                       (("class", layer.class_name), ("layer_span", layer.span)))
 
 

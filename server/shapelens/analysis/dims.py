@@ -55,6 +55,20 @@ def format_output(shape: OutputShape) -> str:
     return format_shape(shape)  # type: ignore[arg-type]
 
 
+def pretty_shape(shape: Sequence[Dim]) -> str:
+    """For people: ``(None, H−2, ⌈W/2⌉, 32)``."""
+    return "(" + ", ".join(pretty_dim(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def pretty_output(shape: OutputShape) -> str:
+    """``format_output`` for people."""
+    if shape is None:
+        return "?"
+    if shape and isinstance(shape[0], tuple):
+        return "[" + ", ".join(pretty_shape(s) for s in shape) + "]"  # type: ignore[arg-type]
+    return pretty_shape(shape)  # type: ignore[arg-type]
+
+
 def format_numpy(shape: Sequence[Dim]) -> str:
     """numpy's way, as Keras 3 prints shapes in some messages: ``[None 1 1 64]``."""
     return "[" + " ".join(format_dim(d) for d in shape) + "]"

@@ -69,6 +69,7 @@ class Model:
     name_spans: tuple[Span, ...] = ()  # every place the model's name is written
     context: str = ""
     symbols: tuple[tuple[str, str], ...] = ()  # (name, what it stands for) of the size symbols in its shapes
+    input_spans: tuple[Span, ...] = ()  # where its inputs are written (``keras.Input(...)``)
     requires: tuple[Condition, ...] = ()  # what the sizes must satisfy: the smallest input, the equations
 
     @property

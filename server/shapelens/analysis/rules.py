@@ -42,6 +42,7 @@ class Requirement:
     relation: str  # ">=" or "=="
     bound: int
     why: str = ""
+    code: str = ""  # the diagnostic when no size satisfies it (an equation the layer checks)
 
     def holds(self, values: Mapping[str, int]) -> bool:
         value = self.expression.evaluate(values)
@@ -58,16 +59,17 @@ def at_least(value: Dim, bound: int, why: str) -> tuple[Requirement, ...]:
     return ()
 
 
-def equal_to(value: Dim, bound: Dim, why: str) -> tuple[Requirement, ...]:
-    """The requirement ``value == bound`` when it depends on the sizes."""
+def equal_to(value: Dim, bound: Dim, why: str, code: str) -> tuple[Requirement, ...]:
+    """The requirement ``value == bound`` when it depends on the sizes; ``code`` is the
+    diagnostic when no size satisfies it."""
     if compare(value, "==", bound) is not None or value is None or bound is None:
         return ()
     if isinstance(value, Sym) and isinstance(bound, int):
-        return (Requirement(value, "==", bound, why),)
+        return (Requirement(value, "==", bound, why, code),)
     difference = value - bound
     if not isinstance(difference, Sym):
         return ()
-    return (Requirement(difference, "==", 0, why),)
+    return (Requirement(difference, "==", 0, why, code),)
 
 
 def fits(layer: str, open_axes: Sequence[tuple[str, Sym]]) -> tuple[Requirement, ...]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from shapelens.analysis.report import split_lines
 from shapelens.fixes.context import Candidate, FixContext
-from shapelens.fixes.registry import Provider, candidates, fixes_for, providers_for
+from shapelens.fixes.provider import Provider
+from shapelens.fixes.registry import candidates, fixes_for, providers_for
 from shapelens.fixes.text import LineIndex, apply_edits, map_offset, minimal_edits
 from shapelens.fixes.verification import VerificationBase, blank_lines, blanked_statements, verify
 from shapelens.fixes.windows import fitting_window

@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 from shapelens.analysis.report import Diagnostic, Fix, Report
 from shapelens.fixes.context import Candidate, FixContext
+from shapelens.fixes.provider import Provider
+from shapelens.fixes.providers import PROVIDERS
 from shapelens.fixes.verification import Analyzer, VerificationBase
-
-FRAMEWORKS = frozenset({"keras", "torch"})
-
-
-@dataclass(frozen=True)
-class Provider:
-    """One family of fixes: the diagnostic codes and frameworks it handles, and how it makes
-    its candidates (unverified: the registry verifies them)."""
-
-    name: str
-    codes: frozenset[str]
-    frameworks: frozenset[str]
-    candidates: Callable[[FixContext, Diagnostic], Iterable[Candidate]]
-
-    def handles(self, code: str, framework: Optional[str]) -> bool:
-        """Whether it fixes ``code`` in ``framework`` (any of its frameworks when unknown)."""
-        return code in self.codes and (framework is None or framework in self.frameworks)
-
 
 def providers_for(
     diag: Diagnostic, framework: Optional[str], providers: Optional[Sequence[Provider]] = None
 ) -> list[Provider]:
     """The providers for one diagnostic, in registration order."""
     if providers is None:
-        from shapelens.fixes.providers import PROVIDERS
-
         providers = PROVIDERS
     return [provider for provider in providers if provider.handles(diag.code, framework)]
 

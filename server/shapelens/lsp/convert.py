@@ -7,9 +7,9 @@ from typing import Optional, Sequence
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from shapelens.analysis.dims import format_output
 from shapelens.analysis.report import Diagnostic, Layer, Model, Related, Report, Span, TextEdit
 from shapelens.lsp.options import ServerOptions
-from shapelens.lsp.render import format_shape
 
 SOURCE = "shapelens"
 
@@ -79,7 +79,7 @@ def producers_of(report: Report, diag: Diagnostic) -> tuple[Related, ...]:
         related.append(
             Related(
                 source_span,
-                f"input {index} comes from {producer[1].class_name}: {format_shape(shape)}",
+                f"input {index} comes from {producer[1].class_name}: {format_output(shape)}",
             )
         )
     return tuple(related)

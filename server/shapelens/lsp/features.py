@@ -10,14 +10,13 @@ from typing import Optional, Sequence
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from shapelens import render
 from shapelens.analysis.report import Diagnostic, Fix, Layer, Model, OutputShape, Report, Span, TextEdit
-from shapelens.lsp import render
+from shapelens.lsp.analysis_state import Analysis
 from shapelens.lsp.convert import from_position, from_range, to_diagnostic, to_position, to_range, to_text_edit
-from shapelens.lsp.documents import Analysis
 from shapelens.lsp.options import ServerOptions
 
 SHAPE_COMMENTS_KIND = "source.shapelens.addShapeComments"
-INPUT_CALL = re.compile(r"\b(?:Input|InputLayer)\s*\(")
 
 
 def diagnostics(analysis: Analysis, codec: PositionCodec, options: ServerOptions) -> list[types.Diagnostic]:
@@ -32,22 +31,9 @@ def diagnostics(analysis: Analysis, codec: PositionCodec, options: ServerOptions
 
 
 def _input_at(analysis: Analysis, line: int, col: int) -> Optional[tuple[Model, Span]]:
-    """A ``keras.Input(...)`` under the cursor: a producer span that is not a layer (functional
-    models), or the ``Input(`` written before a Sequential's first layer."""
-    found = analysis.lookup.input_at(line, col)
-    if found is not None:
-        return found
-    for model, _ in analysis.lookup.models.get(line, ()):
-        if not model.layers or not model.span.contains(line, col):
-            continue
-        first = model.layers[0].span
-        if (line, col) >= (first.start_line, first.start_col):
-            continue
-        text = analysis.lines[line] if line < len(analysis.lines) else ""
-        for match in INPUT_CALL.finditer(text):
-            if match.start() <= col and (line, match.start()) >= (model.span.start_line, model.span.start_col):
-                return model, Span(line, match.start(), line, match.end())
-    return None
+    """A model's input under the cursor (a ``keras.Input(...)``): where the report says its inputs are,
+    or a producer span that is not a layer."""
+    return analysis.lookup.input_at(line, col)
 
 
 def _input_shape_of(model: Model, span: Span) -> OutputShape:

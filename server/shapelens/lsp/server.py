@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, BinaryIO, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
-from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.workspace.position_codec import PositionCodec
 
@@ -26,9 +24,10 @@ from shapelens import __version__
 from shapelens.analysis import analyze
 from shapelens.analysis.report import Diagnostic, Fix
 from shapelens.lsp import features
-from shapelens.lsp.documents import Analysis, DocumentState, DocumentStore, apply_change
+from shapelens.lsp.analysis_state import Analysis, AnalysisState
 from shapelens.lsp.options import ServerOptions, options_from_settings
-from shapelens.lsp.transport import FrameReader
+from shapelens.lsp.quick_fixes import load_fix_machinery, verified_fixes
+from shapelens.lsp.workspace import TEXT_SYNC, ShapeLensProtocol
 
 log = logging.getLogger("shapelens.lsp")
 # Quick fixes need libcst; it is imported in the background this long after startup, once
@@ -74,49 +73,15 @@ def analyse_snapshot(uri: str, version: Optional[int], source: str) -> Analysis:
     return Analysis.of(uri, version, source, analyze(source))
 
 
-def verified_fixes(state: DocumentState, analysis: Analysis, diag: Diagnostic) -> tuple[Fix, ...]:
-    """Runs in the fix thread; the parse trees are shared by all diagnostics of one snapshot."""
-    try:
-        from shapelens.fixes import FixContext, fixes_for  # libcst loads only for fixes
-    except ImportError as missing:
-        log.warning("quick fixes are off: %s", missing)
-        return ()
-    context = state.fix_context
-    if context is None or context.report is not analysis.report:
-        context = state.fix_context = FixContext(analysis.source, analysis.report)
-    return fixes_for(analysis.source, analysis.report, diag, context=context)
-
-
-def load_fix_machinery() -> None:
-    """Import libcst ahead of the first code action (about 0.3 s), so that one is quick too."""
-    try:
-        import shapelens.fixes  # noqa: F401
-    except ImportError as missing:
-        log.warning("quick fixes are off: %s", missing)
-
-
 class ShapeLensServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("shapelens", __version__)
+        super().__init__("shapelens", __version__, text_document_sync_kind=TEXT_SYNC, protocol_cls=ShapeLensProtocol)
         self.options = ServerOptions()
-        self.documents = DocumentStore()
+        # The open Python documents' analyses, by uri (their text is in ``self.workspace``).
+        self.analysis_states: dict[str, AnalysisState] = {}
         # One analysis at a time: a newer snapshot waits instead of competing for the GIL.
         self.analysis_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-analysis")
         self.fix_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-fixes")
-
-    def start_io(self, stdin: Optional[BinaryIO] = None, stdout: Optional[BinaryIO] = None) -> None:
-        """pygls' stdio loop, with a reader that hands over whole messages (see transport.py)."""
-        self._stop_event = threading.Event()  # what pygls' shutdown() sets
-        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        reader = FrameReader((stdin or sys.stdin.buffer).fileno())
-        try:
-            asyncio.run(run_async(self._stop_event, reader, self.protocol, log, self.report_server_error))
-        except BrokenPipeError:
-            log.error("the connection to the client is lost; stopping")
-        except (KeyboardInterrupt, SystemExit):
-            pass
-        finally:
-            self.shutdown()
 
     @property
     def codec(self) -> PositionCodec:
@@ -125,25 +90,54 @@ class ShapeLensServer(LanguageServer):
     def client_supports(self, field: str) -> bool:
         return bool(get_capability(self.client_capabilities, field, False))
 
+    def version_shown(self, uri: str) -> Optional[int]:
+        """The version of the document the editor shows (pygls' workspace applied its changes)."""
+        return self.workspace.get_text_document(uri).version
+
+    # --- documents ------------------------------------------------------------------------
+
+    def open_python_document(self, uri: str) -> None:
+        reopened = self.analysis_states.pop(uri, None)
+        if reopened is not None:
+            reopened.cancel_pending()
+        self.analysis_states[uri] = AnalysisState(uri)
+        self.schedule_analysis(uri, 0)
+
+    def close_document(self, uri: str) -> None:
+        state = self.analysis_states.pop(uri, None)
+        if state is not None:
+            state.cancel_pending()
+            self.clear(uri)
+
+    def analyse_unless_current(self, uri: str) -> None:
+        """On save: analyse now (skipping the debounce) unless the saved version is analysed."""
+        state = self.analysis_states.get(uri)
+        if state is not None and state.current(self.version_shown(uri)) is None:
+            self.schedule_analysis(uri, 0)
+
     # --- analysis -------------------------------------------------------------------------
 
     def schedule_analysis(self, uri: str, delay_ms: Optional[int] = None) -> None:
-        state = self.documents.get(uri)
+        state = self.analysis_states.get(uri)
         if state is None or not self.options.enable:
             return
         state.cancel_pending()
         delay = self.options.debounce_ms if delay_ms is None else delay_ms
         state.pending = asyncio.ensure_future(self._analyse_after(state, delay / 1000))
 
-    async def _analyse_after(self, state: DocumentState, delay: float) -> None:
-        await asyncio.sleep(delay)
-        if self.documents.get(state.uri) is not state:
-            return
-        with COLLECTOR.held():
-            await self._analyse_and_publish(state)
+    def is_open(self, state: AnalysisState) -> bool:
+        """Whether the document is still open (and not closed and reopened since)."""
+        return self.analysis_states.get(state.uri) is state
 
-    async def _analyse_and_publish(self, state: DocumentState) -> None:
-        version, source = state.version, state.text
+    async def _analyse_after(self, state: AnalysisState, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if self.is_open(state):
+            with COLLECTOR.held():
+                await self._analyse_and_publish(state)
+
+    async def _analyse_and_publish(self, state: AnalysisState) -> None:
+        document = self.workspace.get_text_document(state.uri)
+        version, source = document.version, document.source
         loop = asyncio.get_running_loop()
         try:
             analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source)
@@ -155,7 +149,7 @@ class ShapeLensServer(LanguageServer):
                 )
             )
             return
-        if self.documents.get(state.uri) is not state or state.version != version:
+        if not self.is_open(state) or self.version_shown(state.uri) != version:
             return  # stale: a newer edit (or a close) arrived while this ran
         state.store(analysis)
         if analysis.report.parsed:  # while the text does not parse, the last result stays
@@ -163,7 +157,7 @@ class ShapeLensServer(LanguageServer):
             if self.client_supports("workspace.inlay_hint.refresh_support"):
                 self.workspace_inlay_hint_refresh(None)
 
-    def publish(self, state: DocumentState) -> None:
+    def publish(self, state: AnalysisState) -> None:
         analysis = state.last_good
         if analysis is None:
             return
@@ -177,7 +171,7 @@ class ShapeLensServer(LanguageServer):
 
     def served_analysis(self, uri: str) -> Optional[Analysis]:
         """What hovers and inlay hints read: the newest analysis that parsed."""
-        state = self.documents.get(uri)
+        state = self.analysis_states.get(uri)
         return state.last_good if state is not None and self.options.enable else None
 
     # --- configuration --------------------------------------------------------------------
@@ -189,7 +183,7 @@ class ShapeLensServer(LanguageServer):
         self.window_log_message(
             types.LogMessageParams(type=types.MessageType.Info, message=f"settings: {options.describe()}")
         )
-        for state in self.documents:
+        for state in list(self.analysis_states.values()):
             if options.enable and not before.enable:
                 self.schedule_analysis(state.uri, 0)
             elif not options.enable:
@@ -217,7 +211,7 @@ class ShapeLensServer(LanguageServer):
 
     # --- code actions ---------------------------------------------------------------------
 
-    async def fixes(self, state: DocumentState, analysis: Analysis, index: int, diag: Diagnostic) -> tuple[Fix, ...]:
+    async def fixes(self, state: AnalysisState, analysis: Analysis, index: int, diag: Diagnostic) -> tuple[Fix, ...]:
         if index not in state.fixes:
             loop = asyncio.get_running_loop()
             found = await loop.run_in_executor(self.fix_pool, verified_fixes, state, analysis, diag)
@@ -227,8 +221,9 @@ class ShapeLensServer(LanguageServer):
         return state.fixes[index]
 
     async def code_actions(self, params: types.CodeActionParams) -> Optional[list[types.CodeAction]]:
-        state = self.documents.get(params.text_document.uri)
-        analysis = state.current(state.version) if state is not None else None
+        uri = params.text_document.uri
+        state = self.analysis_states.get(uri)
+        analysis = state.current(self.version_shown(uri)) if state is not None else None
         if state is None or analysis is None or not analysis.report.parsed or not self.options.enable:
             return None  # fixes are only offered for the text the editor shows
         versioned = self.client_supports("workspace.workspace_edit.document_changes")
@@ -250,6 +245,7 @@ SERVER = ShapeLensServer()
 
 @SERVER.feature(types.INITIALIZE)
 def initialize(ls: ShapeLensServer, params: types.InitializeParams) -> None:
+    ls.protocol.use_lsp_workspace()
     ls.options = options_from_settings(params.initialization_options, ls.options)
 
 
@@ -264,36 +260,28 @@ async def did_change_configuration(ls: ShapeLensServer, params: types.DidChangeC
     await ls.pull_configuration(params.settings)
 
 
+# pygls' workspace has applied each didOpen / didChange / didClose before these handlers run.
+
+
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: ShapeLensServer, params: types.DidOpenTextDocumentParams) -> None:
-    document = params.text_document
-    if document.language_id == "python":
-        ls.documents.open(document.uri, document.text, document.version)
-        ls.schedule_analysis(document.uri, 0)
+    if params.text_document.language_id == "python":
+        ls.open_python_document(params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ShapeLensServer, params: types.DidChangeTextDocumentParams) -> None:
-    state = ls.documents.get(params.text_document.uri)
-    if state is not None:
-        for change in params.content_changes:
-            state.text = apply_change(state.text, change, ls.codec)
-        state.version = params.text_document.version
-        ls.schedule_analysis(state.uri)
+    ls.schedule_analysis(params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: ShapeLensServer, params: types.DidSaveTextDocumentParams) -> None:
-    state = ls.documents.get(params.text_document.uri)
-    if state is not None and state.current(state.version) is None:
-        ls.schedule_analysis(state.uri, 0)  # saving skips the debounce
+    ls.analyse_unless_current(params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: ShapeLensServer, params: types.DidCloseTextDocumentParams) -> None:
-    if ls.documents.get(params.text_document.uri) is not None:
-        ls.documents.close(params.text_document.uri)
-        ls.clear(params.text_document.uri)
+    ls.close_document(params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_HOVER)

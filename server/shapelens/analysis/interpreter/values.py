@@ -269,3 +269,4 @@ class ModelRecord:
     name_spans: list[Span] = field(default_factory=list)
     fallback_name: str = "model"
     symbols: dict[str, str] = field(default_factory=dict)  # the size symbols of its scope and what they stand for
+    input_spans: list[Span] = field(default_factory=list)  # where its inputs are written

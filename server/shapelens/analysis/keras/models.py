@@ -117,7 +117,10 @@ class KerasModel(Value):
 
     def record(self) -> ModelRecord:
         return ModelRecord("keras", self.span, self.context, self.index, self.nodes(), self.input_shape(), self.name,
-                           self.name_spans, self.fallback_name, self.symbols)
+                           self.name_spans, self.fallback_name, self.symbols, self.input_spans())
+
+    def input_spans(self) -> list[Span]:
+        return []
 
     def total_params(self) -> Optional[int]:
         seen: dict[int, int] = {}
@@ -211,6 +214,12 @@ class KerasSequential(KerasModel):
     def input_shape(self) -> OutputShape:
         return self.run_input
 
+    def input_spans(self) -> list[Span]:
+        first = self.entries[0] if self.entries else None
+        if isinstance(first, Tensor) and first.input_span is not None:
+            return [first.input_span]
+        return [first.span] if isinstance(first, InputLayerObj) else []
+
     def output_shape(self) -> OutputShape:
         return None if self.run_output is None else self.run_output.shape
 
@@ -255,6 +264,9 @@ class KerasFunctional(KerasModel):
     def input_shape(self) -> OutputShape:
         shapes = [t.shape for t in self.inputs if isinstance(t, Tensor)]
         return shapes[0] if len(shapes) == 1 else None
+
+    def input_spans(self) -> list[Span]:
+        return [t.input_span for t in self.inputs if isinstance(t, Tensor) and t.input_span is not None]
 
     def output_shape(self) -> OutputShape:
         shapes = [t.shape for t in self.outputs if isinstance(t, Tensor)]

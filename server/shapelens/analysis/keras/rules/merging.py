@@ -33,7 +33,7 @@ def concatenate(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
         if i != ax:
             out[i] = next((s[i] for s in inputs if s[i] is not None), None)
             for other in inputs[1:]:
-                requires += equal_to(first[i], other[i], f"Concatenate axis {i}")
+                requires += equal_to(first[i], other[i], f"Concatenate axis {i}", "merge-mismatch")
     out[ax] = None if any(s[ax] is None for s in inputs) else sum(s[ax] for s in inputs)
     return Applied(tuple(out), 0, requires=requires)
 

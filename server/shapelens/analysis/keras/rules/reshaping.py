@@ -48,7 +48,7 @@ def reshape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
             f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
             arg="target_shape",
         )
-    return Applied((shape[0], *target), 0, requires=equal_to(size, known, "Reshape's target holds every value"))
+    return Applied((shape[0], *target), 0, requires=equal_to(size, known, "Reshape's target holds every value", "reshape-size"))
 
 
 def permute(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:

@@ -95,7 +95,7 @@ def torch_conv(rule: LayerRule, args: Args, inputs: list) -> Applied:
     groups = args.int("groups")
     channels = shape[1]
     in_channels = channels if lazy else args.size("in_channels")
-    requires = () if lazy else equal_to(channels, in_channels, f"{rule.name} in_channels")
+    requires = () if lazy else equal_to(channels, in_channels, f"{rule.name} in_channels", "in-channels")
     if not lazy and differ(channels, in_channels):
         weight = [in_channels, out_channels // groups, *kernel] if transpose else [out_channels, in_channels // groups, *kernel]
         raise channel_error(rule, args, inputs[0], in_channels, channels, weight)

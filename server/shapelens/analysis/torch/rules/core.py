@@ -21,7 +21,7 @@ def torch_linear(rule: LayerRule, args: Args, inputs: list) -> Applied:
             f"({rows}x{shape[-1]} and {features}x{out_features})\"",
             arg="in_features", expected=shape[-1],
         )
-    requires = () if lazy else equal_to(shape[-1], features, f"{rule.name} in_features")
+    requires = () if lazy else equal_to(shape[-1], features, f"{rule.name} in_features", "linear-in-features")
     if features is None:
         return Applied((*shape[:-1], out_features), None, requires=requires)
     params = features * out_features + (out_features if args.values.get("bias", True) else 0)

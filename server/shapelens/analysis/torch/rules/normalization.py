@@ -24,7 +24,7 @@ def torch_batch_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
         )
     channels = shape[1]
     features = channels if lazy else args.size("num_features")
-    requires = () if lazy else equal_to(channels, features, f"{rule.name} num_features")
+    requires = () if lazy else equal_to(channels, features, f"{rule.name} num_features", "num-features")
     if not lazy and differ(channels, features):
         raise ShapeError(
             "num-features",

@@ -1,4 +1,4 @@
-"""Server figures for ``shapelens bench``: a real ``shapelens serve`` subprocess over stdio.
+"""Server figures for ``make bench``: a real ``shapelens serve`` subprocess over stdio.
 
 The client here is a bare JSON-RPC reader and writer, so every time is taken at the bytes:
 from writing a message to the server's stdin to having read and decoded the answer from its
@@ -24,9 +24,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
-from shapelens.bench import timed
+from engine_bench import timed
 from shapelens.lsp.server import FIX_WARM_UP_SECONDS
 
 CHANGE_RUNS = 41
@@ -245,16 +245,31 @@ def measure_memory(client: WireClient, path: Path) -> Optional[float]:
     return resident_mb(client.pid)
 
 
-def run(paths: list[Path]) -> list[str]:
-    client = WireClient(sys.executable, "-m", "shapelens", "serve")
+SERVER_COMMAND = (sys.executable, "-m", "shapelens", "serve")
+
+
+def started_server(command: Sequence[str] = SERVER_COMMAND) -> WireClient:
+    """A server past ``initialize`` with the debounce set to 0, in steady state."""
+    client = WireClient(*command)
     try:
         client.request(
-            "initialize", {"processId": None, "capabilities": {}, "initializationOptions": {"shapelens": {"debounceMs": 0}}}
+            "initialize",
+            {"processId": None, "capabilities": {}, "initializationOptions": {"shapelens": {"debounceMs": 0}}},
         )
-        client.notify("initialized", {})
-        # Steady state: the server imports libcst in the background FIX_WARM_UP_SECONDS after
-        # start (about 0.3 s holding the GIL); measuring across it would time that import.
-        time.sleep(FIX_WARM_UP_SECONDS + WARM_UP_MARGIN_SECONDS)
+    except (OSError, ConnectionError, RuntimeError):
+        client.process.kill()
+        raise
+    client.notify("initialized", {})
+    # Steady state: the server imports libcst in the background FIX_WARM_UP_SECONDS after
+    # start (about 0.3 s holding the GIL); measuring across it would time that import.
+    time.sleep(FIX_WARM_UP_SECONDS + WARM_UP_MARGIN_SECONDS)
+    return client
+
+
+def server_figures(paths: list[Path]) -> list[str]:
+    """Printable lines: latency of diagnostics, hovers and quick fixes per file, and memory."""
+    client = started_server()
+    try:
         figures = {path: measure_file(client, path) for path in paths}
         busy = measure_busy_hovers(client, paths[0], paths[-1]) if len(paths) > 1 else None
         memory = measure_memory(client, paths[0])
@@ -288,8 +303,3 @@ def run(paths: list[Path]) -> list[str]:
     lines.append(f"Server resident memory with {OPEN_DOCUMENTS} open documents ({paths[0].name}): {shown}")
     lines.append(TARGETS)
     return lines
-
-
-def server_figures(paths: list[Path]) -> list[str]:
-    """Printable lines: latency of diagnostics, hovers and quick fixes per file, and memory."""
-    return run(paths)

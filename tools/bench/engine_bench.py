@@ -1,4 +1,4 @@
-"""`shapelens bench`: the analysis time over the time of a bare ``ast.parse`` of the same text.
+"""The engine's analysis time over the time of a bare ``ast.parse`` of the same text.
 
 Both are timed in the same run, interleaved, and reported as medians, because the machines
 here are shared and noisy. Each timing starts from a collected heap: otherwise the garbage an
@@ -11,8 +11,6 @@ from __future__ import annotations
 import ast
 import gc
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -143,25 +141,31 @@ def engine_figures(text: str, repeat: int) -> tuple[float, float, float]:
     return parse_ms, analysis_ms, analysis_ms / parse_ms
 
 
-def run_bench(repeat: int, with_server: bool) -> int:
-    files = {"150-line": model_file(150), "5,000-line": model_file(5000)}
-    print(f"Shape Lens benchmark: medians of {repeat} interleaved runs (target: analysis / ast.parse <= 3)")
-    print(f"{'file':<12}{'lines':>7}{'models':>8}{'ast.parse ms':>14}{'analysis ms':>13}{'ratio':>8}")
+def generated_files(folder: Path) -> list[Path]:
+    """The generated 150-line and 5,000-line model scripts, written to ``folder``."""
     paths = []
-    folder = Path(tempfile.mkdtemp(prefix="shapelens-bench-"))
-    for label, text in files.items():
+    for lines in (150, 5000):
+        path = folder / f"bench_{lines}_line.py"
+        path.write_text(model_file(lines), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def ratio_rows(paths: list[Path], repeat: int) -> list[tuple[str, int, int, float, float, float]]:
+    """Per file: name, lines, models, ast.parse ms, analysis ms, ratio."""
+    rows = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
         report = analyze(text)
         parse_ms, analysis_ms, ratio = engine_figures(text, repeat)
-        print(f"{label:<12}{len(text.splitlines()):>7}{len(report.models):>8}{parse_ms:>14.2f}{analysis_ms:>13.2f}{ratio:>8.2f}")
-        path = folder / f"bench_{label.replace(',', '').replace('-', '_')}.py"
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    if with_server:
-        try:
-            from shapelens.lsp.bench import server_figures
-        except ImportError as missing:
-            print(f"(server figures unavailable: {missing})", file=sys.stderr)
-            return 0
-        for line in server_figures(paths):
-            print(line)
-    return 0
+        rows.append((path.name, len(text.splitlines()), len(report.models), parse_ms, analysis_ms, ratio))
+    return rows
+
+
+def table(rows: list[tuple[str, int, int, float, float, float]], name_width: int) -> list[str]:
+    lines = [f"{'file':<{name_width}}{'lines':>7}{'models':>8}{'ast.parse ms':>14}{'analysis ms':>13}{'ratio':>8}"]
+    lines += [
+        f"{name:<{name_width}}{count:>7}{models:>8}{parse_ms:>14.2f}{analysis_ms:>13.2f}{ratio:>8.2f}"
+        for name, count, models, parse_ms, analysis_ms, ratio in rows
+    ]
+    return lines

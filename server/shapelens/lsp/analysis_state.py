@@ -1,46 +1,19 @@
-"""Per-document state: the analysis of one snapshot, and what the server keeps of it.
+"""What the server keeps per open Python document: analyses of its snapshots, not its text.
 
-An ``Analysis`` is immutable: the report of exactly one (uri, version). Hovers and inlay hints
-read the newest analysis whose source parsed; code actions read only the one for the version
-the editor shows.
+The text lives in pygls' workspace. An ``Analysis`` is immutable: the report of exactly one
+(uri, version). Hovers and inlay hints read the newest analysis whose source parsed; code
+actions read only the one for the version the editor shows.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional
 
-from lsprotocol import types
-from pygls.workspace.position_codec import PositionCodec
-
-from shapelens.analysis.report import Fix, Layer, Model, Report, Span, split_lines
-
-
-def _offset(lines: list[str], starts: list[int], position: types.Position, codec: PositionCodec) -> int:
-    if position.line >= len(lines):
-        return starts[-1]
-    text = lines[position.line]
-    content = text.rstrip("\r\n")
-    units = 0
-    for index, char in enumerate(content):
-        if units >= position.character:
-            return starts[position.line] + index
-        units += codec.client_num_units(char)
-    return starts[position.line] + len(content)
-
-
-def apply_change(text: str, change: types.TextDocumentContentChangeEvent, codec: PositionCodec) -> str:
-    """The text after one ``didChange`` content change, positions in the client's units."""
-    if not isinstance(change, types.TextDocumentContentChangePartial):
-        return change.text
-    lines = split_lines(text)
-    starts = list(itertools.accumulate(map(len, lines), initial=0))
-    start = _offset(lines, starts, change.range.start, codec)
-    end = max(_offset(lines, starts, change.range.end, codec), start)
-    return text[:start] + change.text + text[end:]
+from shapelens.analysis.report import Fix, Layer, Model, Report, Span
+from shapelens.lsp.workspace import lsp_lines
 
 
 class PositionLookup:
@@ -56,6 +29,8 @@ class PositionLookup:
         for model in report.models:
             for span in (model.span, *model.name_spans):
                 self._add(self.models, span, (model, span))
+            for span in model.input_spans:
+                self._add(self.inputs, span, (model, span))
             for layer in model.layers:
                 self._add(self.layers, layer.span, (model, layer))
                 if layer.call_span is not None and layer.call_span != layer.span:  # ``self.conv1(x)``
@@ -106,18 +81,15 @@ class Analysis:
     @classmethod
     def of(cls, uri: str, version: Optional[int], source: str, report: Report) -> "Analysis":
         # the engine has split the text already, where Python and LSP do (no second pass per keystroke)
-        lines = report.lines or tuple(line.rstrip("\r\n") for line in split_lines(source))
+        lines = report.lines or tuple(line.rstrip("\r\n") for line in lsp_lines(source))
         return cls(uri, version, source, report, lines or ("",))
 
 
 @dataclass
-class DocumentState:
-    """One open Python document: its text as this server applies the client's changes
-    (pygls' own copy breaks lines where LSP does not), and what was analysed of it."""
+class AnalysisState:
+    """One open Python document's analyses, and the debounced analysis waiting to run."""
 
     uri: str
-    text: str = ""
-    version: Optional[int] = None
     latest: Optional[Analysis] = None  # the newest version analysed (parsed or not)
     last_good: Optional[Analysis] = None  # the newest analysis whose source parsed
     pending: Optional[asyncio.Task] = None  # the debounced analysis waiting to run
@@ -142,29 +114,3 @@ class DocumentState:
         if self.pending is not None and not self.pending.done():
             self.pending.cancel()
         self.pending = None
-
-
-class DocumentStore:
-    """The open Python documents."""
-
-    def __init__(self) -> None:
-        self._states: dict[str, DocumentState] = {}
-
-    def open(self, uri: str, text: str, version: Optional[int]) -> DocumentState:
-        state = self._states.setdefault(uri, DocumentState(uri))
-        state.text, state.version = text, version
-        return state
-
-    def get(self, uri: str) -> Optional[DocumentState]:
-        return self._states.get(uri)
-
-    def close(self, uri: str) -> None:
-        state = self._states.pop(uri, None)
-        if state is not None:
-            state.cancel_pending()
-
-    def __iter__(self):
-        return iter(list(self._states.values()))
-
-    def __len__(self) -> int:
-        return len(self._states)
