@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
 from shapelens.analysis import analyze
 from shapelens.analysis.dims import format_shape as fmt_shape
-from shapelens.analysis.report import Model, Report, Span, report_json
+from shapelens.analysis.report import Layer, Model, Report, Span, report_json
 from shapelens.analysis.sources import NotebookAnalysis, analyze_notebook, notebook_report_json
+from shapelens.analysis.sources.project import Project, find_root
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist", ".ipynb_checkpoints"}
 CHECKED_SUFFIXES = (".py", ".ipynb")
@@ -44,9 +46,9 @@ def helper_calls(layer_context: str, model_context: str) -> str:
 
 
 def summary_table(model: Model, where: Callable[[Span], str] = lambda span: str(span.start_line + 1),
-                  where_header: str = "line") -> list[str]:
+                  where_header: str = "line", layer_file: Callable[[str], str] = lambda path: path) -> list[str]:
     """Like ``model.summary()``: layer, output shape, params, the total, and where a helper was called."""
-    rows = [(where(layer.span), layer.class_name,
+    rows = [(layer_place(layer, where, layer_file), layer.class_name,
              "error (see above)" if layer.failed else shape_text(layer.output_shape),
              "?" if layer.params is None else f"{layer.params:,}",
              helper_calls(layer.context, model.context)) for layer in model.layers]
@@ -63,22 +65,66 @@ def summary_table(model: Model, where: Callable[[Span], str] = lambda span: str(
     return out
 
 
-def render_text(path: str, report: Report) -> list[str]:
+def layer_place(layer: Layer, where: Callable[[Span], str], layer_file: Callable[[str], str]) -> str:
+    """A layer's row label: its line, or ``models.py:12`` for a layer of another file of the project."""
+    return where(layer.span) if layer.path is None else f"{layer_file(layer.path)}:{layer.span.start_line + 1}"
+
+
+def render_text(path: str, report: Report, names: Optional["ProjectFileNames"] = None) -> list[str]:
     lines: list[str] = []
     if not report.parsed:
         lines.append(f"{path}: note: not analysed: {report.parse_error}")
         return lines
+    name = names.full if names is not None else (lambda item_path: path)
+    short = names.short if names is not None else (lambda item_path: item_path)
     for diagnostic in report.diagnostics:
         span = diagnostic.span
         lines.append(
-            f"{path}:{span.start_line + 1}:{span.start_col + 1}: {diagnostic.severity}[{diagnostic.code}] "
+            f"{name(diagnostic.path)}:{span.start_line + 1}:{span.start_col + 1}: {diagnostic.severity}[{diagnostic.code}] "
             f"{diagnostic.message}"
         )
     for model in report.models:
-        lines.append(f"{path}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
+        lines.append(f"{name(model.path)}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
                      f"input {shape_text(model.input_shape)}")
-        lines.extend(summary_table(model))
+        lines.extend(summary_table(model, layer_file=short))
     return lines
+
+
+class ProjectFileNames:
+    """How the text names the file of an item of a checked file's report."""
+
+    def __init__(self, checked: str, project: Project) -> None:
+        self.checked = checked
+        self.root = project.root
+
+    def full(self, item_path: Optional[str]) -> str:
+        """The checked path for its own items; another file of the project as a path from the
+        working folder (absolute when it is outside it), for diagnostics and model lines."""
+        if item_path is None:
+            return self.checked
+        full = os.path.join(self.root, item_path)
+        relative = os.path.relpath(full)
+        return full if relative.startswith("..") else relative
+
+    def short(self, item_path: str) -> str:
+        """Another file of the project from the checked file's folder (``models.py``), for table rows."""
+        full = os.path.join(self.root, item_path)
+        relative = os.path.relpath(full, os.path.dirname(os.path.abspath(self.checked)))
+        return item_path if relative.startswith("..") else relative
+
+
+class Projects:
+    """The project of each checked file (its root found from the file), one per root."""
+
+    def __init__(self, extra_paths: Sequence[str]) -> None:
+        self.extra_paths = tuple(extra_paths)
+        self.by_root: dict[Path, Project] = {}
+
+    def of(self, file: Path) -> Project:
+        root = find_root(file)
+        if root not in self.by_root:
+            self.by_root[root] = Project(root, self.extra_paths)
+        return self.by_root[root]
 
 
 def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
@@ -113,14 +159,16 @@ def read_source(path: Path) -> Optional[bytes]:
         return None
 
 
-def check(paths: Sequence[str], output_format: str) -> int:
+def check(paths: Sequence[str], output_format: str, extra_paths: Sequence[str] = ()) -> int:
     files = list(python_files(paths))
-    missing = [p for p in paths if not Path(p).exists()]
+    missing = [p for p in [*paths, *extra_paths] if not Path(p).exists()]
     if missing:
         print(f"shapelens: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
     results = []
     notebooks: dict[str, NotebookAnalysis] = {}
+    projects = Projects(extra_paths)
+    file_names: dict[str, ProjectFileNames] = {}
     errors = 0
     for file in files:
         source = read_source(file)
@@ -128,7 +176,9 @@ def check(paths: Sequence[str], output_format: str) -> int:
             notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff")
             report = notebooks[str(file)].report
         else:
-            report = analyze(source if source is not None else b"\xff")
+            project = projects.of(file)
+            report = analyze(source if source is not None else b"\xff", path=str(file), project=project)
+            file_names[str(file)] = ProjectFileNames(str(file), project)
         errors += report.error_count
         results.append((str(file), report))
     if output_format == "json":
@@ -137,7 +187,8 @@ def check(paths: Sequence[str], output_format: str) -> int:
         print()
     else:
         for path, report in results:
-            for line in render_notebook_text(path, notebooks[path]) if path in notebooks else render_text(path, report):
+            for line in (render_notebook_text(path, notebooks[path]) if path in notebooks
+                         else render_text(path, report, file_names.get(path))):
                 print(line)
         diagnostics = sum(len(r.diagnostics) for _, r in results)
         models = sum(len(r.models) for _, r in results)
@@ -151,6 +202,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check_cmd = commands.add_parser("check", help="check files or folders and print diagnostics and shape tables")
     check_cmd.add_argument("paths", nargs="+", metavar="PATH")
     check_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    check_cmd.add_argument("--extra-path", action="append", default=[], metavar="DIR",
+                           help="a folder to search for imported modules too (repeatable)")
     serve_cmd = commands.add_parser("serve", help="run the language server")
     serve_cmd.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     serve_cmd.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
@@ -160,7 +213,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "check":
         try:
-            return check(args.paths, args.format)
+            return check(args.paths, args.format, args.extra_path)
         except BrokenPipeError:  # `shapelens check ... | head`
             return 0
     if args.command == "serve":
