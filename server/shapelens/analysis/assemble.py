@@ -30,13 +30,15 @@ class Places:
 
     def __init__(self, interp: Interpreter) -> None:
         self.interp = interp
-        self.sources: dict[str, tuple[str, ...]] = {}
+        self.sources: dict[str, tuple[str, ...]] = {}  # relative path → lines
+        self.paths: dict[str, str] = {}  # absolute path → relative path
 
     def split(self, span: Span) -> tuple[Span, Optional[str]]:
         if not isinstance(span, SourceSpan):
             return span, None
-        path = self.interp.modules.display(span.path)
-        if path not in self.sources:
+        path = self.paths.get(span.path)
+        if path is None:
+            path = self.paths[span.path] = self.interp.modules.display(span.path)
             self.sources[path] = self.interp.lines_of(span)
         return Span(span.start_line, span.start_col, span.end_line, span.end_col), path
 

@@ -90,8 +90,8 @@ class Modules:
         self.project = project
         self.main_path = os.path.normpath(os.path.abspath(path)) if path else None
         script_dir = os.path.dirname(self.main_path) if self.main_path else (project.root if project else None)
+        # sys.path as the analysed script would have it: its own folder first
         self.search_paths = project.search_paths(script_dir) if project is not None else ()
-        self.script_dir = self.search_paths[0] if self.search_paths else None
         self.table: dict[str, LoadedModule] = {}  # file (or namespace folders) → module, this analysis
         self.tops: dict[str, Optional[LoadedModule]] = {}  # first part of an absolute name → module (None: a library)
         self.children: dict[tuple[int, str], Optional[LoadedModule]] = {}  # (id of a package, name) → submodule
