@@ -187,10 +187,9 @@ def test_each_module_is_read_and_run_once_per_content_version(tmp_path: Path) ->
     first = run(tmp_path, project=project)
     blocks_path = os.path.normpath(tmp_path / "blocks.py")
     (blocks_source,) = [s for (path, _), s in cache.sources.items() if path == blocks_path]
-    shared = blocks_source.execution
-    assert shared is not None  # defs and constants only: kept for every later analysis
+    (shared,) = blocks_source.execution.values()  # defs and constants only: kept for every later analysis
     second = run(tmp_path, project=project)
-    assert blocks_source.execution is shared and len(cache) == 2
+    assert list(blocks_source.execution.values()) == [shared] and len(cache) == 2
     assert first.models[0].layers[0].output_shape == second.models[0].layers[0].output_shape == (2, 16)
     # an open document's text replaces the disk's, and what was made from the old text is not reused
     texts[os.path.normpath(tmp_path / "config.py")] = "UNITS = 24\n"
@@ -227,3 +226,18 @@ def test_the_cache_is_bounded(tmp_path: Path) -> None:
 def test_a_huge_module_is_not_read(tmp_path: Path, huge_text: str) -> None:
     write(tmp_path, {"big.py": huge_text, "train.py": "from big import x\n"})
     assert run(tmp_path).parsed
+
+
+def test_a_module_imports_what_the_analysed_scripts_folder_gives_it(tmp_path: Path) -> None:
+    # `import sizes` in lib/heads.py is found in the folder of the script being run, as on sys.path
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'x'\n",
+        "heads.py": "import torch.nn as nn\nimport sizes\n\n\ndef head():\n    return nn.Sequential(nn.Linear(4, sizes.OUT))\n",
+        "small/sizes.py": "OUT = 2\n", "large/sizes.py": "OUT = 7\n",
+        "small/train.py": "import torch\nfrom heads import head\n\nm = head()\nm(torch.randn(1, 4))\n",
+        "large/train.py": "import torch\nfrom heads import head\n\nm = head()\nm(torch.randn(1, 4))\n",
+    })
+    project = Project(tmp_path, cache=ModuleCache())
+    for _ in range(2):
+        assert run(tmp_path, "small/train.py", project).models[0].layers[0].output_shape == (1, 2)
+        assert run(tmp_path, "large/train.py", project).models[0].layers[0].output_shape == (1, 7)

@@ -235,7 +235,7 @@ class Modules:
         if source.tree is None:
             return LoadedModule(name, file, package_dirs, source.error)
         positions = self.positions_of(source)
-        shared = project.shared(source)
+        shared = project.shared(source, self.search_paths)
         if isinstance(shared, LoadedModule):
             for each in shared.positions:
                 self.interp.positions.add(each)
@@ -304,7 +304,7 @@ class Modules:
         module.made_from = tuple(sorted(made_from))
         module.positions = tuple(all_positions.values())
         module.envs = tuple(envs.values())
-        self.project.share(source, module, module.made_from)
+        self.project.share(source, module, module.made_from, self.search_paths)
 
     def constant_module(self, module: LoadedModule) -> bool:
         envs = {id(module.env)} | {id(env) for m in self.table.values() if m.shared for env in m.envs}

@@ -36,6 +36,7 @@ TextProvider = Callable[[str], Optional[str]]
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 MAX_MODULE_BYTES = 2_000_000  # a larger file is not read for an import (generated code, data)
 CACHE_CAPACITY = 1024
+MAX_SHARED_CONTEXTS = 4  # search-folder lists a module's shared result is kept for
 
 
 def normal(path: str | Path) -> str:
@@ -74,8 +75,9 @@ class ModuleSource:
         self.lines = lines
         self.tree = tree
         self.error = error
-        # what the interpreter made of it when that is the same for every importer (see Project.share)
-        self.execution: Optional[tuple[object, tuple[tuple[str, str], ...]]] = None
+        # what the interpreter made of it when that is the same for every importer (see Project.share):
+        # search folders → (result, the (path, digest) of the files it was made from)
+        self.execution: dict[tuple[str, ...], tuple[object, tuple[tuple[str, str], ...]]] = {}
 
 
 def parse_source(path: str, text: str, digest: str) -> ModuleSource:
@@ -122,7 +124,7 @@ class ModuleCache:
         with self.lock:
             for key, source in self.sources.items():
                 if key[0] == path:
-                    source.execution = None
+                    source.execution = {}
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -246,18 +248,23 @@ class Project:
 
     # --- what a run made of a module, kept while the modules it came from are unchanged ---------
 
-    def share(self, source: ModuleSource, result: object, made_from: tuple[tuple[str, str], ...]) -> None:
-        """Keep ``result`` on ``source``: it holds for every importer while each (path, digest)
-        of ``made_from`` is current."""
-        source.execution = (result, made_from)
+    def share(self, source: ModuleSource, result: object, made_from: tuple[tuple[str, str], ...],
+              folders: tuple[str, ...]) -> None:
+        """Keep ``result`` on ``source``: it holds for every importer whose imports search
+        ``folders`` (they start at the analysed script's folder), while each (path, digest) of
+        ``made_from`` is current."""
+        with self.cache.lock:
+            if len(source.execution) >= MAX_SHARED_CONTEXTS:
+                source.execution.pop(next(iter(source.execution)))
+            source.execution[folders] = (result, made_from)
 
-    def shared(self, source: ModuleSource) -> Optional[object]:
-        execution = source.execution
+    def shared(self, source: ModuleSource, folders: tuple[str, ...]) -> Optional[object]:
+        execution = source.execution.get(folders)
         if execution is None:
             return None
         result, made_from = execution
         if any(self.digest(path) != digest for path, digest in made_from):
-            source.execution = None
+            source.execution.pop(folders, None)
             return None
         return result
 
