@@ -30,14 +30,6 @@ KNOWN_GAPS = {
         "cell 8 line 1 CrossEntropyLoss": "loss modules are not layers of a model; the engine lists none",
     },
     "torch/tabular_mlp_kaggle.ipynb": {
-        "cell 4 line 5 Linear": "`model = TabularNet(N).to(device)`: after .to() the engine no longer links "
-                                "`model(X)` to the model, so it sizes it from in_features with an unknown batch",
-        "cell 4 line 6 BatchNorm1d": "same: unknown batch after .to(device)",
-        "cell 4 line 7 ReLU": "same: unknown batch after .to(device)",
-        "cell 4 line 8 Dropout": "same: unknown batch after .to(device)",
-        "cell 4 line 9 Linear": "same: unknown batch after .to(device)",
-        "cell 4 line 10 ReLU": "same: unknown batch after .to(device)",
-        "cell 4 line 11 Linear": "same: unknown batch after .to(device)",
         "cell 6 line 1 BCEWithLogitsLoss": "loss modules are not layers of a model; the engine lists none",
     },
 }

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from shapelens.analysis import analyze
-from shapelens.analysis.dims import format_output
 from shapelens.analysis.report import Report, Span, report_json
 from shapelens.analysis.sources import NotebookAnalysis, analyze_notebook, notebook_report_json
-from shapelens.render import summary_table
+from shapelens.analysis.sources.project import Project, find_root
+from shapelens.render import format_output, summary_table
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist", ".ipynb_checkpoints"}
 CHECKED_SUFFIXES = (".py", ".ipynb")
@@ -29,22 +30,61 @@ def python_files(paths: Sequence[str]) -> Iterable[Path]:
             yield path
 
 
-def render_text(path: str, report: Report) -> list[str]:
+def render_text(path: str, report: Report, names: Optional["ProjectFileNames"] = None) -> list[str]:
     lines: list[str] = []
     if not report.parsed:
         lines.append(f"{path}: note: not analysed: {report.parse_error}")
         return lines
+    name = names.full if names is not None else (lambda item_path: path)
+    short = names.short if names is not None else (lambda item_path: item_path)
     for diagnostic in report.diagnostics:
         span = diagnostic.span
         lines.append(
-            f"{path}:{span.start_line + 1}:{span.start_col + 1}: {diagnostic.severity}[{diagnostic.code}] "
+            f"{name(diagnostic.path)}:{span.start_line + 1}:{span.start_col + 1}: {diagnostic.severity}[{diagnostic.code}] "
             f"{diagnostic.message}"
         )
     for model in report.models:
-        lines.append(f"{path}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
+        lines.append(f"{name(model.path)}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
                      f"input {format_output(model.input_shape)}")
-        lines.extend(summary_table(model))
+        lines.extend(summary_table(model, layer_file=short))
     return lines
+
+
+class ProjectFileNames:
+    """How the text names the file of an item of a checked file's report."""
+
+    def __init__(self, checked: str, project: Project) -> None:
+        self.checked = checked
+        self.root = project.root
+
+    def full(self, item_path: Optional[str]) -> str:
+        """The checked path for its own items; another file of the project as a path from the
+        working folder (absolute when it is outside it), for diagnostics and model lines."""
+        if item_path is None:
+            return self.checked
+        full = os.path.join(self.root, item_path)
+        relative = os.path.relpath(full)
+        return full if relative.startswith("..") else relative
+
+    def short(self, item_path: str) -> str:
+        """Another file of the project from the checked file's folder (``models.py``), for table rows."""
+        full = os.path.join(self.root, item_path)
+        relative = os.path.relpath(full, os.path.dirname(os.path.abspath(self.checked)))
+        return item_path if relative.startswith("..") else relative
+
+
+class Projects:
+    """The project of each checked file (its root found from the file), one per root."""
+
+    def __init__(self, extra_paths: Sequence[str]) -> None:
+        self.extra_paths = tuple(extra_paths)
+        self.by_root: dict[Path, Project] = {}
+
+    def of(self, file: Path) -> Project:
+        root = find_root(file)
+        if root not in self.by_root:
+            self.by_root[root] = Project(root, self.extra_paths)
+        return self.by_root[root]
 
 
 def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
@@ -79,14 +119,16 @@ def read_source(path: Path) -> Optional[bytes]:
         return None
 
 
-def check(paths: Sequence[str], output_format: str) -> int:
+def check(paths: Sequence[str], output_format: str, extra_paths: Sequence[str] = ()) -> int:
     files = list(python_files(paths))
-    missing = [p for p in paths if not Path(p).exists()]
+    missing = [p for p in [*paths, *extra_paths] if not Path(p).exists()]
     if missing:
         print(f"shapelens: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
     results = []
     notebooks: dict[str, NotebookAnalysis] = {}
+    projects = Projects(extra_paths)
+    file_names: dict[str, ProjectFileNames] = {}
     errors = 0
     for file in files:
         source = read_source(file)
@@ -94,7 +136,9 @@ def check(paths: Sequence[str], output_format: str) -> int:
             notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff")
             report = notebooks[str(file)].report
         else:
-            report = analyze(source if source is not None else b"\xff")
+            project = projects.of(file)
+            report = analyze(source if source is not None else b"\xff", path=str(file), project=project)
+            file_names[str(file)] = ProjectFileNames(str(file), project)
         errors += report.error_count
         results.append((str(file), report))
     if output_format == "json":
@@ -103,7 +147,8 @@ def check(paths: Sequence[str], output_format: str) -> int:
         print()
     else:
         for path, report in results:
-            for line in render_notebook_text(path, notebooks[path]) if path in notebooks else render_text(path, report):
+            for line in (render_notebook_text(path, notebooks[path]) if path in notebooks
+                         else render_text(path, report, file_names.get(path))):
                 print(line)
         diagnostics = sum(len(r.diagnostics) for _, r in results)
         models = sum(len(r.models) for _, r in results)
@@ -117,13 +162,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check_cmd = commands.add_parser("check", help="check files or folders and print diagnostics and shape tables")
     check_cmd.add_argument("paths", nargs="+", metavar="PATH")
     check_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    check_cmd.add_argument("--extra-path", action="append", default=[], metavar="DIR",
+                           help="a folder to search for imported modules too (repeatable)")
     serve_cmd = commands.add_parser("serve", help="run the language server")
     serve_cmd.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     serve_cmd.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
     args = parser.parse_args(argv)
     if args.command == "check":
         try:
-            return check(args.paths, args.format)
+            return check(args.paths, args.format, args.extra_path)
         except BrokenPipeError:  # `shapelens check ... | head`
             return 0
     from shapelens.lsp.server import serve  # pygls and lsprotocol load for the server only

@@ -35,6 +35,7 @@ def format_input_shapes(shapes: Sequence[OutputShape]) -> str:
 @dataclass(frozen=True)
 class SummaryRow:
     span: Span  # the layer's constructor
+    path: Optional[str]  # its file, when it is another file of the project
     class_name: str
     output_shape: str  # ``?`` when unknown
     failed: bool  # the library rejects this application (a diagnostic says why)
@@ -53,6 +54,7 @@ def summary_rows(model: Model) -> tuple[SummaryRow, ...]:
     return tuple(
         SummaryRow(
             span=layer.span,
+            path=layer.path,
             class_name=layer.class_name,
             output_shape=format_output(layer.output_shape),
             failed=layer.failed,
@@ -67,12 +69,14 @@ def line_of(span: Span) -> str:
     return str(span.start_line + 1)
 
 
-def summary_table(model: Model, where: Callable[[Span], str] = line_of, where_header: str = "line") -> list[str]:
-    """The CLI's table: where the layer is (its line; ``cell:line`` in a notebook), layer, output
-    shape, params, the total, and where a helper was called."""
+def summary_table(model: Model, where: Callable[[Span], str] = line_of, where_header: str = "line",
+                  layer_file: Callable[[str], str] = str) -> list[str]:
+    """The CLI's table: where the layer is (its line; ``cell:line`` in a notebook; ``models.py:12``
+    for a layer of another file of the project, named by ``layer_file``), layer, output shape,
+    params, the total, and where a helper was called."""
     rows = [
-        (where(row.span), row.class_name, "error (see above)" if row.failed else row.output_shape, row.params,
-         row.called_from)
+        (where(row.span) if row.path is None else f"{layer_file(row.path)}:{row.span.start_line + 1}", row.class_name,
+         "error (see above)" if row.failed else row.output_shape, row.params, row.called_from)
         for row in summary_rows(model)
     ]
     width = max([len("Layer (type)")] + [len(r[1]) for r in rows]) + 2

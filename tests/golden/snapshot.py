@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 FROZEN = Path(__file__).resolve().parent / "reports"
@@ -23,10 +23,19 @@ SOURCES = (
     ROOT / "tests" / "fixtures" / "lsp",
     ROOT / "examples",
 )
+# Projects of several files: each is frozen as its main script's report, analysed with its project.
+PROJECTS = ROOT / "tests" / "fixtures" / "projects"
 
 
 def source_files() -> list[Path]:
-    return sorted(path for folder in SOURCES for path in folder.glob("*.py"))
+    return sorted([path for folder in SOURCES for path in folder.glob("*.py")] + list(PROJECTS.rglob("train.py")))
+
+
+def located(item: dict, path: Optional[str]) -> dict:
+    """An item of another file than the report's says which (relative to the project root)."""
+    if path is not None:
+        item["path"] = path
+    return item
 
 
 def frozen_name(path: Path) -> str:
@@ -53,13 +62,17 @@ def spans(items: Iterable) -> list:
     return [span(s) for s in items]
 
 
-def snapshot(source: str) -> dict:
+def snapshot(source: str, path: Optional[Path] = None) -> dict:
     from shapelens.analysis import analyze
+    from shapelens.analysis.sources.project import Project, find_root
     from shapelens.fixes import fixes_for
 
-    report = analyze(source)
+    if path is not None and PROJECTS in path.parents:
+        report = analyze(source, path=str(path), project=Project(find_root(path)))
+    else:
+        report = analyze(source)
     models = [
-        {
+        located({
             "name": model.name,
             "framework": model.framework,
             "span": span(model.span),
@@ -70,7 +83,7 @@ def snapshot(source: str) -> dict:
             "symbols": [list(pair) for pair in model.symbols],
             "requires": [[c.python, c.text] for c in model.requires],
             "layers": [
-                {
+                located({
                     "class": layer.class_name,
                     "span": span(layer.span),
                     "input_shapes": [shape(s) for s in layer.input_shapes],
@@ -83,25 +96,25 @@ def snapshot(source: str) -> dict:
                     "hint": [layer.hint_line, layer.line_end_col],
                     "call_span": span(layer.call_span) if layer.call_span else None,
                     "failed": layer.failed,
-                }
+                }, layer.path)
                 for layer in model.layers
             ],
-        }
+        }, model.path)
         for model in report.models
     ]
     diagnostics = [
-        {
+        located({
             "span": span(diag.span),
             "severity": diag.severity,
             "code": diag.code,
             "message": diag.message,
-            "related": [[span(r.span), r.message] for r in diag.related],
+            "related": [[span(r.span), r.message] + ([r.path] if r.path is not None else []) for r in diag.related],
             "fixes": [
                 {"title": fix.title, "preferred": fix.preferred,
                  "edits": [[span(e.span), e.new_text] for e in fix.edits]}
                 for fix in fixes_for(source, report, diag)
             ],
-        }
+        }, diag.path)
         for diag in report.diagnostics
     ]
     return {"parsed": report.parsed, "parse_error": report.parse_error, "models": models, "diagnostics": diagnostics}
@@ -117,7 +130,7 @@ def main(argv: list[str]) -> int:
     for path in source_files():
         frozen = FROZEN / frozen_name(path)
         old = json.loads(frozen.read_text(encoding="utf-8")) if frozen.exists() else {}
-        new = snapshot(path.read_text(encoding="utf-8"))
+        new = snapshot(path.read_text(encoding="utf-8"), path)
         if "changed" in old:
             new = {"changed": old["changed"], **new}
         frozen.write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -26,4 +26,4 @@ def test_every_source_is_frozen() -> None:
 def test_report_is_unchanged(path) -> None:
     frozen = json.loads((FROZEN / frozen_name(path)).read_text(encoding="utf-8"))
     frozen.pop("changed", None)
-    assert snapshot(path.read_text(encoding="utf-8")) == frozen
+    assert snapshot(path.read_text(encoding="utf-8"), path) == frozen

@@ -9,6 +9,10 @@ and ``count_params()``. Keras 3 has no public accessor for all of a layer's node
 
 Like the engine, the harness also runs every top-level function of the script whose parameters
 all have defaults, once, with those defaults (a ``build_model(input_shape=(28, 28, 1))``).
+
+A project (a folder: ``models.py`` + ``train.py``) runs from its main script with the folder on
+``sys.path``; then every layer constructed by any file of the folder is recorded, keyed by
+(file relative to the folder, line, class).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np  # noqa: E402
 from keras.src.layers.core.input_layer import InputLayer  # noqa: E402
 from keras.src.layers.layer import Layer  # noqa: E402
 from keras.src.utils import module_utils  # noqa: E402
+from project_imports import in_project, project_on_path  # noqa: E402
 
 SHIMS_DIR = Path(__file__).resolve().parent / "shims"
 KERAS_DIR = str(Path(keras.__file__).resolve().parent) + os.sep
@@ -39,7 +44,9 @@ KERAS_DIR = str(Path(keras.__file__).resolve().parent) + os.sep
 Dim = Optional[int]
 Shape = tuple[Dim, ...]
 OutputShape = Union[Shape, tuple[Shape, ...]]  # several outputs: a tuple of shapes
-LayerKey = tuple[int, str]  # (1-based line of the constructor call, Keras class name)
+# (1-based line of the constructor call, Keras class name); for a project, the file (relative to
+# the project folder) comes first: (file, line, class)
+LayerKey = tuple
 Application = tuple[Optional[OutputShape], Optional[int]]  # (output shape, parameter count)
 
 
@@ -60,12 +67,17 @@ class KerasOutcome:
 
     def describe(self) -> str:
         lines = [
-            f"  line {line} {class_name}: {sorted(apps, key=repr)}"
-            for (line, class_name), apps in sorted(self.applications.items())
+            f"  {describe_key(key)}: {sorted(apps, key=repr)}"
+            for key, apps in sorted(self.applications.items())
         ]
         if self.failure is not None:
             lines.append(f"  raised {self.failure.error_type}: {first_line(self.failure.message)}")
         return "\n".join(lines)
+
+
+def describe_key(key: LayerKey) -> str:
+    """``line 12 Conv2D``, or ``models.py:12 Conv2D`` for a project's layer."""
+    return f"line {key[0]} {key[1]}" if len(key) == 2 else f"{key[0]}:{key[1]} {key[2]}"
 
 
 def first_line(message: str) -> str:
@@ -83,10 +95,20 @@ def canonical_layer_class(name: str) -> str:
 class _Recorder:
     """Wraps ``Layer.__new__`` / ``Layer.__call__`` while one script runs."""
 
-    def __init__(self, script_file: str) -> None:
+    def __init__(self, script_file: str, project_dir: Optional[Path] = None) -> None:
         self.script_file = script_file
-        self.constructed: list[tuple[Layer, int]] = []
+        self.project_dir = project_dir
+        self.constructed: list[tuple[Layer, str, int]] = []
         self.failed_calls: list[tuple[BaseException, Layer]] = []
+
+    def owns(self, filename: str) -> bool:
+        """A file whose layers are recorded: the script, or any file of its project."""
+        return filename == self.script_file or (self.project_dir is not None and in_project(filename, self.project_dir))
+
+    def key(self, filename: str, line: int, class_name: str) -> LayerKey:
+        if self.project_dir is None:
+            return (line, class_name)
+        return (Path(filename).resolve().relative_to(self.project_dir).as_posix(), line, class_name)
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
@@ -102,8 +124,8 @@ class _Recorder:
             caller = sys._getframe(1)
             while caller is not None and caller.f_code.co_filename.startswith(KERAS_DIR):
                 caller = caller.f_back
-            if caller is not None and caller.f_code.co_filename == recorder.script_file:
-                recorder.constructed.append((layer, caller.f_lineno))
+            if caller is not None and recorder.owns(caller.f_code.co_filename):
+                recorder.constructed.append((layer, caller.f_code.co_filename, caller.f_lineno))
             return layer
 
         def recording_call(layer: Layer, *args: object, **kwargs: object) -> object:
@@ -123,8 +145,8 @@ class _Recorder:
 
     def user_layers(self) -> list[tuple[Layer, LayerKey]]:
         return [
-            (layer, (line, type(layer).__name__))
-            for layer, line in self.constructed
+            (layer, self.key(filename, line, type(layer).__name__))
+            for layer, filename, line in self.constructed
             if not isinstance(layer, (InputLayer, keras.Model))
         ]
 
@@ -216,14 +238,17 @@ def _script_environment() -> Iterator[None]:
                 uninstall()
 
 
-def run_in_keras(path: Path, source: str) -> KerasOutcome:
-    """Execute the script as ``__main__`` (stopping at its first exception) and record its layers."""
+def run_in_keras(path: Path, source: str, project_dir: Optional[Path] = None) -> KerasOutcome:
+    """Execute the script as ``__main__`` (stopping at its first exception) and record its layers
+    (with ``project_dir``: the layers of every file of that folder, the script's folder first on
+    ``sys.path``)."""
     script_file = str(path)
-    recorder = _Recorder(script_file)
+    recorder = _Recorder(script_file, project_dir)
     failure = None
     code = compile(source, script_file, "exec")
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
-    with _script_environment(), recorder.installed():
+    on_path = project_on_path(project_dir, path) if project_dir is not None else contextlib.nullcontext()
+    with _script_environment(), recorder.installed(), on_path:
         np.random.seed(0)
         try:
             exec(code, namespace)

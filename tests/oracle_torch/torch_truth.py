@@ -11,6 +11,10 @@ While the script runs:
   ``sum(p.numel() for p in m.parameters())``, counted after the forward so that Lazy modules
   count their materialised parameters.
 
+A project (a folder: ``models.py`` + ``train.py``) runs from its main script with the folder on
+``sys.path``; every module constructed by any file of the folder is recorded, keyed by (file
+relative to the folder, line, class).
+
 A fixture whose input is a comment gets its forward here, after the script: with N=2 and N=3 for
 ``# shapelens: input=(N, ...)``; a dimension that differs between the two runs follows the batch
 and is recorded as the tuple of its values, one per batch size in ``BATCH_SIZES`` (the engine's
@@ -25,6 +29,7 @@ import sys
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Iterator, Mapping, Optional
 
@@ -33,9 +38,12 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 
 from oracle_torch.corpus import BATCH_SIZES, Fixture, ModelInput
+from project_imports import in_project, project_on_path
 
 Shape = tuple[Optional[int], ...]
-LayerKey = tuple[int, str]  # (1-based line of the constructor call, torch class name)
+# (1-based line of the constructor call, torch class name); for a project, the file (relative to
+# the project folder) comes first: (file, line, class)
+LayerKey = tuple
 Application = tuple[Optional[Shape], Optional[int]]  # (output shape, parameter count)
 
 
@@ -47,6 +55,8 @@ class TorchFailure:
     failing_layer: Optional[LayerKey]
     # The class of the innermost running module of any kind (a container when no leaf was running).
     running_module: Optional[str]
+    # The innermost line of the main script in the traceback: the statement that raised.
+    statement_line: Optional[int] = None
 
     def summary(self) -> str:
         where = f"in {self.failing_layer}" if self.failing_layer else f"outside any leaf (running: {self.running_module})"
@@ -61,10 +71,15 @@ class TorchOutcome:
     user_module_classes: frozenset[str]
 
     def describe(self) -> str:
-        lines = [f"  line {line} {cls}: {sorted(apps, key=repr)}" for (line, cls), apps in sorted(self.applications.items())]
+        lines = [f"  {describe_key(key)}: {sorted(apps, key=repr)}" for key, apps in sorted(self.applications.items())]
         if self.failure is not None:
             lines.append(f"  raised {self.failure.summary()}")
         return "\n".join(lines) or "  (no layer ran)"
+
+
+def describe_key(key: LayerKey) -> str:
+    """``line 12 Conv2d``, or ``models.py:12 Conv2d`` for a project's layer."""
+    return f"line {key[0]} {key[1]}" if len(key) == 2 else f"{key[0]}:{key[1]} {key[2]}"
 
 
 def first_line(message: str) -> str:
@@ -87,7 +102,9 @@ class _Run:
 
 
 def _is_leaf(module: nn.Module) -> bool:
-    return next(module.children(), None) is None
+    """A layer: a module with no children that is not a container (an empty ``nn.Sequential()``,
+    a ResNet's identity shortcut, holds no layer)."""
+    return next(module.children(), None) is None and not isinstance(module, (nn.Sequential, nn.ModuleList, nn.ModuleDict))
 
 
 def _first_tensor(output: object) -> Optional[torch.Tensor]:
@@ -96,22 +113,40 @@ def _first_tensor(output: object) -> Optional[torch.Tensor]:
     return output if isinstance(output, torch.Tensor) else None
 
 
-def _constructor_line(module: nn.Module, frame: Optional[FrameType], script_file: str) -> Optional[int]:
-    """The script line that called the module's class: skip the frames of its own ``__init__``s."""
+def _constructor_site(module: nn.Module, frame: Optional[FrameType]) -> Optional[FrameType]:
+    """The frame that called the module's class: skip the frames of its own ``__init__``s."""
     while frame is not None and frame.f_locals.get("self") is module:
         frame = frame.f_back
-    if frame is not None and frame.f_code.co_filename == script_file:
-        return frame.f_lineno
-    return None
+    return frame
+
+
+def _statement_line(error: BaseException, script_file: str) -> Optional[int]:
+    line = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == script_file:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
 
 
 class _Recorder:
-    def __init__(self, script_file: str) -> None:
+    def __init__(self, script_file: str, project_dir: Optional[Path] = None) -> None:
         self.script_file = script_file
+        self.project_dir = project_dir
         self.origins: dict[nn.Module, LayerKey] = {}
         self.user_classes: set[str] = set()
         self.running: list[nn.Module] = []
         self.run = _Run()
+
+    def owns(self, filename: str) -> bool:
+        """A file whose modules are recorded: the script, or any file of its project."""
+        return filename == self.script_file or (self.project_dir is not None and in_project(filename, self.project_dir))
+
+    def key(self, filename: str, line: int, class_name: str) -> LayerKey:
+        if self.project_dir is None:
+            return (line, class_name)
+        return (Path(filename).resolve().relative_to(self.project_dir).as_posix(), line, class_name)
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
@@ -120,11 +155,11 @@ class _Recorder:
 
         def recording_init(module: nn.Module, *args: object, **kwargs: object) -> None:
             original_init(module, *args, **kwargs)
-            line = _constructor_line(module, sys._getframe(1), recorder.script_file)
-            if line is not None:
-                recorder.origins[module] = (line, type(module).__name__)
+            site = _constructor_site(module, sys._getframe(1))
+            if site is not None and recorder.owns(site.f_code.co_filename):
+                recorder.origins[module] = recorder.key(site.f_code.co_filename, site.f_lineno, type(module).__name__)
             forward_code = getattr(getattr(type(module), "forward", None), "__code__", None)
-            if forward_code is not None and forward_code.co_filename == recorder.script_file:
+            if forward_code is not None and recorder.owns(forward_code.co_filename):
                 recorder.user_classes.add(type(module).__name__)
 
         def push(module: nn.Module, args: object) -> None:
@@ -159,6 +194,7 @@ class _Recorder:
             message=str(error),
             failing_layer=self.origins[leaves[-1]] if leaves and leaves[-1] is self.running[-1] else None,
             running_module=type(self.running[-1]).__name__ if self.running else None,
+            statement_line=_statement_line(error, self.script_file),
         )
 
 
@@ -217,15 +253,18 @@ def _applications(recorder: _Recorder, runs: list[_Run]) -> dict[LayerKey, froze
     return {key: frozenset(apps) for key, apps in applications.items()}
 
 
-def run_in_torch(fixture: Fixture, grad_enabled: bool = False) -> TorchOutcome:
+def run_in_torch(fixture: Fixture, grad_enabled: bool = False, project_dir: Optional[Path] = None) -> TorchOutcome:
     """Execute the script (stopping at its first exception), then the forwards its comments ask for.
-    With ``grad_enabled`` autograd stays on, for a script that trains (``loss.backward()``)."""
+    With ``grad_enabled`` autograd stays on, for a script that trains (``loss.backward()``). With
+    ``project_dir`` the modules of every file of that folder are recorded, the script's folder
+    first on ``sys.path``."""
     script_file = str(fixture.path)
-    recorder = _Recorder(script_file)
+    recorder = _Recorder(script_file, project_dir)
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
     code = compile(fixture.source, script_file, "exec")
     runs: list[_Run] = []
-    with _quiet_torch(grad_enabled), recorder.installed():
+    on_path = project_on_path(project_dir, fixture.path) if project_dir is not None else contextlib.nullcontext()
+    with _quiet_torch(grad_enabled), recorder.installed(), on_path:
         recorder.start_run()
         torch.manual_seed(0)
         try:

@@ -10,9 +10,12 @@ import ast
 import re
 import warnings
 from functools import lru_cache
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from .report import Report
+
+if TYPE_CHECKING:
+    from .sources.project import Project
 
 __all__ = ["analyze", "layer_signature", "layer_role", "role_class", "lazy_form", "Report"]
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -39,8 +42,12 @@ def decode(source: str | bytes) -> Optional[str]:
         return None
 
 
-def analyze(source: str | bytes) -> Report:
-    """Find the models in one Python source and propagate their shapes. Never raises on bad input."""
+def analyze(source: str | bytes, path: Optional[str] = None, project: Optional["Project"] = None) -> Report:
+    """Find the models in one Python source and propagate their shapes. Never raises on bad input.
+
+    With a ``project`` (``sources/project.py``) the source's imports of the project's own modules
+    are read and interpreted too; ``path`` is the source's file (its folder is searched first, and
+    its relative imports start there). Without one, every import is a library's."""
     from .assemble import assemble_report
     from .interpreter import Interpreter
 
@@ -56,7 +63,7 @@ def analyze(source: str | bytes) -> Report:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return Report(parsed=False, parse_error=f"{type(error).__name__}: {error}", lines=lines)
     # a budget of interpreted statements keeps loops and recursion bounded on any input
-    interpreter = Interpreter(tree, lines, frameworks(), budget=50 * len(lines) + 20_000)
+    interpreter = Interpreter(tree, lines, frameworks(), budget=50 * len(lines) + 20_000, path=path, project=project)
     try:
         interpreter.run()
         return assemble_report(interpreter)

@@ -2,20 +2,49 @@
 
 A finding that exists only on a path whose condition the interpreter cannot decide is never an
 error: it is reported as a warning that names the condition.
+
+A layer, model or diagnostic in another file of the project (its spans are ``SourceSpan``s)
+carries that file's path, and keeps only the spans in that file. An error at a layer of another
+file is shown there, with a note at the analysed file's call that led to it, and that call gets
+the same error too, saying which layer of which file fails.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Optional
 
 from .dims import OutputShape, format_shape
 from .interpreter.core import Interpreter
 from .interpreter.layers import LayerResult
+from .interpreter.positions import SourceSpan, span_path
 from .interpreter.tensors import Tensor
 from .interpreter.values import LayerObj, ModelRecord, Node
 from .report import Diagnostic, Layer, Model, Related, Report, Span
 from .requirements import conditions as solve_all, pretty, symbols_in
 from .rules import Requirement, ShapeError, spatial_layout
+
+
+class Places:
+    """Engine spans as the report has them: a span of another file becomes a plain span and
+    that file's path, relative to the project root; the lines of each such file are kept."""
+
+    def __init__(self, interp: Interpreter) -> None:
+        self.interp = interp
+        self.sources: dict[str, tuple[str, ...]] = {}  # relative path → lines
+        self.paths: dict[str, str] = {}  # absolute path → relative path
+
+    def split(self, span: Span) -> tuple[Span, Optional[str]]:
+        if not isinstance(span, SourceSpan):
+            return span, None
+        path = self.paths.get(span.path)
+        if path is None:
+            path = self.paths[span.path] = self.interp.modules.display(span.path)
+            self.sources[path] = self.interp.lines_of(span)
+        return Span(span.start_line, span.start_col, span.end_line, span.end_col), path
+
+    def lines(self, path: Optional[str]) -> tuple[str, ...]:
+        return self.interp.lines if path is None else self.sources.get(path, ())
 
 
 def hint_position(span: Span, lines: tuple[str, ...]) -> tuple[int, int]:
@@ -38,24 +67,28 @@ def producer_spans(tensors: Iterable[Tensor]) -> list[Span]:
     return spans
 
 
-def node_layer(node: Node, lines: tuple[str, ...]) -> Layer:
+def node_layer(node: Node, places: Places) -> Layer:
     result: LayerResult = node.result
     layer = node.layer
-    hint = hint_position(node.call_span, lines)
+    span, path = places.split(layer.span)
+    call, call_path = places.split(node.call_span)
+    local_call = call_path == path  # a call in another file than the constructor is not this layer's to show
+    hint = hint_position(call if local_call else span, places.lines(path))
     return Layer(
         class_name=layer.class_name,
-        span=layer.span,
+        span=span,
         input_shapes=tuple(t.shape for t in node.inputs),
         output_shape=result.output,
         params=result.params,
         arithmetic=result.arithmetic,
         unknown_reason=result.reason if result.output is None or result.reason else None,
-        inputs_from=tuple(producer_spans(node.inputs)),
+        inputs_from=tuple(s for s, p in map(places.split, producer_spans(node.inputs)) if p == path),
         context=node.context,
         hint_line=hint[0],
         line_end_col=hint[1],
-        call_span=node.call_span if node.call_span != layer.span else None,
+        call_span=call if local_call and node.call_span != layer.span else None,
         failed=result.error is not None,
+        path=path,
     )
 
 
@@ -65,8 +98,7 @@ def conditional(diagnostic: Diagnostic, condition: Optional[str]) -> Diagnostic:
         return diagnostic
     message = (f"{diagnostic.message} (only on the path where `{condition}` decides so, which Shape Lens "
                f"cannot tell from the code)")
-    return Diagnostic(diagnostic.span, "warning", diagnostic.code, message, diagnostic.related, diagnostic.fixes,
-                      diagnostic.data)
+    return replace(diagnostic, severity="warning", message=message)
 
 
 def error_diagnostic(layer: LayerObj, error: ShapeError, inputs_from: tuple, input_shapes: tuple) -> Diagnostic:
@@ -89,7 +121,8 @@ def spatial_dims(layer: LayerObj, shape: OutputShape) -> Optional[tuple]:
     return spatial_layout(layer.spec.args, shape, layer.spec.rule.rank)[1]  # type: ignore[arg-type]
 
 
-def collapse_warning(layer: LayerObj, input_shape: OutputShape, shape: OutputShape, later: LayerObj) -> Optional[Diagnostic]:
+def collapse_warning(layer: LayerObj, input_shape: OutputShape, shape: OutputShape, later: LayerObj,
+                     later_place: str = "") -> Optional[Diagnostic]:
     """Only a layer that shrinks a larger map to 1x1 (a squeeze-excitation 1x1 conv after global pooling is fine)."""
     dims = spatial_dims(layer, shape)
     before = spatial_dims(layer, input_shape)
@@ -100,7 +133,7 @@ def collapse_warning(layer: LayerObj, input_shape: OutputShape, shape: OutputSha
         "spatial-collapse",
         f"{layer.class_name} shrinks the feature map to {'length 1' if len(dims) == 1 else 'x'.join('1' * len(dims))} "
         f"({format_shape(shape)}) but "  # type: ignore[arg-type]
-        f"{later.class_name} at line {later.span.start_line + 1} still slides a window over it; reduce the "
+        f"{later.class_name} at {later_place or f'line {later.span.start_line + 1}'} still slides a window over it; reduce the "
         f"downsampling (strides, pool_size) or stop the conv stack here",
     )
 
@@ -130,29 +163,71 @@ def next_window(node: Node, consumers: dict[int, list[Node]]) -> Optional[Node]:
     return None
 
 
-def node_diagnostics(nodes: list[Node]) -> list[Diagnostic]:
+def node_diagnostics(interp: Interpreter, nodes: list[Node]) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     consumers: dict[int, list[Node]] = {}
     for node in nodes:
         for tensor in node.inputs:
             for producer in producer_nodes(tensor):
                 consumers.setdefault(producer.index, []).append(node)
+    sites = model_sites(interp)
     for node in nodes:
         result: LayerResult = node.result
         if result.error:
             diagnostic = error_diagnostic(node.layer, result.error, tuple(producer_spans(node.inputs)),
                                           tuple(t.shape for t in node.inputs))
-            found.append(conditional(diagnostic, node.condition))
+            found.extend(at_site(interp, conditional(diagnostic, node.condition), node, node.site or sites.get(node.index)))
         for code, message in result.warnings:
             found.append(warning_diagnostic(node.layer, code, message))
         spec = node.layer.spec
         if spec is not None and spec.rule.shrinks and result.output is not None and len(node.inputs) == 1:
             later = next_window(node, consumers)
             if later is not None and not later.result.error:
-                warning = collapse_warning(node.layer, node.inputs[0].shape, result.output, later.layer)
+                place = "" if span_path(later.layer.span) == span_path(node.layer.span) else interp.place(later.layer.span)
+                warning = collapse_warning(node.layer, node.inputs[0].shape, result.output, later.layer, place)
                 if warning:
                     found.append(warning)
     return found
+
+
+def model_sites(interp: Interpreter) -> dict[int, Span]:
+    """For each layer application of a model: the model's span in the analysed file, else the
+    analysed file's call that made the model."""
+    sites = {}
+    for record in interp.models:
+        site = record.span if not isinstance(record.span, SourceSpan) else interp.model_sites.get(record.index)
+        if site is not None:
+            sites.update((node.index, site) for node in record.nodes)
+    return sites
+
+
+def at_site(interp: Interpreter, diagnostic: Diagnostic, node: Node, site: Optional[Span]) -> list[Diagnostic]:
+    """An error in another file, reached from a call in the analysed file: noted at that call too."""
+    if not isinstance(diagnostic.span, SourceSpan) or site is None or isinstance(site, SourceSpan):
+        return [diagnostic]
+    layer = node.layer
+    here = Related(site, "reached from this call in the analysed file")
+    there = Related(layer.span, f"the {layer.class_name} that fails")
+    message = f"{layer.class_name} at {interp.place(layer.span)} fails on what this call gives it: {diagnostic.message}"
+    return [replace(diagnostic, related=diagnostic.related + (here,)),
+            Diagnostic(site, diagnostic.severity, diagnostic.code, message, (there,))]
+
+
+def localized(diagnostic: Diagnostic, places: Places) -> Diagnostic:
+    """A diagnostic with its file's path and plain spans; facts about another file are dropped."""
+    span, path = places.split(diagnostic.span)
+    related = []
+    for note in diagnostic.related:
+        note_span, note_path = places.split(note.span)
+        related.append(Related(note_span, note.message, note_path))
+    data = []
+    for key, value in diagnostic.data:
+        if isinstance(value, Span):
+            value, value_path = places.split(value)
+            if value_path != path:
+                continue
+        data.append((key, value))
+    return replace(diagnostic, span=span, related=tuple(related), data=tuple(data), path=path)
 
 
 def model_name(record: ModelRecord) -> str:
@@ -160,9 +235,10 @@ def model_name(record: ModelRecord) -> str:
     return f"{name} in {record.context}" if record.context else name
 
 
-def model_of(record: ModelRecord, lines: tuple[str, ...], found: list[Diagnostic]) -> Model:
+def model_of(record: ModelRecord, places: Places, found: list[Diagnostic]) -> Model:
     """The report's model: its layers, the meaning of its size symbols, and what they must satisfy."""
-    layers = tuple(node_layer(node, lines) for node in record.nodes if node.listed)
+    span, path = places.split(record.span)
+    layers = tuple(node_layer(node, places) for node in record.nodes if node.listed)
     names = symbols_in([record.input_shape, *(l.output_shape for l in layers), *(l.params for l in layers),
                         *(s for l in layers for s in l.input_shapes)])
     requires = [r for node in record.nodes if node.result.error is None for r in node.result.requires]
@@ -172,9 +248,10 @@ def model_of(record: ModelRecord, lines: tuple[str, ...], found: list[Diagnostic
             node = next(n for n in record.nodes if requirement in n.result.requires)
             found.append(conditional(never_satisfied(node.layer, requirement), node.condition))
     symbols = tuple((name, record.symbols.get(name, "a size left open")) for name in sorted(names))
-    return Model(model_name(record), record.framework, record.span, layers, record.input_shape,  # type: ignore[arg-type]
-                 tuple(record.name_spans), record.context, symbols=symbols, requires=conditions,
-                 input_spans=tuple(record.input_spans))
+    own = tuple(s for s in record.input_spans if not isinstance(s, SourceSpan))
+    return Model(model_name(record), record.framework, span, layers, record.input_shape,  # type: ignore[arg-type]
+                 tuple(s for s in record.name_spans if not isinstance(s, SourceSpan)), record.context,
+                 symbols=symbols, requires=conditions, input_spans=own, path=path)
 
 
 def never_satisfied(layer: LayerObj, requirement: Requirement) -> Diagnostic:
@@ -186,12 +263,13 @@ def never_satisfied(layer: LayerObj, requirement: Requirement) -> Diagnostic:
 
 
 def assemble_report(interp: Interpreter) -> Report:
-    lines = interp.lines
+    places = Places(interp)
     diagnostics = list(interp.diagnostics)
-    models = [model_of(record, lines, diagnostics) for record in sorted(interp.models, key=lambda r: r.index)]
-    diagnostics += node_diagnostics(interp.layers.nodes)
+    models = [model_of(record, places, diagnostics) for record in sorted(interp.models, key=lambda r: r.index)]
+    diagnostics += node_diagnostics(interp, interp.layers.nodes)
     unique: dict[tuple, Diagnostic] = {}
-    for diagnostic in diagnostics:
-        unique.setdefault((diagnostic.span, diagnostic.code, diagnostic.message), diagnostic)
-    ordered = sorted(unique.values(), key=lambda d: (d.span.start_line, d.span.start_col, d.code))
-    return Report(tuple(models), tuple(ordered), True, None, lines)
+    for diagnostic in map(lambda d: localized(d, places), diagnostics):
+        unique.setdefault((diagnostic.path or "", diagnostic.span, diagnostic.code, diagnostic.message), diagnostic)
+    ordered = sorted(unique.values(), key=lambda d: (d.path is not None, d.path or "", d.span.start_line,
+                                                     d.span.start_col, d.code))
+    return Report(tuple(models), tuple(ordered), True, None, interp.lines, tuple(sorted(places.sources.items())))

@@ -3,6 +3,11 @@
 Positions are 0-based lines and columns counted in Unicode code points (Python ``str``
 indexes). Front ends convert: ``to_json`` to UTF-16 code units (the LSP default), the
 language server through pygls' position codec.
+
+A report is about one analysed file, but a model may be built from a project's other files
+(``from models import Net``). A layer, model, diagnostic or related note that lives in another
+file carries its ``path``, relative to the project root; ``None`` is the report's own file. Every
+span of an item is in the item's file; the lines of each other file are in ``Report.sources``.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class Layer:
     hint_line: Optional[int] = None
     call_span: Optional[Span] = None  # where it is applied, when that is elsewhere (``self.conv1(x)``)
     failed: bool = False  # the library rejects this application (a diagnostic says why)
+    path: Optional[str] = None  # the file of the constructor, when it is not the report's own
 
 
 @dataclass(frozen=True)
@@ -66,19 +72,20 @@ class Model:
     span: Span  # the ``Sequential(...)`` / ``Model(...)`` call
     layers: tuple[Layer, ...]
     input_shape: OutputShape = None
-    name_spans: tuple[Span, ...] = ()  # every place the model's name is written
+    name_spans: tuple[Span, ...] = ()  # every place the model's name is written in the report's own file
     context: str = ""
     symbols: tuple[tuple[str, str], ...] = ()  # (name, what it stands for) of the size symbols in its shapes
     input_spans: tuple[Span, ...] = ()  # where its inputs are written (``keras.Input(...)``)
     requires: tuple[Condition, ...] = ()  # what the sizes must satisfy: the smallest input, the equations
+    path: Optional[str] = None  # the file of ``span``, when it is not the report's own
 
     @property
     def total_params(self) -> Dim:
-        seen: dict[Span, Dim] = {}
+        seen: dict[tuple[Optional[str], Span], Dim] = {}
         for layer in self.layers:
             if layer.params is None:
                 return None
-            seen[layer.span] = layer.params  # a shared layer counts once
+            seen[(layer.path, layer.span)] = layer.params  # a shared layer counts once
         return sum(seen.values())  # type: ignore[arg-type, return-value]
 
 
@@ -99,6 +106,7 @@ class Fix:
 class Related:
     span: Span
     message: str
+    path: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,7 @@ class Diagnostic:
     fixes: tuple[Fix, ...] = ()
     # Facts a quick fix needs, as key/value pairs: ("arg", "pool_size"), ("expected_shape", ...).
     data: tuple[tuple[str, object], ...] = ()
+    path: Optional[str] = None  # the file of ``span``, when it is not the report's own
 
     def fact(self, key: str, default: object = None) -> object:
         return next((value for name, value in self.data if name == key), default)
@@ -123,16 +132,26 @@ class Report:
     parsed: bool = True  # False when the source did not parse (nothing else is meaningful)
     parse_error: Optional[str] = None
     lines: tuple[str, ...] = field(default=(), repr=False)
+    # (path, lines) of every other file an item of the report is in
+    sources: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), repr=False)
+
+    def lines_of(self, path: Optional[str]) -> tuple[str, ...]:
+        """The lines of the report's own file (``None``) or of another file its items are in."""
+        if path is None:
+            return self.lines
+        return next((lines for name, lines in self.sources if name == path), ())
 
     def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer]]:
-        """Every layer application whose constructor span holds the position, innermost first."""
-        hits = [(m, l) for m in self.models for l in m.layers
-                if l.span.contains(line, col) or (l.call_span is not None and l.call_span.contains(line, col))]
+        """Every layer application of the report's own file whose constructor span holds the
+        position, innermost first."""
+        hits = [(m, l) for m in self.models for l in m.layers if l.path is None
+                and (l.span.contains(line, col) or (l.call_span is not None and l.call_span.contains(line, col)))]
         return sorted(hits, key=lambda hit: hit[1].span.size())
 
     def model_at(self, line: int, col: int) -> Optional[Model]:
         for model in self.models:
-            if any(span.contains(line, col) for span in (model.span, *model.name_spans)):
+            spans = model.name_spans if model.path is not None else (model.span, *model.name_spans)
+            if any(span.contains(line, col) for span in spans):
                 return model
         return None
 
@@ -177,35 +196,42 @@ def shape_json(shape: OutputShape) -> Optional[list]:
     return [dim_json(d) for d in shape]  # type: ignore[union-attr]
 
 
+def located(item: dict, path: Optional[str]) -> dict:
+    """An item in another file than the report's carries that file's path."""
+    if path is not None:
+        item["path"] = path
+    return item
+
+
 def report_json(path: str, report: Report) -> dict:
-    lines = report.lines
+    lines = report.lines_of
     return {
         "path": path,
         "models": [
-            {
+            located({
                 "name": model.name,
                 "framework": model.framework,
-                "range": span_json(model.span, lines),
+                "range": span_json(model.span, lines(model.path)),
                 "layers": [
-                    {
+                    located({
                         "class": layer.class_name,
-                        "range": span_json(layer.span, lines),
+                        "range": span_json(layer.span, lines(layer.path)),
                         "input_shape": shape_json(layer.input_shapes[0])
                         if len(layer.input_shapes) == 1
                         else [shape_json(s) for s in layer.input_shapes],
                         "output_shape": shape_json(layer.output_shape),
                         "params": dim_json(layer.params),
-                    }
+                    }, layer.path)
                     for layer in model.layers
                 ],
                 "symbols": dict(model.symbols),
                 "requires": [condition.python for condition in model.requires],
-            }
+            }, model.path)
             for model in report.models
         ],
         "diagnostics": [
-            {
-                "range": span_json(diag.span, lines),
+            located({
+                "range": span_json(diag.span, lines(diag.path)),
                 "severity": diag.severity,
                 "code": diag.code,
                 "message": diag.message,
@@ -213,13 +239,13 @@ def report_json(path: str, report: Report) -> dict:
                     {
                         "title": fix.title,
                         "edits": [
-                            {"range": span_json(edit.span, lines), "newText": edit.new_text}
+                            {"range": span_json(edit.span, lines(diag.path)), "newText": edit.new_text}
                             for edit in fix.edits
                         ],
                     }
                     for fix in diag.fixes
                 ],
-            }
+            }, diag.path)
             for diag in report.diagnostics
         ],
     }

@@ -39,6 +39,17 @@ class Classes:
             cls.hook.on_instance(interp, instance)
         return instance
 
+    def class_attribute(self, cls: ClassValue, name: str) -> Optional[object]:
+        """A name the class body (or a base class's) binds, other than a method."""
+        if name in cls.attrs:
+            return cls.attrs[name]
+        for base in cls.bases:
+            if isinstance(base, ClassValue):
+                found = self.class_attribute(base, name)
+                if found is not None:
+                    return found
+        return None
+
     def method_of(self, cls: ClassValue, name: str) -> Optional[Function]:
         for stmt in cls.node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:

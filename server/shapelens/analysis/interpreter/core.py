@@ -15,20 +15,24 @@ from __future__ import annotations
 import ast
 import os
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
-from ..report import Diagnostic
+from ..report import Diagnostic, Span
 from ..unknown import Unknown
 from .builtins import call_builtin, list_method
 from .classes import Classes
 from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
 from .expressions import Evaluator
 from .layers import LayerCalls
+from .modules import Modules
 from .plugins import Frameworks
-from .positions import Positions
+from .positions import STAMP, Positions, ProgramPositions
 from .statements import Executor
 from .symbols import Symbols
 from .values import Function, ModelRecord, Value
+
+if TYPE_CHECKING:
+    from ..sources.project import Project
 
 # Tests set SHAPELENS_STRICT=1 so that an internal error fails loudly instead of being skipped.
 STRICT = os.environ.get("SHAPELENS_STRICT") == "1"
@@ -40,11 +44,12 @@ def safe_key(value: object) -> object:
 
 
 class Interpreter:
-    def __init__(self, tree: ast.Module, lines: tuple[str, ...], frameworks: Frameworks, budget: int) -> None:
+    def __init__(self, tree: ast.Module, lines: tuple[str, ...], frameworks: Frameworks, budget: int,
+                 path: Optional[str] = None, project: Optional["Project"] = None) -> None:
         self.tree = tree
         self.lines = lines
         self.frameworks = frameworks
-        self.positions = Positions(lines)
+        self.positions = ProgramPositions(Positions(lines))
         self.span = self.positions.span
         self.strict = STRICT
         self.module = Env()
@@ -62,11 +67,14 @@ class Interpreter:
         self.called: set[int] = set()  # the file's functions that some code called (by their node)
         self.symbols = Symbols()
         self.states = {plugin.name: plugin.new_state() for plugin in frameworks.each()}
+        self.sites: list[ast.AST] = []  # the calls (and imports) being evaluated, innermost last
+        self.model_sites: dict[int, Span] = {}  # model index → the analysed file's call that made it
         self.evaluator = Evaluator(self)
         self.eval = self.evaluator.eval
         self.executor = Executor(self)
         self.classes = Classes(self)
         self.layers = LayerCalls(self)
+        self.modules = Modules(self, project, path)  # the project's modules it imports
 
     # --- driving ------------------------------------------------------------------------
 
@@ -78,12 +86,14 @@ class Interpreter:
                 plugin.finish(self)
             except (BudgetExceeded, RecursionError):
                 pass
+        self.modules.finish()
 
     def release(self) -> None:
         """Break the reference cycles a run makes (functions and the module names that hold
         them, tensors and the layer calls that made them), so that its objects are freed as
         soon as the report is out instead of waiting for the cycle collector to find them."""
         self.module.vars.clear()
+        self.modules.release()
         for node in self.layers.nodes:
             node.outputs = ()
 
@@ -116,6 +126,22 @@ class Interpreter:
     def exec_block(self, body: list[ast.stmt], env: Env) -> None:
         self.executor.exec_block(body, env)
 
+    def place(self, span: Span) -> str:
+        """Where a span is, for a message: ``line 12``, or ``models.py:12`` in another file."""
+        return self.modules.place(span)
+
+    def lines_of(self, span: Span) -> tuple[str, ...]:
+        """The lines of the file a span is in."""
+        return self.positions.lines(span)
+
+    def main_site(self) -> Optional[Span]:
+        """The innermost call (or import) in the analysed file that is being evaluated: where the
+        analysed file hands over to another file's code."""
+        for node in reversed(self.sites):
+            if getattr(node, STAMP, None) is None:
+                return self.span(node)
+        return None
+
     def context_label(self) -> str:
         return " > ".join(self.contexts)
 
@@ -138,6 +164,10 @@ class Interpreter:
     def next_model_index(self) -> int:
         self.model_count += 1
         self.events += 1
+        if self.sites:  # a model made by another file's code: the analysed file's call that made it
+            site = self.main_site()
+            if site is not None:
+                self.model_sites[self.model_count] = site
         return self.model_count
 
     def state(self, plugin_name: str) -> object:

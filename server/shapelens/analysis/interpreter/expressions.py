@@ -328,9 +328,14 @@ class Evaluator:
             else:
                 kwargs[keyword.arg] = value
         if isinstance(func, Value):
-            if env is self.interp.module and isinstance(func, Function):
-                self.interp.note_module_call(func, args, kwargs)
-            return func.call(self.interp, args, kwargs, node)
+            interp = self.interp
+            if env is interp.module and isinstance(func, Function):
+                interp.note_module_call(func, args, kwargs)
+            interp.sites.append(node)
+            try:
+                return func.call(interp, args, kwargs, node)
+            finally:
+                interp.sites.pop()
         if isinstance(func, Unknown):
             return unmodelled(func.reason, args, kwargs)
         return unmodelled("a call of something the analysis does not model", args, kwargs)

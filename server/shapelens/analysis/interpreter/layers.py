@@ -15,6 +15,7 @@ from ..dims import Dim, OutputShape, Shape
 from ..report import Span
 from ..rules import Applied, Requirement, ShapeError, UnknownArgument
 from ..unknown import Unknown
+from .positions import SourceSpan
 from .tensors import Tensor
 from .values import ArrayValue, LayerObj, Node
 
@@ -62,8 +63,8 @@ def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable
     return LayerResult(applied.output, applied.params, applied.arithmetic, None, None, applied.warnings, applied.requires)
 
 
-def failed(layer: LayerObj) -> str:
-    return f"{layer.class_name} at line {layer.span.start_line + 1} fails"
+def failed(interp: "Interpreter", layer: LayerObj) -> str:
+    return f"{layer.class_name} at {interp.place(layer.span)} fails"
 
 
 class LayerCalls:
@@ -102,6 +103,8 @@ class LayerCalls:
         node = Node(layer, tuple(tensors), call_span, len(self.nodes),
                     interp.context_label() if context is None else context, result, (), extra, interp.condition(),
                     listed)
+        if isinstance(layer.span, SourceSpan) or isinstance(call_span, SourceSpan):
+            node.site = interp.main_site()  # where the analysed file's code led to another file's layer
         self.nodes.append(node)
         interp.events += 1
         output = result.output
@@ -111,7 +114,7 @@ class LayerCalls:
             return outs
         reason = None if output is not None else result.reason
         if result.error is not None:
-            reason = failed(layer)
+            reason = failed(interp, layer)
         tensor = Tensor(output, reason, node, (), None, framework)
         tensor.failed = upstream_failed or result.error is not None
         tensor.partial = has_unknown_size(output) and (partial or result.reason is not None)

@@ -80,17 +80,43 @@ class Executor:
     def stmt_Import(self, stmt: ast.Import, env: Env) -> None:
         frameworks = self.interp.frameworks
         for alias in stmt.names:
-            if alias.asname:
+            chain = self.interp.modules.absolute(alias.name, stmt)
+            if chain is not None:  # the project's own module
+                last = chain[-1]
+                if alias.asname:
+                    env.vars[alias.asname] = last.value if last is not None else Unknown(f"module `{alias.name}` is not found")
+                else:
+                    env.vars[alias.name.split(".")[0]] = chain[0].value  # type: ignore[union-attr]
+            elif alias.asname:
                 env.vars[alias.asname] = QName(frameworks.canonical(alias.name))
             else:
                 top = alias.name.split(".")[0]
                 env.vars[top] = QName(frameworks.canonical(top))
 
     def stmt_ImportFrom(self, stmt: ast.ImportFrom, env: Env) -> None:
-        if not stmt.module or stmt.level:
-            return
+        modules = self.interp.modules
+        if stmt.level:
+            if modules.project is None:
+                return  # a single file: its relative imports lead nowhere it can read
+            module = modules.relative(stmt.module, stmt.level, stmt)
+        else:
+            chain = modules.absolute(stmt.module, stmt) if stmt.module else None
+            if chain is None:
+                self.import_library(stmt, env)
+                return
+            module = chain[-1]
+        for alias in stmt.names:
+            if module is None:  # a relative import the analysis cannot follow binds what it cannot know
+                if alias.name != "*":
+                    env.vars[alias.asname or alias.name] = Unknown(f"`{alias.name}` comes from a module that is not found")
+            elif alias.name == "*":
+                env.vars.update(modules.star(module, stmt))
+            else:
+                env.vars[alias.asname or alias.name] = modules.from_import(module, alias.name, stmt)
+
+    def import_library(self, stmt: ast.ImportFrom, env: Env) -> None:
         frameworks = self.interp.frameworks
-        base = frameworks.canonical(stmt.module)
+        base = frameworks.canonical(stmt.module)  # type: ignore[arg-type]
         for alias in stmt.names:
             if alias.name == "*":
                 for name, path in frameworks.star_names(base).items():
@@ -105,7 +131,12 @@ class Executor:
 
     def stmt_ClassDef(self, stmt: ast.ClassDef, env: Env) -> None:
         bases = tuple(self.eval(base, env) for base in stmt.bases)
-        env.vars[stmt.name] = ClassValue(stmt, env, bases, self.interp.classes.hook_of(bases))
+        cls = ClassValue(stmt, env, bases, self.interp.classes.hook_of(bases))
+        # the body's other statements bind class attributes (methods are found by name when called)
+        body = Env(env)
+        self.exec_block([s for s in stmt.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))], body)
+        cls.attrs = body.vars
+        env.vars[stmt.name] = cls
 
     def stmt_Return(self, stmt: ast.Return, env: Env) -> None:
         raise ReturnSignal(self.eval(stmt.value, env) if stmt.value is not None else None)

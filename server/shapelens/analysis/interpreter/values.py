@@ -121,9 +121,14 @@ class ClassValue(Value):
     env: object
     bases: tuple
     hook: Optional["ClassHook"] = None  # what a framework base class makes of it (a torch module, ...)
+    attrs: dict = field(default_factory=dict)  # what its body binds besides methods (``expansion = 4``)
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
         return interp.classes.instantiate(self, args, kwargs, node)
+
+    def attribute(self, interp: "Interpreter", name: str) -> object:
+        found = interp.classes.class_attribute(self, name)
+        return found if found is not None else Unknown(f"attribute `{name}` of class `{self.node.name}` is not known statically")
 
 
 class Instance(Value):
@@ -146,6 +151,9 @@ class Instance(Value):
         method = interp.classes.method_of(self.cls, name)
         if method is not None:
             return BoundMethod(self, method)
+        shared = interp.classes.class_attribute(self.cls, name)
+        if shared is not None:
+            return shared
         if self.cls.hook is not None:
             return self.cls.hook.attribute(interp, self, name)
         return Unknown(f"attribute `{name}` is not known statically")
@@ -253,6 +261,7 @@ class Node:
     extra: tuple[Tensor, ...] = ()  # tensors passed by keyword (``initial_state=``): graph edges only
     condition: Optional[str] = None  # the undecidable condition this application depends on
     listed: bool = True  # False for a function that works as a layer (``F.max_pool2d``): checked, not listed
+    site: Optional[Span] = None  # for a layer of another file: the analysed file's call that led to it
 
 
 @dataclass(eq=False)

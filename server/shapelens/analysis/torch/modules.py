@@ -19,6 +19,7 @@ from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, Value
 from ..report import Span
 from ..unknown import Unknown
+from .tensors import PASS_THROUGH_METHODS
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -146,6 +147,16 @@ class ModuleHook(ClassHook):
             return interp.call_function(forward, [instance, *args], kwargs, label=None)
         return Unknown(f"an instance of `{instance.cls.node.name}` called on a value that is not a tensor")
 
+    def attribute(self, interp: "Interpreter", instance: Instance, name: str) -> object:
+        if name in PASS_THROUGH_METHODS:
+            return BoundMethod(instance, name)
+        return Unknown(f"attribute `{name}` is not known statically")
+
+    def method(self, interp: "Interpreter", instance: Instance, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        if name in PASS_THROUGH_METHODS:  # `model = Net().to(device)`, `model.eval()`: the module itself
+            return instance
+        return Unknown(f"the result of `.{name}(...)`")
+
     def forward(self, interp: "Interpreter", instance: Instance, args: list, kwargs: dict) -> object:
         forward = interp.classes.method_of(instance.cls, "forward")
         if forward is None:
@@ -173,14 +184,17 @@ class ModuleHook(ClassHook):
         owned = {id(v) for inst in state.instances for v in inst.attrs.values()}
         owned |= {id(item) for inst in state.instances for v in inst.attrs.values() if isinstance(v, (list, dict))
                   for item in (v.values() if isinstance(v, dict) else v)}
+        owned |= {id(entry) for sequential in state.sequentials for entry in sequential.entries}  # run with it
         for sequential in state.sequentials:
             if id(sequential) in owned:
                 sequential.owned = True
         for value in list(interp.module.vars.values()):
-            if isinstance(value, ClassValue) and value.hook is self and value.node.name not in state.instantiated:
+            # the file's own classes (an imported class is its own file's to try)
+            if isinstance(value, ClassValue) and value.hook is self and value.env is interp.module \
+                    and value.node.name not in state.instantiated:
                 self.instantiate_open(interp, value)
         for sequential in list(state.sequentials):
-            if sequential.owned or sequential.ran or self.nested(state.sequentials, sequential):
+            if sequential.owned or sequential.ran or not sequential.entries or self.nested(state.sequentials, sequential):
                 continue
             with interp.symbols.new_scope():
                 owner = f"`{sequential.name}`" if sequential.name else f"the nn.Sequential at line {sequential.span.start_line + 1}"
@@ -228,14 +242,16 @@ class ModuleHook(ClassHook):
     @staticmethod
     def declared_input(interp: "Interpreter", span: Optional[Span], cls: Optional[ClassValue] = None) -> Optional[Shape]:
         """The ``# shapelens: input=(...)`` comment on the model's line or its class's."""
-        candidates = []
+        candidates: list[tuple[Span, int]] = []  # (a span in the file, a line of that file)
         if span is not None:
-            candidates += [span.start_line, span.end_line]
+            candidates += [(span, span.start_line), (span, span.end_line)]
         if cls is not None:
-            candidates.append(cls.node.lineno - 1)
-        for line in candidates:
-            if 0 <= line < len(interp.lines):
-                shape = comment_shape(interp.lines[line], interp.symbols)
+            class_span = interp.span(cls.node)
+            candidates.append((class_span, class_span.start_line))
+        for where, line in candidates:
+            lines = interp.lines_of(where)
+            if 0 <= line < len(lines):
+                shape = comment_shape(lines[line], interp.symbols)
                 if shape is not None:
                     return shape
         return None
