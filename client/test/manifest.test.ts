@@ -16,6 +16,7 @@ describe("package.json", () => {
         assert.deepEqual(Object.keys(properties).sort(), [
             "shapelens.debounceMs",
             "shapelens.enable",
+            "shapelens.extraPaths",
             "shapelens.inlayHints.enable",
             "shapelens.interpreter",
             "shapelens.severity",

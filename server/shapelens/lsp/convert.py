@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
@@ -92,12 +92,16 @@ def to_diagnostic(
     codec: PositionCodec,
     options: ServerOptions,
     uri: str,
+    uri_of: Optional[Callable[[str], str]] = None,
 ) -> Optional[types.Diagnostic]:
-    """The LSP diagnostic, or None when the user set this code's severity to "off"."""
+    """The LSP diagnostic, or None when the user set this code's severity to "off". ``lines`` are
+    the diagnostic's own file's; ``uri`` is the analysed document's; ``uri_of`` gives the URI of
+    another file of the project (by its path in the report), where related information may point."""
     severity = options.severity_for(diag.code, diag.severity)
     if severity is None:
         return None
-    related = diag.related or producers_of(report, diag)
+    related = diag.related or (producers_of(report, diag) if diag.path is None else ())
+    own_lines = report.lines if diag.path is not None else lines
     return types.Diagnostic(
         range=to_range(diag.span, lines, codec),
         severity=SEVERITIES.get(severity, types.DiagnosticSeverity.Error),
@@ -105,14 +109,21 @@ def to_diagnostic(
         source=SOURCE,
         message=diag.message,
         related_information=[
-            types.DiagnosticRelatedInformation(
-                location=types.Location(uri=uri, range=to_range(item.span, lines, codec)),
-                message=item.message,
-            )
+            types.DiagnosticRelatedInformation(location=location(item, report, own_lines, codec, uri, uri_of), message=item.message)
             for item in related
         ]
         or None,
     )
+
+
+def location(item: Related, report: Report, own_lines: Sequence[str], codec: PositionCodec, uri: str,
+             uri_of: Optional[Callable[[str], str]]) -> types.Location:
+    """Where related information points: the analysed document (``uri``, ``own_lines``), or
+    another file of its project."""
+    if item.path is None:
+        return types.Location(uri=uri, range=to_range(item.span, own_lines, codec))
+    target = uri_of(item.path) if uri_of is not None else item.path
+    return types.Location(uri=target, range=to_range(item.span, report.lines_of(item.path), codec))
 
 
 def to_text_edit(edit: TextEdit, lines: Sequence[str], codec: PositionCodec) -> types.TextEdit:

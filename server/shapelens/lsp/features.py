@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
@@ -19,12 +19,30 @@ from shapelens.lsp.options import ServerOptions
 SHAPE_COMMENTS_KIND = "source.shapelens.addShapeComments"
 
 
-def diagnostics(analysis: Analysis, codec: PositionCodec, options: ServerOptions) -> list[types.Diagnostic]:
+def diagnostics(analysis: Analysis, codec: PositionCodec, options: ServerOptions,
+                uri_of: Optional[Callable[[str], str]] = None) -> list[types.Diagnostic]:
+    """The diagnostics in the document's own file."""
     found = (
-        to_diagnostic(diag, analysis.report, analysis.lines, codec, options, analysis.uri)
-        for diag in analysis.report.diagnostics
+        to_diagnostic(diag, analysis.report, analysis.lines, codec, options, analysis.uri, uri_of)
+        for diag in analysis.report.diagnostics if diag.path is None
     )
     return [diag for diag in found if diag is not None]
+
+
+def diagnostics_elsewhere(analysis: Analysis, codec: PositionCodec, options: ServerOptions,
+                          uri_of: Callable[[str], str]) -> dict[str, list[types.Diagnostic]]:
+    """The diagnostics the document's analysis found in other files of its project, by their URI
+    (an error in ``models.py`` for the input this document gives)."""
+    found: dict[str, list[types.Diagnostic]] = {}
+    report = analysis.report
+    for diag in report.diagnostics:
+        if diag.path is None:
+            continue
+        target = uri_of(diag.path)
+        converted = to_diagnostic(diag, report, report.lines_of(diag.path), codec, options, analysis.uri, uri_of)
+        if converted is not None:
+            found.setdefault(target, []).append(converted)
+    return found
 
 
 # --- hover ------------------------------------------------------------------------------------

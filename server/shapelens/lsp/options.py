@@ -17,12 +17,14 @@ class ServerOptions:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     # Diagnostic code -> "error" | "warning" | "information" | "hint" | "off".
     severity: Mapping[str, str] = field(default_factory=dict)
+    # Folders searched for the project's own modules besides the workspace folders.
+    extra_paths: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """The settings as the client spells them, for the server's log."""
         return (
             f"enable={self.enable} inlayHints.enable={self.inlay_hints} debounceMs={self.debounce_ms} "
-            f"severity={dict(sorted(self.severity.items()))}"
+            f"severity={dict(sorted(self.severity.items()))} extraPaths={list(self.extra_paths)}"
         )
 
     def severity_for(self, code: str, engine_severity: str) -> Optional[str]:
@@ -58,6 +60,7 @@ def options_from_settings(settings: Any, base: ServerOptions = ServerOptions()) 
     inlay_hints = _lookup(settings, "inlayHints.enable")
     debounce = _lookup(settings, "debounceMs")
     severity = _lookup(settings, "severity")
+    extra_paths = _lookup(settings, "extraPaths")
 
     return ServerOptions(
         enable=enable if isinstance(enable, bool) else base.enable,
@@ -75,5 +78,10 @@ def options_from_settings(settings: Any, base: ServerOptions = ServerOptions()) 
             }
             if isinstance(severity, Mapping)
             else base.severity
+        ),
+        extra_paths=(
+            tuple(str(path) for path in extra_paths if isinstance(path, str) and path)
+            if isinstance(extra_paths, (list, tuple))
+            else base.extra_paths
         ),
     )

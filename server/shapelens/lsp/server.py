@@ -13,7 +13,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
@@ -23,9 +23,11 @@ from pygls.workspace.position_codec import PositionCodec
 from shapelens import __version__
 from shapelens.analysis import analyze
 from shapelens.analysis.report import Diagnostic, Fix
+from shapelens.analysis.sources.project import Project
 from shapelens.lsp import features
 from shapelens.lsp.analysis_state import Analysis, AnalysisState
 from shapelens.lsp.options import ServerOptions, options_from_settings
+from shapelens.lsp.projects import ProjectIndex, fs_path, workspace_folders
 from shapelens.lsp.quick_fixes import load_fix_machinery, verified_fixes
 from shapelens.lsp.workspace import TEXT_SYNC, ShapeLensProtocol
 
@@ -69,8 +71,12 @@ class CollectorPause:
 COLLECTOR = CollectorPause()
 
 
-def analyse_snapshot(uri: str, version: Optional[int], source: str) -> Analysis:
-    return Analysis.of(uri, version, source, analyze(source))
+def analyse_snapshot(uri: str, version: Optional[int], source: str, project: Optional[Project]) -> Analysis:
+    """One document's analysis: with its project, its imports of the project's modules resolve."""
+    path = fs_path(uri)
+    if project is None or path is None:
+        return Analysis.of(uri, version, source, analyze(source))
+    return Analysis.of(uri, version, source, analyze(source, path=str(path), project=project))
 
 
 class ShapeLensServer(LanguageServer):
@@ -79,6 +85,8 @@ class ShapeLensServer(LanguageServer):
         self.options = ServerOptions()
         # The open Python documents' analyses, by uri (their text is in ``self.workspace``).
         self.analysis_states: dict[str, AnalysisState] = {}
+        # The project of each document, and the diagnostics one document's analysis finds in another file.
+        self.projects = ProjectIndex(self.open_text)
         # One analysis at a time: a newer snapshot waits instead of competing for the GIL.
         self.analysis_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-analysis")
         self.fix_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-fixes")
@@ -89,6 +97,13 @@ class ShapeLensServer(LanguageServer):
 
     def client_supports(self, field: str) -> bool:
         return bool(get_capability(self.client_capabilities, field, False))
+
+    def open_text(self, path: str) -> Optional[str]:
+        """An open document's text by its file (other files of a project are read from disk)."""
+        for uri in list(self.analysis_states):
+            if str(fs_path(uri)) == path:
+                return self.workspace.get_text_document(uri).source
+        return None
 
     def version_shown(self, uri: str) -> Optional[int]:
         """The version of the document the editor shows (pygls' workspace applied its changes)."""
@@ -108,6 +123,24 @@ class ShapeLensServer(LanguageServer):
         if state is not None:
             state.cancel_pending()
             self.clear(uri)
+            self.republish(self.projects.forget(uri))
+        self.recheck_importers(uri)  # they now read its file from disk
+
+    def edited(self, uri: str) -> None:
+        self.schedule_analysis(uri)
+        self.recheck_importers(uri)
+
+    def recheck_importers(self, uri: str) -> None:
+        """The open documents whose analysis read this file are checked again (debounced)."""
+        asyncio.ensure_future(self._recheck_importers(uri))
+
+    async def _recheck_importers(self, uri: str) -> None:
+        loop = asyncio.get_running_loop()
+        # the projects' caches belong to the analysis thread
+        importers = await loop.run_in_executor(self.analysis_pool, self.projects.changed, uri)
+        for other in list(self.analysis_states):
+            if other != uri and str(fs_path(other)) in importers:
+                self.schedule_analysis(other)
 
     def analyse_unless_current(self, uri: str) -> None:
         """On save: analyse now (skipping the debounce) unless the saved version is analysed."""
@@ -140,7 +173,8 @@ class ShapeLensServer(LanguageServer):
         version, source = document.version, document.source
         loop = asyncio.get_running_loop()
         try:
-            analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source)
+            project = self.projects.project_of(state.uri)
+            analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source, project)
         except Exception as error:  # the engine promises not to raise; if it does, the server stays up
             log.exception("analysis of %s failed", state.uri)
             self.window_log_message(
@@ -161,10 +195,26 @@ class ShapeLensServer(LanguageServer):
         analysis = state.last_good
         if analysis is None:
             return
-        found = features.diagnostics(analysis, self.codec, self.options) if self.options.enable else []
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=state.uri, diagnostics=found, version=analysis.version)
-        )
+        uri_of = self.uri_in_project(state.uri)
+        found = features.diagnostics(analysis, self.codec, self.options, uri_of) if self.options.enable else []
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=state.uri, diagnostics=found + self.projects.found_for(state.uri), version=analysis.version))
+        elsewhere = features.diagnostics_elsewhere(analysis, self.codec, self.options, uri_of) if self.options.enable else {}
+        self.republish(self.projects.found_in_others(state.uri, elsewhere))
+
+    def republish(self, uris: set[str]) -> None:
+        """Files whose diagnostics from other documents' analyses changed."""
+        for uri in uris:
+            state = self.analysis_states.get(uri)
+            analysis = state.last_good if state is not None else None
+            # a closed file shows only what the open documents found in it
+            own = features.diagnostics(analysis, self.codec, self.options, self.uri_in_project(uri)) if analysis else []
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=own + self.projects.found_for(uri), version=analysis.version if analysis else None))
+
+    def uri_in_project(self, uri: str) -> Callable[[str], str]:
+        project = self.projects.project_of(uri)
+        return (lambda path: self.projects.uri_of(project, path)) if project is not None else (lambda path: path)
 
     def clear(self, uri: str) -> None:
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -180,6 +230,7 @@ class ShapeLensServer(LanguageServer):
         before, self.options = self.options, options
         if options == before:
             return
+        self.projects.configure(self.projects.folders, options.extra_paths)
         self.window_log_message(
             types.LogMessageParams(type=types.MessageType.Info, message=f"settings: {options.describe()}")
         )
@@ -247,6 +298,7 @@ SERVER = ShapeLensServer()
 def initialize(ls: ShapeLensServer, params: types.InitializeParams) -> None:
     ls.protocol.use_lsp_workspace()
     ls.options = options_from_settings(params.initialization_options, ls.options)
+    ls.projects.configure(workspace_folders(params), ls.options.extra_paths)
 
 
 @SERVER.feature(types.INITIALIZED)
@@ -271,7 +323,7 @@ def did_open(ls: ShapeLensServer, params: types.DidOpenTextDocumentParams) -> No
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ShapeLensServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.schedule_analysis(params.text_document.uri)
+    ls.edited(params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
