@@ -105,7 +105,13 @@ class Executor:
 
     def stmt_ClassDef(self, stmt: ast.ClassDef, env: Env) -> None:
         bases = tuple(self.eval(base, env) for base in stmt.bases)
-        env.vars[stmt.name] = ClassValue(stmt, env, bases, self.interp.classes.hook_of(bases))
+        cls = ClassValue(stmt, env, bases, self.interp.classes.hook_of(bases))
+        for item in stmt.body:  # the class attributes: simple assignments in the class body
+            if isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
+                cls.attrs[item.targets[0].id] = self.eval(item.value, env)
+            elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is not None:
+                cls.attrs[item.target.id] = self.eval(item.value, env)
+        env.vars[stmt.name] = cls
 
     def stmt_Return(self, stmt: ast.Return, env: Env) -> None:
         raise ReturnSignal(self.eval(stmt.value, env) if stmt.value is not None else None)
