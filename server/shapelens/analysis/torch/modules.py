@@ -60,6 +60,7 @@ class TorchSequential(Value):
         self.name_spans: list[Span] = []
         self.ran = False
         self.owned = False  # an attribute of a module (it runs as part of that module)
+        self.symbols: dict[str, str] = {}  # the size symbols of the scope it is made in (a builder's parameters)
 
     def note_name(self, name: str, span: Span) -> None:
         if not self.name:
@@ -170,12 +171,6 @@ class ModuleHook(ClassHook):
     def finish(self, interp: "Interpreter") -> None:
         """Modules and Sequentials that never ran on an example: the comment, else a seeded input."""
         state = self.plugin.state(interp)
-        owned = {id(v) for inst in state.instances for v in inst.attrs.values()}
-        owned |= {id(item) for inst in state.instances for v in inst.attrs.values() if isinstance(v, (list, dict))
-                  for item in (v.values() if isinstance(v, dict) else v)}
-        for sequential in state.sequentials:
-            if id(sequential) in owned:
-                sequential.owned = True
         for value in list(interp.module.vars.values()):
             if isinstance(value, ClassValue) and value.hook is self and value.node.name not in state.instantiated:
                 init = interp.classes.method_of(value, "__init__")
@@ -189,10 +184,18 @@ class ModuleHook(ClassHook):
                     if interp.strict:
                         raise
                     continue
+        owned: set[int] = set()
+        for inst in state.instances:
+            for value in inst.attrs.values():
+                self.own(value, owned)
+        for sequential in state.sequentials:
+            if id(sequential) in owned:
+                sequential.owned = True
         for sequential in list(state.sequentials):
             if sequential.owned or sequential.ran or self.nested(state.sequentials, sequential):
                 continue
-            with interp.symbols.new_scope():
+            with interp.symbols.new_scope() as scope:
+                scope.update(sequential.symbols)
                 owner = f"`{sequential.name}`" if sequential.name else f"the nn.Sequential at line {sequential.span.start_line + 1}"
                 sequential.run(interp, self.seeded(interp, self.declared_input(interp, sequential.span), owner))
         for instance in list(state.instances):
@@ -207,6 +210,17 @@ class ModuleHook(ClassHook):
                     if interp.strict:
                         raise
                     continue
+
+    def own(self, value: object, owned: set[int]) -> None:
+        """A module's attribute runs as part of it: so does what a list, dict or nn.Sequential of
+        its holds (the blocks ``_make_layer`` puts in an ``nn.Sequential``)."""
+        if id(value) in owned:
+            return
+        owned.add(id(value))
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else \
+            value.entries if isinstance(value, TorchSequential) else ()
+        for item in items:
+            self.own(item, owned)
 
     def seeded(self, interp: "Interpreter", shape: Optional[Shape], owner: str) -> Tensor:
         tensor = Tensor(shape, None if shape else "no example input", None, (), None, self.plugin)
