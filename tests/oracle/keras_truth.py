@@ -23,7 +23,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Optional, Union
+from typing import Callable, Iterator, Mapping, Optional, Union
 
 os.environ["KERAS_BACKEND"] = "torch"  # before the first import of keras, wherever it happens
 
@@ -216,8 +216,9 @@ def _script_environment() -> Iterator[None]:
                 uninstall()
 
 
-def run_in_keras(path: Path, source: str) -> KerasOutcome:
-    """Execute the script as ``__main__`` (stopping at its first exception) and record its layers."""
+def run_in_keras(path: Path, source: str, then: Optional[Callable[[dict], object]] = None) -> KerasOutcome:
+    """Execute the script as ``__main__`` (stopping at its first exception) and record its layers;
+    ``then(namespace)`` runs after it, recorded the same way (a builder called with chosen sizes)."""
     script_file = str(path)
     recorder = _Recorder(script_file)
     failure = None
@@ -229,6 +230,8 @@ def run_in_keras(path: Path, source: str) -> KerasOutcome:
             exec(code, namespace)
             for build in _functions_with_all_defaults(namespace, script_file):
                 build()
+            if then is not None:
+                then(namespace)
         except Exception as error:  # the script's own exception: that is the observation
             failure = KerasFailure(
                 error_type=type(error).__name__,

@@ -26,7 +26,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Iterator, Mapping, Optional
+from typing import Callable, Iterator, Mapping, Optional
 
 import torch
 from torch import nn
@@ -217,8 +217,9 @@ def _applications(recorder: _Recorder, runs: list[_Run]) -> dict[LayerKey, froze
     return {key: frozenset(apps) for key, apps in applications.items()}
 
 
-def run_in_torch(fixture: Fixture, grad_enabled: bool = False) -> TorchOutcome:
-    """Execute the script (stopping at its first exception), then the forwards its comments ask for.
+def run_in_torch(fixture: Fixture, grad_enabled: bool = False, then: Optional[Callable[[dict], object]] = None) -> TorchOutcome:
+    """Execute the script (stopping at its first exception), then the forwards its comments ask for,
+    then ``then(namespace)`` (a model built and run on chosen sizes), recorded the same way.
     With ``grad_enabled`` autograd stays on, for a script that trains (``loss.backward()``)."""
     script_file = str(fixture.path)
     recorder = _Recorder(script_file)
@@ -237,6 +238,14 @@ def run_in_torch(fixture: Fixture, grad_enabled: bool = False) -> TorchOutcome:
             if runs[-1].failure is not None:
                 break
             runs.append(_comment_input_run(recorder, namespace, model_input))
+        if then is not None and runs[-1].failure is None:
+            recorder.start_run()
+            torch.manual_seed(0)
+            try:
+                then(namespace)
+            except Exception as error:  # the model's own exception: that is the observation
+                recorder.fail(error)
+            runs.append(recorder.run)
     outcome = TorchOutcome(
         applications=_applications(recorder, runs),
         failure=next((run.failure for run in runs if run.failure is not None), None),
