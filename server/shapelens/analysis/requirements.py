@@ -101,7 +101,7 @@ def conditions(requirements: list[Requirement]) -> tuple[tuple[Condition, ...], 
         solved.append((requirement, solution))
         text = f"{pretty(requirement)} ({requirement.why})"
         if solution is not None:
-            text = f"{solution.describe()}: {text}"
+            text = f"{solution.describe()}: {requirement.why} = {requirement.bound}"
         found.append(Condition(requirement.python(), text))
     return tuple(found), solved
 

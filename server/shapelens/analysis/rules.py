@@ -62,6 +62,8 @@ def equal_to(value: Dim, bound: Dim, why: str) -> tuple[Requirement, ...]:
     """The requirement ``value == bound`` when it depends on the sizes."""
     if compare(value, "==", bound) is not None or value is None or bound is None:
         return ()
+    if isinstance(value, Sym) and isinstance(bound, int):
+        return (Requirement(value, "==", bound, why),)
     difference = value - bound
     if not isinstance(difference, Sym):
         return ()

@@ -196,6 +196,14 @@ class Sym:
 
     # --- reading ---
 
+    def name(self) -> Optional[str]:
+        """The symbol's name when this is one symbol alone (``H``), else ``None``."""
+        if len(self.terms) == 1:
+            monomial, coefficient = self.terms[0]
+            if coefficient == 1 and len(monomial) == 1 and monomial[0][1] == 1 and isinstance(monomial[0][0], Symbol):
+                return monomial[0][0].name
+        return None
+
     def constant(self) -> int:
         return next((c for m, c in self.terms if m == ()), 0)
 

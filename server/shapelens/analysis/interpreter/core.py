@@ -107,14 +107,9 @@ class Interpreter:
                     return
 
     def builds_model(self, node: ast.FunctionDef) -> bool:
-        builders = self.frameworks.model_builders
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Call):
-                func = sub.func
-                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-                if name in builders:
-                    return True
-        return False
+        """Whether the function calls a model builder (``Sequential(...)``), read from its text."""
+        text = self.positions.text(node)
+        return self.frameworks.builder_call.search(text) is not None
 
     # --- the shared interface ---------------------------------------------------------------
 

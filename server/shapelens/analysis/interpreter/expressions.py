@@ -116,6 +116,9 @@ class Evaluator:
             return base
         if isinstance(base, (list, dict)):
             return BoundMethod(base, node.attr)
+        if isinstance(base, Sym) and base.name() is not None:
+            # a parameter left open (`config`): its attributes are sizes named after them (`config.n_embd`)
+            return self.interp.symbols.named(f"{base.name()}.{node.attr}", f"`{base.name()}.{node.attr}`")
         return Unknown(f"attribute `{node.attr}` is not known statically")
 
     def expr_Tuple(self, node: ast.Tuple, env: Env) -> object:

@@ -16,6 +16,7 @@ The interpreter knows no framework: everything it learns of one comes through th
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
 
 from ..rules import LayerRule
@@ -126,6 +127,7 @@ class Frameworks:
         self.by_name = {plugin.name: plugin for plugin in self.plugins}
         self.aliases = tuple(alias for plugin in self.plugins for alias in plugin.aliases)
         self.model_builders = frozenset().union(*(p.model_builders for p in self.plugins))
+        self.builder_call = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.model_builders))) + r")\s*\(")
         self._canonical: dict[str, str] = {}
         self._qualified: dict[tuple[str, str], QName] = {}
         self._calls: dict[str, Optional[CallHook]] = {}

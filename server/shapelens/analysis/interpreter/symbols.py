@@ -9,7 +9,7 @@ Two scopes may both have an ``H``; a model reports the meanings of its own scope
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Optional
 
 from ..symbolic import Sym
 
@@ -38,6 +38,15 @@ class Symbols:
     @contextmanager
     def new_scope(self) -> Iterator[dict[str, str]]:
         outer, self.scope = self.scope, {}
+        try:
+            yield self.scope
+        finally:
+            self.scope = outer
+
+    @contextmanager
+    def reopened(self, scope: Optional[dict[str, str]]) -> Iterator[dict[str, str]]:
+        """A scope made earlier (a class made with open parameters, run later), or a new one."""
+        outer, self.scope = self.scope, scope if scope is not None else {}
         try:
             yield self.scope
         finally:

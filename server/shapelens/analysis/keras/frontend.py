@@ -115,7 +115,7 @@ class Frontend:
         where = f"keras.Input at line {span.start_line + 1}"
         shape = named_sizes(interp, shape, where)
         tensor = Tensor(shape, None if shape else "the Input's shape is not a constant", None, (), span, self.plugin)
-        tensor.seed = None if shape else f"the {where}"
+        tensor.seed = None if shape else f"the shape of the {where} is left open"
         return tensor
 
     def input_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> InputLayerObj:
@@ -157,9 +157,9 @@ def named_sizes(interp: "Interpreter", shape: Optional[tuple], where: str, dynam
     return tuple(sized)
 
 
-def seed_shape(interp: "Interpreter", rule: LayerRule, args: Args, owner: str) -> Optional[tuple]:
-    """With no input at all: the input a model's first layer implies (``Conv2D`` → ``(None, H, W, C)``)."""
-    where = f"no input is given to {owner}"
+def seed_shape(interp: "Interpreter", rule: LayerRule, args: Args, where: str) -> Optional[tuple]:
+    """With no input at all: the input a model's first layer implies (``Conv2D`` → ``(None, H, W, C)``);
+    ``where`` says why there is none."""
     if rule.ndim:  # Keras builds the model at its first call, with real sizes: not dynamic
         shape = named_sizes(interp, (None,) * rule.ndim, where, dynamic=False)
         if shape is not None and args.values.get("data_format") == "channels_first":

@@ -180,7 +180,8 @@ class KerasSequential(KerasModel):
         self.running = True
         tensor = Tensor(shape, None if shape else NO_INPUT, None, (), None, self.plugin)
         if shape is None:
-            tensor.seed = f"`{self.name}`" if self.name else f"the Sequential at line {self.span.start_line + 1}"
+            owner = f"`{self.name}`" if self.name else f"the Sequential at line {self.span.start_line + 1}"
+            tensor.seed = f"no input is given to {owner}"
         nodes: list[Node] = []
         for position, entry in enumerate(self.entries):
             if isinstance(entry, KerasModel):

@@ -35,6 +35,7 @@ class TorchState:
     sequentials: list[TorchSequential] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     instantiated: set[str] = field(default_factory=set)  # class names
+    open_scopes: dict[int, dict] = field(default_factory=dict)  # instance id → the symbols of its open parameters
 
 
 class TorchPlugin(Plugin):
@@ -137,12 +138,12 @@ class Seeds:
     SPATIAL = {1: (("L", "length"),), 2: (("H", "height"), ("W", "width")),
                3: (("D", "depth"), ("H", "height"), ("W", "width"))}
 
-    def __init__(self, symbols: Symbols, owner: str) -> None:
+    def __init__(self, symbols: Symbols, where: str) -> None:
         self.symbols = symbols
-        self.owner = owner
+        self.where = where  # why no input is known
 
     def size(self, name: str, meaning: str) -> Sym:
-        return self.symbols.fresh(name, f"{meaning} (no input is given to {self.owner})")
+        return self.symbols.fresh(name, f"{meaning} ({self.where})")
 
     def batch(self) -> Sym:
         return self.size("N", "batch size")

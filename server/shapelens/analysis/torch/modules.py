@@ -173,17 +173,7 @@ class ModuleHook(ClassHook):
         state = self.plugin.state(interp)
         for value in list(interp.module.vars.values()):
             if isinstance(value, ClassValue) and value.hook is self and value.node.name not in state.instantiated:
-                init = interp.classes.method_of(value, "__init__")
-                if init is not None:
-                    params = init.node.args
-                    if len(params.defaults) < len((params.posonlyargs + params.args)[1:]):
-                        continue
-                try:
-                    interp.classes.instantiate(value, [], {}, value.node)
-                except Exception:  # noqa: BLE001 - a class that does odd things in __init__
-                    if interp.strict:
-                        raise
-                    continue
+                self.instantiate_open(interp, value)
         owned: set[int] = set()
         for inst in state.instances:
             for value in inst.attrs.values():
@@ -201,7 +191,7 @@ class ModuleHook(ClassHook):
         for instance in list(state.instances):
             if instance.model is not None or id(instance) in owned:
                 continue
-            with interp.symbols.new_scope():
+            with interp.symbols.reopened(state.open_scopes.get(id(instance))):
                 tensor = self.seeded(interp, self.declared_input(interp, instance.span, instance.cls),
                                      f"`{instance.name or instance.cls.node.name}`")
                 try:
@@ -222,9 +212,27 @@ class ModuleHook(ClassHook):
         for item in items:
             self.own(item, owned)
 
+    def instantiate_open(self, interp: "Interpreter", cls: ClassValue) -> None:
+        """A module class nobody instantiates: made with its defaults, and a symbol for each
+        constructor parameter without one (``num_classes``, ``config`` whose ``config.n_embd`` is a size).
+        The instance is run later, in the same scope of symbols."""
+        init = interp.classes.method_of(cls, "__init__")
+        required = interp.classes.required_names(init, skip_self=True) if init is not None else []
+        scope = interp.symbols.new_scope()
+        symbols = scope.__enter__()
+        try:
+            kwargs = {p: interp.symbols.named(p, f"parameter `{p}` of {cls.node.name}") for p in required}
+            instance = interp.classes.instantiate(cls, [], kwargs, cls.node)
+            self.plugin.state(interp).open_scopes[id(instance)] = symbols
+        except Exception:  # noqa: BLE001 - a class that does odd things in __init__
+            if interp.strict:
+                raise
+        finally:
+            scope.__exit__(None, None, None)
+
     def seeded(self, interp: "Interpreter", shape: Optional[Shape], owner: str) -> Tensor:
         tensor = Tensor(shape, None if shape else "no example input", None, (), None, self.plugin)
-        tensor.seed = owner if shape is None else None
+        tensor.seed = f"no input is given to {owner}" if shape is None else None
         return tensor
 
     @staticmethod
