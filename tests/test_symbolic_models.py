@@ -115,7 +115,12 @@ def test_a_module_nobody_builds_is_one_model_with_its_sequential_and_blocks_insi
             def forward(self, x):
                 return self.head(self.body(x))
     """)
-    assert [model["name"] for model in document["models"] if model["layers"]] == ["Net"]
+    # Block itself, open in `channels`, is analysed on its own too; its two instances in Net's
+    # Sequential run only as part of Net
+    models = {model["name"]: model for model in document["models"] if model["layers"]}
+    assert sorted(models) == ["Block", "Net"]
+    assert "channels" in models["Block"]["symbols"]
+    assert [layer["class"] for layer in models["Net"]["layers"]] == ["Conv2d", "Conv2d", "Flatten", "LazyLinear"]
 
 
 def test_view_keeping_a_symbolic_batch_flattens_the_rest() -> None:
@@ -153,3 +158,17 @@ def test_a_torch_sequential_made_in_a_builder_keeps_the_meaning_of_its_parameter
     (model,) = document["models"]
     assert model["symbols"]["in_features"] == "parameter `in_features` of make_classifier()"
     assert model["symbols"]["num_classes"] == "parameter `num_classes` of make_classifier()"
+
+
+def test_layer_norm_over_a_symbolic_size() -> None:
+    document = report("""
+        from torch import nn
+        class MLP(nn.Module):
+            def __init__(self, input_dim, hidden_dim):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(input_dim, hidden_dim), nn.LayerNorm(hidden_dim), nn.GELU())
+            def forward(self, x):
+                return self.net(x)
+    """)
+    assert ("LayerNorm", ["N", "hidden_dim"], "2*hidden_dim") in layers_of(document)
+    assert ("GELU", ["N", "hidden_dim"], 0) in layers_of(document)
