@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Mapping
 
 from engine_json import dim_at, shape_from_json
+from oracle_symbolic.sizes import bound
 
 Key = tuple[int, str]
 
@@ -27,21 +28,22 @@ def symbols_and_requires(document: dict) -> tuple[dict[str, str], list[str]]:
     return symbols, requires
 
 
-def evaluated(shape: object, values: Mapping[str, int]) -> object:
+def evaluated(shape: object, names: Mapping[str, object]) -> object:
     if not isinstance(shape, tuple):
         return shape
     if shape and isinstance(shape[0], tuple):
-        return tuple(evaluated(part, values) for part in shape)
-    return tuple(dim_at(dim, values) for dim in shape)
+        return tuple(evaluated(part, names) for part in shape)
+    return tuple(dim_at(dim, names) for dim in shape)
 
 
 def engine_applications(document: dict, values: Mapping[str, int], canonical=lambda name: name) -> dict[Key, frozenset]:
+    names = bound(values)
     applications: dict[Key, set] = defaultdict(set)
     for model in document["models"]:
         for layer in model["layers"]:
             key = (layer["range"]["start"]["line"] + 1, canonical(layer["class"]))
-            shape = evaluated(shape_from_json(layer["output_shape"]), values)
-            applications[key].add((shape, dim_at(layer["params"], values)))
+            shape = evaluated(shape_from_json(layer["output_shape"]), names)
+            applications[key].add((shape, dim_at(layer["params"], names)))
     return {key: frozenset(apps) for key, apps in applications.items()}
 
 
@@ -59,9 +61,12 @@ def _fits(engine: object, library: object) -> bool:
 CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
 
 
-def mismatches(library: Mapping[Key, frozenset], engine: Mapping[Key, frozenset], unknown_allowed: bool) -> list[str]:
+def mismatches(library: Mapping[Key, frozenset], engine: Mapping[Key, frozenset], unknown_allowed: bool,
+               undecided_lines: frozenset[int] = frozenset()) -> list[str]:
     """Every layer whose applications differ. With ``unknown_allowed`` (an operation the engine does
-    not model) an unknown size or count of the engine fits the library's, and nothing else does."""
+    not model) an unknown size or count of the engine fits the library's, and nothing else does.
+    A layer made on ``undecided_lines`` (a branch on the sizes, which the engine takes both ways)
+    need only have every application the library made also in the engine's."""
     library = {key: apps for key, apps in library.items() if key[1] not in CONTAINERS}
     found = []
     for key in sorted(set(library) | set(engine)):
@@ -69,6 +74,8 @@ def mismatches(library: Mapping[Key, frozenset], engine: Mapping[Key, frozenset]
         got = engine.get(key, frozenset())
         if unknown_allowed and expected and got:
             same = all(any(_fits(e, l) for l in expected) for e in got) and all(any(_fits(e, l) for e in got) for l in expected)
+        elif key[0] in undecided_lines:
+            same = expected <= got
         else:
             same = expected == got
         if not same:

@@ -17,6 +17,12 @@ The engine sees none of these markers (they are plain comments); the harness rea
   may be unknown to the engine (``null``), which the comparison then does not count as wrong.
 * ``oracle-sizes: COND, ...``  conditions the sizes must also meet, only in a fixture with an
   unmodelled operation (what that operation needs, which the engine cannot know).
+* ``oracle-undecided``  on an ``if`` whose condition depends on the sizes: the engine runs both
+  branches, the library the one the sizes pick, so a layer made in that statement may have
+  applications in the engine's answer that the library did not make at some sizes.
+
+An open parameter passed whole (``VAEEncoder(cfg)``) stands for the engine's symbols rooted at it
+(``cfg.hidden_dim``): the harness passes an object with those attributes.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ _CALL = re.compile(r"#\s*oracle:\s*(.+?)\s*$")
 _SHAPE = re.compile(r"#\s*oracle-shape:\s*(\(.*\))\s*$")
 _UNMODELLED = re.compile(r"#\s*oracle-unmodelled\s*$")
 _SIZES = re.compile(r"#\s*oracle-sizes:\s*(.+?)\s*$")
+_UNDECIDED = re.compile(r"#\s*oracle-undecided\s*$")
 
 
 class MarkerError(ValueError):
@@ -52,6 +59,7 @@ class Fixture:
     input_shapes: tuple[tuple[int, str], ...]  # (line, shape expression) of ``oracle-shape:`` markers
     unmodelled_lines: tuple[int, ...]
     extra_conditions: tuple[str, ...]
+    undecided_lines: frozenset[int]  # every line of the ``if`` statements marked oracle-undecided
 
     @property
     def name(self) -> str:
@@ -65,7 +73,8 @@ class Fixture:
         return names
 
     def symbol_names(self) -> set[str]:
-        """The names of the markers that the script does not define: the sizes the harness chooses."""
+        """The names of the markers that the script does not define: the sizes the harness chooses
+        (or, for ``cfg``, the object holding them)."""
         defined = module_names(self.source)
         return {n for n in self.expression_names() if n not in defined and not hasattr(builtins, n)}
 
@@ -91,7 +100,8 @@ def _comments(source: str) -> list[tuple[int, str]]:
 
 def parse_fixture(path: Path, framework: str) -> Fixture:
     source = path.read_text(encoding="utf-8")
-    calls, shapes, unmodelled, extra = [], [], [], []
+    calls, shapes, unmodelled, extra, undecided = [], [], [], [], set()
+    tree = ast.parse(source)
     for line, comment in _comments(source):
         if "oracle" not in comment:
             continue
@@ -105,6 +115,11 @@ def parse_fixture(path: Path, framework: str) -> Fixture:
             unmodelled.append(line)
         elif match := _SIZES.search(comment):
             extra.extend(part.strip() for part in match.group(1).split(","))
+        elif _UNDECIDED.search(comment):
+            branch = next((n for n in ast.walk(tree) if isinstance(n, ast.If) and n.lineno == line), None)
+            if branch is None:
+                raise MarkerError(f"{path.name}:{line}: oracle-undecided belongs on an `if`")
+            undecided |= set(range(branch.lineno, (branch.end_lineno or branch.lineno) + 1))
         else:
             raise MarkerError(f"{path.name}:{line}: malformed marker {comment!r}")
     for text in (*calls, *(s for _, s in shapes), *extra):
@@ -113,7 +128,8 @@ def parse_fixture(path: Path, framework: str) -> Fixture:
         raise MarkerError(f"{path.name}: no marker says how to build the model at chosen sizes")
     if extra and not unmodelled:
         raise MarkerError(f"{path.name}: oracle-sizes only belongs with an unmodelled operation")
-    return Fixture(path, source, framework, tuple(calls), tuple(shapes), tuple(unmodelled), tuple(extra))
+    return Fixture(path, source, framework, tuple(calls), tuple(shapes), tuple(unmodelled), tuple(extra),
+                   frozenset(undecided))
 
 
 @lru_cache(maxsize=None)

@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Iterator, Mapping, Optional
 
 from oracle_symbolic.corpus import Fixture
+from oracle_symbolic.sizes import bound
 
 Application = tuple[object, Optional[int]]
 
@@ -37,7 +38,7 @@ def oracle_calls(fixture: Fixture, values: Mapping[str, int]):
 
     def run(namespace: dict) -> None:
         for call in fixture.calls:
-            eval(compile(call, "<oracle>", "eval"), namespace, dict(values))  # noqa: S307
+            eval(compile(call, "<oracle>", "eval"), namespace, bound(values))  # noqa: S307
 
     return run
 
@@ -76,7 +77,7 @@ def sized_inputs(fixture: Fixture, values: Mapping[str, int]) -> Iterator[set[in
     from keras.src.layers.core.input_layer import InputLayer
 
     script_file = str(fixture.path)
-    shapes = {line: tuple(eval(text, {"__builtins__": {}}, dict(values))) for line, text in fixture.input_shapes}  # noqa: S307
+    shapes = {line: tuple(eval(text, {"__builtins__": {}}, bound(values))) for line, text in fixture.input_shapes}  # noqa: S307
     original = InputLayer.__init__
     used: set[int] = set()
 

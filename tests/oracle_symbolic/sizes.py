@@ -9,16 +9,60 @@ smallest candidates (the boundary the engine reports); the others are drawn at r
 
 from __future__ import annotations
 
+import ast
 import random
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Iterator, Mapping, Optional, Sequence
-
-from engine_json import symbols_of
 
 BATCH_SIZES = (2, 3, 4)  # torch's BatchNorm in training mode needs more than one value per channel
 SPAN = 40  # candidates per size: its smallest admissible value and the next SPAN
 LARGEST = 1 << 14  # the largest smallest-size searched for
 SEARCH_LIMIT = 200_000  # condition evaluations per point
+
+
+def size_names(text: str) -> set[str]:
+    """The sizes an expression of the JSON contract uses: names (``H``) and attributes of an open
+    parameter (``cfg.hidden_dim``, one symbol)."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        dotted = dotted_name(node)
+        if dotted is not None:
+            names.add(dotted)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(text, mode="eval"))
+    return names
+
+
+def dotted_name(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def bound(values: Mapping[str, int]) -> dict[str, object]:
+    """The sizes as names an expression can use: ``cfg.hidden_dim`` becomes attribute ``hidden_dim``
+    of an object ``cfg`` (which the harness also passes where the script takes ``cfg``)."""
+    names: dict[str, object] = {}
+    for name, value in values.items():
+        root, *path = name.split(".")
+        if not path:
+            names[root] = value
+            continue
+        target = names.setdefault(root, SimpleNamespace())
+        for part in path[:-1]:
+            if not hasattr(target, part):
+                setattr(target, part, SimpleNamespace())
+            target = getattr(target, part)
+        setattr(target, path[-1], value)
+    return names
 
 
 @dataclass(frozen=True)
@@ -28,13 +72,13 @@ class Condition:
 
     def holds(self, values: Mapping[str, int]) -> bool:
         try:
-            return bool(eval(compile(self.text, "<condition>", "eval"), {"__builtins__": {}}, dict(values)))  # noqa: S307
+            return bool(eval(compile(self.text, "<condition>", "eval"), {"__builtins__": {}}, bound(values)))  # noqa: S307
         except ZeroDivisionError:
             return False
 
 
 def conditions_of(texts: Sequence[str]) -> list[Condition]:
-    return [Condition(text, frozenset(symbols_of(text))) for text in texts]
+    return [Condition(text, frozenset(size_names(text))) for text in texts]
 
 
 def is_batch(meaning: str) -> bool:
