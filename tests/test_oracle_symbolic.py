@@ -12,12 +12,10 @@ parameter count, evaluated at those sizes, is the library's, and that the librar
 from __future__ import annotations
 
 import zlib
-from functools import lru_cache
 
 import pytest
 
-from engine_json import engine_json
-from oracle_symbolic.compare import engine_applications, mismatches, symbols_and_requires
+from oracle_symbolic.compare import engine_applications, engine_document, mismatches, symbols_and_requires
 from oracle_symbolic.corpus import Fixture, load_corpus
 from oracle_symbolic.library import run_fixture
 from oracle_symbolic.sizes import choose_points
@@ -26,11 +24,6 @@ pytestmark = pytest.mark.oracle
 
 CORPUS = load_corpus()
 POINTS_PER_FIXTURE = 3
-
-
-@lru_cache(maxsize=None)
-def engine_document(fixture: Fixture) -> dict:
-    return engine_json(str(fixture.path), fixture.source)
 
 
 def canonical_class(framework: str):

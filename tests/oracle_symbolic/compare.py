@@ -8,12 +8,20 @@ symbolic size or count (``"H-2"``, ``"288*C+32"``) is evaluated with ``dim_at``.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Mapping
 
-from engine_json import dim_at, shape_from_json
+from engine_json import dim_at, engine_json, shape_from_json
+from oracle_symbolic.corpus import Fixture
 from oracle_symbolic.sizes import bound
 
 Key = tuple[int, str]
+
+
+@lru_cache(maxsize=None)
+def engine_document(fixture: Fixture) -> dict:
+    """What ``shapelens check --format json`` prints for the fixture."""
+    return engine_json(str(fixture.path), fixture.source)
 
 
 def symbols_and_requires(document: dict) -> tuple[dict[str, str], list[str]]:

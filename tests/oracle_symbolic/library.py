@@ -10,6 +10,7 @@ run with the symbols bound to the sizes. For Keras, an ``Input`` made on a line 
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from dataclasses import dataclass
 from types import FrameType
@@ -103,10 +104,40 @@ def sized_inputs(fixture: Fixture, values: Mapping[str, int]) -> Iterator[set[in
         InputLayer.__init__ = original
 
 
+_frozen = False
+
+
+def _freeze_imports() -> None:
+    """Keras' ``clear_session`` (once per run) ends in a full ``gc.collect()``, which scans every
+    object of the process: Keras', torch's, pytest's, half a second here. Objects alive before
+    the first run (the imports) go to the permanent generation once, so each collection only
+    scans what the runs made."""
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Keras' weight initializers run torch ops (an LSTM's orthogonal one, a QR); on this shared
+    2-core machine torch's thread pool makes a 256x64 QR take most of a second, one thread not."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def run_keras(fixture: Fixture, values: Mapping[str, int]) -> LibraryRun:
     from oracle.keras_truth import run_in_keras
 
-    with sized_inputs(fixture, values) as used:
+    _freeze_imports()
+    with sized_inputs(fixture, values) as used, one_thread():
         outcome = run_in_keras(fixture.path, fixture.source, then=oracle_calls(fixture, values))
     failure = None if outcome.failure is None else f"{outcome.failure.error_type}: {outcome.failure.message[:400]}"
     if failure is None and used != {line for line, _ in fixture.input_shapes}:
