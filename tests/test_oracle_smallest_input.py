@@ -58,7 +58,9 @@ def smallest(accepts: Callable[[int], bool], upper: int) -> int:
 
 
 def test_the_stacks_cover_every_kind_of_window() -> None:
-    with_minimum = [f for f in STACKS if any(v > 1 for v in minimums(symbols_and_requires(engine_document(f))[1]).values())]
+    bisected = {(case.values[0].name, case.values[1]) for case in CASES}
+    with_minimum = [f for f in STACKS if any(v > 1 and (f.name, name) in bisected
+                                             for name, v in minimums(symbols_and_requires(engine_document(f))[1]).items())]
     assert len(with_minimum) >= 10, [f.name for f in with_minimum]
     assert {f.framework for f in with_minimum} == {"keras", "torch"}
     sources = "\n".join(f.source for f in with_minimum)
