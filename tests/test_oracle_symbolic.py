@@ -12,6 +12,7 @@ parameter count, evaluated at those sizes, is the library's, and that the librar
 from __future__ import annotations
 
 import zlib
+from typing import Callable
 
 import pytest
 
@@ -26,7 +27,8 @@ CORPUS = load_corpus()
 POINTS_PER_FIXTURE = 3
 
 
-def canonical_class(framework: str):
+def canonical_class(framework: str) -> Callable[[str], str]:
+    """Keras' aliases name one class (``MaxPool2D`` is ``MaxPooling2D``), as the Keras harness has it."""
     if framework == "keras":
         from oracle.keras_truth import canonical_layer_class
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import lru_cache
-from typing import Mapping
+from typing import Callable, Mapping
 
 from engine_json import dim_at, engine_json, shape_from_json
 from oracle_symbolic.corpus import Fixture
@@ -44,7 +44,8 @@ def evaluated(shape: object, names: Mapping[str, object]) -> object:
     return tuple(dim_at(dim, names) for dim in shape)
 
 
-def engine_applications(document: dict, values: Mapping[str, int], canonical=lambda name: name) -> dict[Key, frozenset]:
+def engine_applications(document: dict, values: Mapping[str, int],
+                        canonical: Callable[[str], str] = str) -> dict[Key, frozenset]:
     names = bound(values)
     applications: dict[Key, set] = defaultdict(set)
     for model in document["models"]:

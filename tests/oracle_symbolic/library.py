@@ -14,7 +14,7 @@ import gc
 import sys
 from dataclasses import dataclass
 from types import FrameType
-from typing import Iterator, Mapping, Optional
+from typing import Callable, Iterator, Mapping, Optional
 
 from oracle_symbolic.corpus import Fixture
 from oracle_symbolic.sizes import bound
@@ -34,7 +34,7 @@ class LibraryRun:
         return "\n".join(lines) or "  (no layer ran)"
 
 
-def oracle_calls(fixture: Fixture, values: Mapping[str, int]):
+def oracle_calls(fixture: Fixture, values: Mapping[str, int]) -> Callable[[dict], None]:
     """What runs after the script: every ``# oracle:`` expression, with the sizes bound."""
 
     def run(namespace: dict) -> None:
