@@ -20,6 +20,7 @@ SOURCES = (
     *(ROOT / "tests" / "fixtures" / framework / folder
       for framework, folders in (("keras", ("valid", "broken", "seeds")), ("torch", ("valid", "broken")))
       for folder in folders),
+    *(ROOT / "tests" / "fixtures" / "symbolic" / framework for framework in ("keras", "torch")),
     ROOT / "tests" / "fixtures" / "lsp",
     ROOT / "examples",
 )

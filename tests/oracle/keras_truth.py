@@ -27,7 +27,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Optional, Union
+from typing import Callable, Iterator, Mapping, Optional, Union
 
 os.environ["KERAS_BACKEND"] = "torch"  # before the first import of keras, wherever it happens
 
@@ -238,10 +238,12 @@ def _script_environment() -> Iterator[None]:
                 uninstall()
 
 
-def run_in_keras(path: Path, source: str, project_dir: Optional[Path] = None) -> KerasOutcome:
+def run_in_keras(path: Path, source: str, project_dir: Optional[Path] = None,
+                 then: Optional[Callable[[dict], object]] = None) -> KerasOutcome:
     """Execute the script as ``__main__`` (stopping at its first exception) and record its layers
     (with ``project_dir``: the layers of every file of that folder, the script's folder first on
-    ``sys.path``)."""
+    ``sys.path``); ``then(namespace)`` runs after it, recorded the same way (a builder called with
+    chosen sizes)."""
     script_file = str(path)
     recorder = _Recorder(script_file, project_dir)
     failure = None
@@ -254,6 +256,8 @@ def run_in_keras(path: Path, source: str, project_dir: Optional[Path] = None) ->
             exec(code, namespace)
             for build in _functions_with_all_defaults(namespace, script_file):
                 build()
+            if then is not None:
+                then(namespace)
         except Exception as error:  # the script's own exception: that is the observation
             failure = KerasFailure(
                 error_type=type(error).__name__,

@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Iterator, Mapping, Optional
+from typing import Callable, Iterator, Mapping, Optional
 
 import torch
 from torch import nn
@@ -253,8 +253,10 @@ def _applications(recorder: _Recorder, runs: list[_Run]) -> dict[LayerKey, froze
     return {key: frozenset(apps) for key, apps in applications.items()}
 
 
-def run_in_torch(fixture: Fixture, grad_enabled: bool = False, project_dir: Optional[Path] = None) -> TorchOutcome:
-    """Execute the script (stopping at its first exception), then the forwards its comments ask for.
+def run_in_torch(fixture: Fixture, grad_enabled: bool = False, project_dir: Optional[Path] = None,
+                 then: Optional[Callable[[dict], object]] = None) -> TorchOutcome:
+    """Execute the script (stopping at its first exception), then the forwards its comments ask for,
+    then ``then(namespace)`` (a model built and run on chosen sizes), recorded the same way.
     With ``grad_enabled`` autograd stays on, for a script that trains (``loss.backward()``). With
     ``project_dir`` the modules of every file of that folder are recorded, the script's folder
     first on ``sys.path``."""
@@ -276,6 +278,14 @@ def run_in_torch(fixture: Fixture, grad_enabled: bool = False, project_dir: Opti
             if runs[-1].failure is not None:
                 break
             runs.append(_comment_input_run(recorder, namespace, model_input))
+        if then is not None and runs[-1].failure is None:
+            recorder.start_run()
+            torch.manual_seed(0)
+            try:
+                then(namespace)
+            except Exception as error:  # the model's own exception: that is the observation
+                recorder.fail(error)
+            runs.append(recorder.run)
     outcome = TorchOutcome(
         applications=_applications(recorder, runs),
         failure=next((run.failure for run in runs if run.failure is not None), None),

@@ -67,8 +67,10 @@ def torch_window_length(
         out = span // stride + 1
         return out, f"floor(({n} + 2*{padding} - {dilation}*({kernel} - 1) - 1) / {stride}) + 1 = {out}"
     out = -(-span // stride) + 1
-    # torch drops the last window when it would start in the right padding
-    dropped = compare((out - 1) * stride, ">=", n + padding)
+    # torch drops the last window when it would start in the right padding; since
+    # (out-1)*s <= span+s-1 = n+2p-k_eff+s-1, that never happens when s <= k_eff-p
+    never = stride <= effective_kernel(kernel, dilation) - padding
+    dropped = False if never else compare((out - 1) * stride, ">=", n + padding)
     if dropped is None:
         return None, f"ceil(({n} + 2*{padding} - {dilation}*({kernel} - 1) - 1) / {stride}) + 1, less one if the last window starts in the padding"
     if dropped:

@@ -309,6 +309,9 @@ def single_floor(value: Sym) -> Optional[FloorDiv]:
     return atom if isinstance(atom, FloorDiv) and power == 1 else None
 
 
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def render(value: Sym, atom_text, times: str, minus: str) -> str:
     parts: list[str] = []
     for monomial, coefficient in value.terms:
@@ -326,7 +329,12 @@ def render(value: Sym, atom_text, times: str, minus: str) -> str:
             text = atom_text(atom)
             if isinstance(atom, FloorDiv) and times == "*" and (not alone or coefficient < 0):
                 text = f"({text})"  # `2*(H//2)`, not `2*H//2`
-            factors.append(text if power == 1 else f"{text}**{power}")
+            if power == 1:
+                factors.append(text)
+            elif times == "*":  # the JSON contract has no `**`: `X*X`
+                factors.extend([text] * power)
+            else:
+                factors.append(text + str(power).translate(SUPERSCRIPTS))
         body = times.join(factors)
         if not body:
             text = str(magnitude)

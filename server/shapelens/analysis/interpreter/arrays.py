@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import Shape
+from ..dims import Shape, is_dim
 from ..unknown import Unknown
 from .values import ArrayValue
 
@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 
 
 def as_shape(value: object) -> Optional[Shape]:
-    """A shape written as an int or a tuple/list of ints and ``None``."""
+    """A shape written as an int or a tuple/list of sizes (ints, symbolic sizes) and ``None``; a
+    symbol on its own may stand for a whole shape (a builder's ``input_shape`` parameter)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return (value,)
-    if isinstance(value, (tuple, list)) and all((isinstance(d, int) and not isinstance(d, bool)) or d is None for d in value):
+    if isinstance(value, (tuple, list)) and all(is_dim(d) or d is None for d in value):
         return tuple(value)
     return None
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 
 from .env import Env
 from .plugins import ClassHook
-from .values import ClassValue, Function, Instance, QName
+from .values import MISSING, ClassValue, Function, Instance, QName
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -39,17 +39,6 @@ class Classes:
             cls.hook.on_instance(interp, instance)
         return instance
 
-    def class_attribute(self, cls: ClassValue, name: str) -> Optional[object]:
-        """A name the class body (or a base class's) binds, other than a method."""
-        if name in cls.attrs:
-            return cls.attrs[name]
-        for base in cls.bases:
-            if isinstance(base, ClassValue):
-                found = self.class_attribute(base, name)
-                if found is not None:
-                    return found
-        return None
-
     def method_of(self, cls: ClassValue, name: str) -> Optional[Function]:
         for stmt in cls.node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
@@ -60,6 +49,18 @@ class Classes:
                 if found is not None:
                     return found
         return None
+
+    def class_attribute(self, cls: ClassValue, name: str) -> object:
+        """A constant of the class body, looked up through the bases like Python does; ``MISSING``
+        when no class defines it."""
+        if name in cls.attrs:
+            return cls.attrs[name]
+        for base in cls.bases:
+            if isinstance(base, ClassValue):
+                found = self.class_attribute(base, name)
+                if found is not MISSING:
+                    return found
+        return MISSING
 
     def function_defaults(self, stmt: ast.FunctionDef, env: Env) -> dict:
         params = stmt.args

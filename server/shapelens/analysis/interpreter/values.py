@@ -33,6 +33,9 @@ __all__ = [
 NAMED_VALUES: set[type] = set()
 
 
+MISSING = object()  # a name a class does not define
+
+
 def is_known(value: object) -> bool:
     return not isinstance(value, Unknown)
 
@@ -121,14 +124,15 @@ class ClassValue(Value):
     env: object
     bases: tuple
     hook: Optional["ClassHook"] = None  # what a framework base class makes of it (a torch module, ...)
-    attrs: dict = field(default_factory=dict)  # what its body binds besides methods (``expansion = 4``)
+    attrs: dict = field(default_factory=dict)  # the class body's constants (``expansion = 4``)
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
         return interp.classes.instantiate(self, args, kwargs, node)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
+        """``Block.expansion``: a class attribute, here or inherited."""
         found = interp.classes.class_attribute(self, name)
-        return found if found is not None else Unknown(f"attribute `{name}` of class `{self.node.name}` is not known statically")
+        return Unknown(f"attribute `{name}` is not known statically") if found is MISSING else found
 
 
 class Instance(Value):
@@ -151,9 +155,9 @@ class Instance(Value):
         method = interp.classes.method_of(self.cls, name)
         if method is not None:
             return BoundMethod(self, method)
-        shared = interp.classes.class_attribute(self.cls, name)
-        if shared is not None:
-            return shared
+        found = interp.classes.class_attribute(self.cls, name)
+        if found is not MISSING:
+            return found
         if self.cls.hook is not None:
             return self.cls.hook.attribute(interp, self, name)
         return Unknown(f"attribute `{name}` is not known statically")

@@ -26,6 +26,7 @@ def build_unbuilt(interp: "Interpreter", state: "KerasState") -> None:
             shape = shape if shape is not None else first_call.get(id(model))
             if shape is None:
                 with interp.symbols.new_scope() as scope:  # sized only by symbols the first layer implies
+                    scope.update(model.symbols)  # and those of the scope it was made in (a builder's parameters)
                     model.symbols = scope
                     model.run(interp, None, model.context)
             else:

@@ -192,6 +192,7 @@ class KerasSequential(KerasModel):
             elif isinstance(entry, LayerObj):
                 if self.uncertain_from is not None and position >= self.uncertain_from:
                     tensor = Tensor(None, UNCERTAIN_ENTRY, None, (tensor,))
+                tensor, = self.plugin.prepare_inputs(interp, entry, [tensor])  # no input: the first layer implies one
                 out = interp.layers.apply_to(entry, [tensor], entry.span, context=context)
             elif position == 0 and isinstance(entry, (InputLayerObj, Tensor)):
                 continue

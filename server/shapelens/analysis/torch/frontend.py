@@ -35,6 +35,7 @@ class Frontend:
             items = list(args[0].values())
         interp.next_model_index()
         sequential = TorchSequential(self.plugin, interp.span(node), interp.context_label(), list(items))
+        sequential.symbols = interp.symbols.scope
         self.plugin.state(interp).sequentials.append(sequential)
         return sequential
 

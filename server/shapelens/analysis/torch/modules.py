@@ -61,6 +61,7 @@ class TorchSequential(Value):
         self.name_spans: list[Span] = []
         self.ran = False
         self.owned = False  # an attribute of a module (it runs as part of that module)
+        self.symbols: dict[str, str] = {}  # the size symbols of the scope it is made in (a builder's parameters)
 
     def note_name(self, name: str, span: Span) -> None:
         if not self.name:
@@ -181,22 +182,23 @@ class ModuleHook(ClassHook):
     def finish(self, interp: "Interpreter") -> None:
         """Modules and Sequentials that never ran on an example: the comment, else a seeded input."""
         state = self.plugin.state(interp)
-        owned = {id(v) for inst in state.instances for v in inst.attrs.values()}
-        owned |= {id(item) for inst in state.instances for v in inst.attrs.values() if isinstance(v, (list, dict))
-                  for item in (v.values() if isinstance(v, dict) else v)}
-        owned |= {id(entry) for sequential in state.sequentials for entry in sequential.entries}  # run with it
-        for sequential in state.sequentials:
-            if id(sequential) in owned:
-                sequential.owned = True
         for value in list(interp.module.vars.values()):
             # the file's own classes (an imported class is its own file's to try)
             if isinstance(value, ClassValue) and value.hook is self and value.env is interp.module \
                     and value.node.name not in state.instantiated:
                 self.instantiate_open(interp, value)
+        owned: set[int] = set()
+        for inst in state.instances:
+            for value in inst.attrs.values():
+                self.own(value, owned)
+        for sequential in state.sequentials:
+            if id(sequential) in owned:
+                sequential.owned = True
         for sequential in list(state.sequentials):
             if sequential.owned or sequential.ran or not sequential.entries or self.nested(state.sequentials, sequential):
                 continue
-            with interp.symbols.new_scope():
+            with interp.symbols.new_scope() as scope:
+                scope.update(sequential.symbols)
                 owner = f"`{sequential.name}`" if sequential.name else f"the nn.Sequential at line {sequential.span.start_line + 1}"
                 sequential.run(interp, self.seeded(interp, self.declared_input(interp, sequential.span), owner))
         for instance in list(state.instances):
@@ -211,6 +213,17 @@ class ModuleHook(ClassHook):
                     if interp.strict:
                         raise
                     continue
+
+    def own(self, value: object, owned: set[int]) -> None:
+        """A module's attribute runs as part of it: so does what a list, dict or nn.Sequential of
+        its holds (the blocks ``_make_layer`` puts in an ``nn.Sequential``)."""
+        if id(value) in owned:
+            return
+        owned.add(id(value))
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else \
+            value.entries if isinstance(value, TorchSequential) else ()
+        for item in items:
+            self.own(item, owned)
 
     def instantiate_open(self, interp: "Interpreter", cls: ClassValue) -> None:
         """A module class nobody instantiates: made with its defaults, and a symbol for each

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from math import prod
-
-from ...dims import differ, equal, format_shape
+from ...dims import differ, equal, format_shape, is_dim, product
 from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, equal_to
 from .common import dims_text
 from .core import torch_same
@@ -57,8 +55,8 @@ def torch_group_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
 def torch_layer_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
     shape = inputs[0]
     normalized = args.raw("normalized_shape")
-    normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized)
-    if not all(isinstance(d, int) for d in normalized):
+    normalized = (normalized,) if is_dim(normalized) else tuple(normalized)
+    if not all(is_dim(d) for d in normalized):  # sizes: ints, or symbols (``LayerNorm(hidden_dim)``)
         raise UnknownArgument("normalized_shape is not a constant")
     tail = shape[len(shape) - len(normalized):]
     if len(shape) < len(normalized) or any(differ(a, b) for a, b in zip(tail, normalized)):
@@ -69,8 +67,10 @@ def torch_layer_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
             f"size{dims_text(shape)}\"",
             arg="normalized_shape", expected=tail[-1] if tail else None,
         )
+    requires = tuple(r for a, b in zip(tail, normalized) for r in equal_to(a, b, "LayerNorm normalized_shape", "num-features"))
     affine = args.bool("elementwise_affine")
-    return Applied(shape, prod(normalized) * (1 + int(bool(args.values.get("bias", True)))) if affine else 0)
+    return Applied(shape, product(normalized) * (1 + int(bool(args.values.get("bias", True)))) if affine else 0,
+                   requires=requires)
 
 
 BN_ARGS = ("num_features", "eps", "momentum", "affine", "track_running_stats")
