@@ -34,6 +34,8 @@ class Classes:
         init = self.method_of(cls, "__init__")
         if init is not None:
             interp.call_function(init, [instance, *args], kwargs, label=None)
+        elif cls.hook is not None and isinstance(node, ast.Call):
+            cls.hook.super_method(interp, instance, "__init__", args, kwargs, node)  # the library base's __init__
         if cls.hook is not None:
             interp.events += 1
             cls.hook.on_instance(interp, instance)
@@ -42,13 +44,36 @@ class Classes:
     def method_of(self, cls: ClassValue, name: str) -> Optional[Function]:
         for stmt in cls.node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-                return Function(stmt, cls.env, self.function_defaults(stmt, cls.env), stmt.name)  # type: ignore[arg-type]
+                return Function(stmt, cls.env, self.function_defaults(stmt, cls.env), stmt.name, cls)  # type: ignore[arg-type]
         for base in cls.bases:
             if isinstance(base, ClassValue):
                 found = self.method_of(base, name)
                 if found is not None:
                     return found
         return None
+
+    def class_attribute(self, cls: ClassValue, name: str) -> object:
+        """``Block.expansion``: an attribute the class body assigns, or a method (unbound), found
+        along the file's own base classes; ``None`` when the file's classes do not have it."""
+        if name in cls.attrs:
+            return cls.attrs[name]
+        method = self.method_of(cls, name)
+        if method is not None:
+            return method
+        for base in cls.bases:
+            if isinstance(base, ClassValue):
+                found = self.class_attribute(base, name)
+                if found is not None:
+                    return found
+        return None
+
+    def class_body(self, cls: ClassValue) -> None:
+        """The class body's assignments (``expansion = 4``), evaluated once, in a scope of their own."""
+        scope = Env(cls.env)  # type: ignore[arg-type]
+        for stmt in cls.node.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                self.interp.exec_block([stmt], scope)
+        cls.attrs.update(scope.vars)
 
     def function_defaults(self, stmt: ast.FunctionDef, env: Env) -> dict:
         params = stmt.args

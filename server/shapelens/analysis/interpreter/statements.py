@@ -105,7 +105,9 @@ class Executor:
 
     def stmt_ClassDef(self, stmt: ast.ClassDef, env: Env) -> None:
         bases = tuple(self.eval(base, env) for base in stmt.bases)
-        env.vars[stmt.name] = ClassValue(stmt, env, bases, self.interp.classes.hook_of(bases))
+        cls = ClassValue(stmt, env, bases, self.interp.classes.hook_of(bases))
+        self.interp.classes.class_body(cls)
+        env.vars[stmt.name] = cls
 
     def stmt_Return(self, stmt: ast.Return, env: Env) -> None:
         raise ReturnSignal(self.eval(stmt.value, env) if stmt.value is not None else None)
