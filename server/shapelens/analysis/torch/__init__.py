@@ -12,6 +12,7 @@ from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, Instance, LayerObj
 from ..rules import LayerRule, ShapeError, UnknownArgument
+from .containers import ContainerHook, container_kind
 from .frontend import ARRAY_FACTORIES, Frontend, is_layer_path
 from .modules import ModuleHook, TorchSequential
 from .rules import TORCH_RULES
@@ -46,6 +47,7 @@ class TorchPlugin(Plugin):
         self.frontend = Frontend(self)
         self.tensors = TensorOps(self)
         self.modules = ModuleHook(self)
+        self.containers = {kind: ContainerHook(self, kind) for kind in ("sequential", "list", "dict")}
 
     def new_state(self) -> TorchState:
         return TorchState()
@@ -78,7 +80,10 @@ class TorchPlugin(Plugin):
         return front.function
 
     def class_hook(self, path: str) -> Optional[ClassHook]:
-        return self.modules if path in MODULE_CLASSES else None
+        if path in MODULE_CLASSES:
+            return self.modules
+        kind = container_kind(path)
+        return self.containers[kind] if kind is not None else None
 
     def star_names(self, module: str) -> dict[str, str]:
         if module != "torch.nn":
