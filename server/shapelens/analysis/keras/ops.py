@@ -110,6 +110,8 @@ def reshape(args: list, kwargs: dict) -> Tensor:
         return unknown("a reshape to a shape that is not known", x)
     if not all(d is None or dims.is_dim(d) for d in target):
         return unknown("a reshape to sizes that are not constant", x)
+    if any(isinstance(d, int) and d < -1 for d in target):
+        return unknown("a reshape to a negative size", x)
     out: list[Dim] = list(target)
     if out.count(-1) == 1:
         rest = [d for d in out if d != -1]
@@ -256,7 +258,7 @@ def arange(args: list, kwargs: dict) -> object:
         start, stop = 0, start
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)) or step == 0:
         return Tensor(None, "a range of sizes that are not constant", None, ())
-    return Tensor((len(range(start, stop, step)),), None, None, ())
+    return Tensor((max(0, -(-(stop - start) // step)),), None, None, ())  # len(range(...)), for any size
 
 
 def extract_patches(args: list, kwargs: dict) -> Tensor:
@@ -277,13 +279,16 @@ def extract_patches(args: list, kwargs: dict) -> Tensor:
     rates = argument(args, kwargs, 3, "dilation_rate", "rates", default=1)
     if sizes is None or steps is None or len(sizes) != 2 or len(steps) != 2 or rates not in (1, [1, 1, 1, 1], (1, 1, 1, 1)):
         return unknown("patches with sizes the analysis does not follow", images)
+    if not all(isinstance(v, int) and v > 0 for v in (*sizes, *steps)):
+        return unknown("patches with sizes that are not positive", images)
     batch, height, width, channels = images.shape
     spatial = []
     for n, k, s in zip((height, width), sizes, steps):
         if n is None or k is None or s is None or not isinstance(n, int):
             spatial.append(None)
         else:
-            spatial.append(-(-n // s) if padding == "same" else (n - k) // s + 1)
+            size = -(-n // s) if padding == "same" else (n - k) // s + 1
+            spatial.append(size if size > 0 else None)
     depth = dims.mul(dims.mul(sizes[0], sizes[1]), channels)
     return Tensor((batch, spatial[0], spatial[1], depth), None, None, (images,))
 

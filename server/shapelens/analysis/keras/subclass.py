@@ -204,9 +204,11 @@ class SubclassHook(ClassHook):
                 return Unknown("a second run of the model")
             tensors = [Tensor(a.shape, None, None, (), None, self.plugin) for a in arrays]
             inputs = tensors[0] if not isinstance(first, (list, tuple)) else type(first)(tensors)
-            output = self.run(interp, subclassed, [inputs, *args[1:]] if args else [inputs], kwargs if args else {},
-                              interp.span(node))
-            return output if method == "__call__" else Unknown("a prediction")
+            if method != "__call__":  # `predict(x, batch_size, ...)` calls the model on `x` alone
+                self.run(interp, subclassed, [inputs], {}, interp.span(node))
+                return Unknown("a prediction")
+            return self.run(interp, subclassed, [inputs, *args[1:]] if args else [inputs], kwargs if args else {},
+                            interp.span(node))
         tensors = flatten_tensors(first)
         if method != "__call__":
             return Unknown(f"the result of `{method}`")
