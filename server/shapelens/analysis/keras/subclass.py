@@ -56,6 +56,7 @@ class Subclassed:
     kind: str  # "model" or "layer"
     built: bool = False  # as Keras' `self.built`: set once `build` has returned
     building: bool = False
+    calling: bool = False  # its `call` is running (a `call` that calls the layer again is not followed)
     build_shape: object = None  # what `build(...)` was given
     weights: list[Optional[int]] = field(default_factory=list)  # the size of each `add_weight`
     functional: Optional[KerasFunctional] = None  # `super().__init__(inputs=..., outputs=...)`
@@ -230,12 +231,16 @@ class SubclassHook(ClassHook):
         call = interp.classes.method_of(instance.cls, "call")
         if call is None:
             return Unknown(f"`{instance.cls.node.name}` defines no `call`")
+        if subclassed.calling:
+            return Tensor(None, f"`{instance.cls.node.name}` calls itself", None, tuple(flatten_tensors(first)))
         subclassed.applied = subclassed.applied or state.depth > 0
         state.depth += 1
+        subclassed.calling = True
         try:
             result = interp.call_function(call, [instance, *args], kwargs, label=None)
         finally:
             state.depth -= 1
+            subclassed.calling = False
         compute = interp.classes.method_of(instance.cls, "compute_output_shape")
         result_shape = output_of(result)
         use_compute = compute is not None and (symbolic or result_shape is None)
