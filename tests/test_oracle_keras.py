@@ -155,7 +155,9 @@ def test_broken_fixture_raises_in_keras(fixture: Fixture) -> None:
     (expected,) = fixture.expected_errors
     failure = outcome.failure
     assert failure is not None, f"Keras accepted a fixture marked broken:\n{outcome.describe()}"
-    assert failure.error_type == "ValueError", first_line(failure.message)
+    # Inside a subclass's `call` Keras runs layers on backend tensors: a pooling window that does
+    # not fit raises torch's own RuntimeError there ("Output size is too small").
+    assert failure.error_type in ("ValueError", "RuntimeError"), first_line(failure.message)
     if expected.code == "input-mismatch":
         assert failure.statement_line == expected.line, first_line(failure.message)
     else:

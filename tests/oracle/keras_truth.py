@@ -1,11 +1,26 @@
 """Ground truth: execute a fixture script with real Keras 3 and record what it built.
 
 While the script runs, ``Layer.__new__`` is wrapped to note, for every layer the script itself
-constructs, the script line of the constructor call (the frame that called the class), and
-``Layer.__call__`` is wrapped to note which layer was executing when an exception went through.
-Afterwards every recorded layer's inbound nodes give one application each: its output shape(s)
-and ``count_params()``. Keras 3 has no public accessor for all of a layer's nodes, hence
-``_inbound_nodes``.
+constructs, the script line of the constructor call (the frame that called the class, which may
+be a method of one of the script's own classes), and ``Layer.__call__`` is wrapped to note which
+layer was executing when an exception went through. Afterwards every recorded layer's inbound
+nodes give one application each: its output shape(s) and its parameter count. Keras 3 has no
+public accessor for all of a layer's nodes, hence ``_inbound_nodes``.
+
+A layer applied inside the ``call`` of one of the script's classes (a subclassed model, a custom
+layer) gets no node: Keras runs it on backend tensors, eagerly (``model(x)``) or inside
+``backend.compute_output_spec``, its symbolic trace. Those calls are recorded as they happen. A
+trace of an input with unknown sizes runs ``call`` twice, with every unknown size filled with 83
+and then 89 (``keras/src/backend/torch/core.py``); the harness pairs the two runs call by call
+and records a size that differs between them as ``None``, as Keras itself does for the output.
+
+The script's own classes follow one rule, the engine's way of listing each weight once: such a
+layer is recorded when it owns weights directly (``add_weight``) or holds no layers, and its
+parameter count is that of its own weights; the layers inside it are recorded for themselves.
+
+A subclassed model that the script builds with ``model.build(input_shape)`` and never calls is
+traced afterwards on that shape, as Keras' ``build_from_config`` does (Keras 3's default
+``build`` of a subclassed model marks it built without running ``call``).
 
 Like the engine, the harness also runs every top-level function of the script whose parameters
 all have defaults, once, with those defaults (a ``build_model(input_shape=(28, 28, 1))``).
@@ -32,8 +47,11 @@ from typing import Callable, Iterator, Mapping, Optional, Union
 os.environ["KERAS_BACKEND"] = "torch"  # before the first import of keras, wherever it happens
 
 import keras  # noqa: E402
+import keras.src.backend as keras_backend  # noqa: E402
 import numpy as np  # noqa: E402
+from keras.src import tree  # noqa: E402
 from keras.src.layers.core.input_layer import InputLayer  # noqa: E402
+from keras.src.models.functional import Functional  # noqa: E402
 from keras.src.layers.layer import Layer  # noqa: E402
 from keras.src.utils import module_utils  # noqa: E402
 from project_imports import in_project, project_on_path  # noqa: E402
@@ -92,14 +110,89 @@ def canonical_layer_class(name: str) -> str:
     return candidate.__name__ if isinstance(candidate, type) else name
 
 
+def _defined_in_script(cls: type, script_file: str) -> bool:
+    """A class the script defines (or one deriving from such a class)."""
+    return any(
+        getattr(member, "__code__", None) is not None and member.__code__.co_filename == script_file
+        for klass in cls.__mro__
+        for member in vars(klass).values()
+    )
+
+
+def _tensors(value: object) -> list:
+    return [t for t in tree.flatten(value) if hasattr(t, "shape") and hasattr(t, "dtype")]
+
+
+def _output_shape(output: object) -> Optional[OutputShape]:
+    shapes = tuple(_shape(t) for t in _tensors(output))
+    if not shapes:
+        return None
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _symbolic(value: object) -> bool:
+    return any(isinstance(t, keras.KerasTensor) for t in _tensors(value))
+
+
+def _unknown_sizes(value: object) -> bool:
+    return any(isinstance(t, keras.KerasTensor) and None in t.shape for t in _tensors(value))
+
+
+def _merge_filled_runs(calls: list[tuple[Layer, Optional[OutputShape]]]) -> list[tuple[Layer, Optional[OutputShape]]]:
+    """The calls of a trace run twice (unknown sizes as 83, then 89): a size that differs is None."""
+    half = len(calls) // 2
+    first, second = calls[:half], calls[half:]
+    if len(calls) % 2 or [id(layer) for layer, _ in first] != [id(layer) for layer, _ in second]:
+        raise AssertionError("a symbolic trace ran its layers differently for two fillings; the harness cannot pair them")
+    merged = []
+    for (layer, one), (_, two) in zip(first, second):
+        merged.append((layer, _merge_shapes(one, two)))
+    return merged
+
+
+def _merge_shapes(one: Optional[OutputShape], two: Optional[OutputShape]) -> Optional[OutputShape]:
+    if one is None or two is None:
+        return None
+    if one and isinstance(one[0], tuple):
+        return tuple(_merge_shapes(a, b) for a, b in zip(one, two))  # type: ignore[misc]
+    return tuple(a if a == b else None for a, b in zip(one, two))  # type: ignore[misc]
+
+
 class _Recorder:
-    """Wraps ``Layer.__new__`` / ``Layer.__call__`` while one script runs."""
+    """Wraps ``Layer.__new__`` / ``Layer.__call__`` / ``backend.compute_output_spec`` while one script runs."""
 
     def __init__(self, script_file: str, project_dir: Optional[Path] = None) -> None:
         self.script_file = script_file
         self.project_dir = project_dir
         self.constructed: list[tuple[Layer, str, int]] = []
         self.failed_calls: list[tuple[BaseException, Layer]] = []
+        # The layers whose __call__ is executing, innermost last, and whether each was built before.
+        self.running: list[tuple[Layer, bool]] = []
+        self.called: set[int] = set()
+        self.traced: list[tuple[Layer, Optional[OutputShape]]] = []  # calls inside the script's classes
+        self.trace_depth = 0  # nested `compute_output_spec` runs
+        # Nodes Keras makes inside a trace (a Sequential building itself on the filled sizes).
+        self.trace_nodes: set[int] = set()
+
+    def in_script(self, layer: object) -> bool:
+        return isinstance(layer, Layer) and _defined_in_script(type(layer), self.script_file)
+
+    def inside_script_class(self, layer: Layer) -> bool:
+        """The layer's caller is one of the script's classes, directly or through a ``Sequential``
+        that this call builds (a Sequential attribute with no input of its own, built by its first
+        call; one built before keeps the shapes of its own graph); or the script itself calls one
+        of its classes."""
+        for caller, built_before in reversed(self.running):
+            if self.in_script(caller):
+                return True
+            if not isinstance(caller, keras.Sequential) or built_before:
+                return False
+        return self.in_script(layer)  # called by the script itself (``model(x)``, ``layer(x)``)
+
+    def note_call(self, layer: Layer, output: object) -> None:
+        """A call that makes no node, made inside one of the script's classes."""
+        if not _symbolic(output) and self.inside_script_class(layer):
+            self.traced.append((layer, _output_shape(output)))
 
     def owns(self, filename: str) -> bool:
         """A file whose layers are recorded: the script, or any file of its project."""
@@ -129,26 +222,87 @@ class _Recorder:
             return layer
 
         def recording_call(layer: Layer, *args: object, **kwargs: object) -> object:
+            recorder.running.append((layer, layer.built))
             try:
-                return original_call(layer, *args, **kwargs)
+                output = original_call(layer, *args, **kwargs)
             except BaseException as error:
                 recorder.failed_calls.append((error, layer))
                 raise
+            finally:
+                recorder.running.pop()
+            recorder.called.add(id(layer))
+            recorder.note_call(layer, output)
+            return output
+
+        original_spec = keras_backend.compute_output_spec
+
+        def recording_spec(fn: object, *args: object, **kwargs: object) -> object:
+            start = len(recorder.traced)
+            nodes_before = {id(layer): len(layer._inbound_nodes) for layer, *_ in recorder.constructed}
+            recorder.trace_depth += 1
+            try:
+                result = original_spec(fn, *args, **kwargs)
+            except BaseException:
+                del recorder.traced[start:]  # an interrupted trace cannot be paired
+                raise
+            finally:
+                recorder.trace_depth -= 1
+                for layer, *_ in recorder.constructed:
+                    recorder.trace_nodes.update(id(n) for n in layer._inbound_nodes[nodes_before.get(id(layer), 0):])
+            calls = recorder.traced[start:]
+            del recorder.traced[start:]
+            if recorder.trace_depth == 0:  # a nested trace (a layer building itself) repeats calls of the outer one
+                recorder.traced.extend(_merge_filled_runs(calls) if _unknown_sizes((args, kwargs)) else calls)
+            return result
 
         Layer.__new__ = staticmethod(recording_new)
         Layer.__call__ = recording_call
+        keras_backend.compute_output_spec = recording_spec
         try:
             yield
         finally:
             Layer.__new__ = original_new
             Layer.__call__ = original_call
+            keras_backend.compute_output_spec = original_spec
+
+    def trace_built_models(self) -> None:
+        """Subclassed models the script built (``model.build(shape)``) but never called: ``call``
+        traced on that shape, as Keras' ``build_from_config`` does."""
+        for layer, *_ in list(self.constructed):
+            shapes = getattr(layer, "_build_shapes_dict", None)
+            if not isinstance(layer, keras.Model) or isinstance(layer, Functional) or not self.in_script(layer):
+                continue
+            if id(layer) in self.called or not shapes:
+                continue
+            if len(shapes) != 1:
+                continue
+            (shape,) = shapes.values()
+            inputs = tree.map_shape_structure(lambda s: keras.KerasTensor(s), shape)
+            self.running.append((layer, True))
+            try:
+                keras_backend.compute_output_spec(layer.call, inputs)
+            except BaseException as error:
+                self.failed_calls.append((error, layer))
+                raise
+            finally:
+                self.running.pop()
+
+    def listed(self, layer: Layer) -> bool:
+        """Whether the layer is one row: every layer of Keras' own; a script class by the rule above."""
+        if isinstance(layer, (InputLayer, Functional)) or not hasattr(layer, "_inbound_nodes"):
+            return False  # (a layer whose own __init__ failed before Keras' ran has no state)
+        if self.in_script(layer):
+            return bool(_own_variables(layer)) or not layer._flatten_layers(include_self=False, recursive=False)
+        return not isinstance(layer, keras.Model)
+
+    def params(self, layer: Layer) -> Optional[int]:
+        if self.in_script(layer):
+            return sum(int(np.prod(v.shape)) for v in _own_variables(layer))
+        return layer.count_params() if layer.built else None
 
     def user_layers(self) -> list[tuple[Layer, LayerKey]]:
-        return [
-            (layer, self.key(filename, line, type(layer).__name__))
-            for layer, filename, line in self.constructed
-            if not isinstance(layer, (InputLayer, keras.Model))
-        ]
+        return [(layer, self.key(filename, line, type(layer).__name__))
+                for layer, filename, line in self.constructed if self.listed(layer)]
 
     def failing_layer(self, error: BaseException) -> Optional[LayerKey]:
         chain = _exception_chain(error)
@@ -157,6 +311,11 @@ class _Recorder:
             if id(failed_error) in chain and id(layer) in keys:
                 return keys[id(layer)]
         return None
+
+
+def _own_variables(layer: Layer) -> list:
+    """The variables a layer made itself (``add_weight``), not those of the layers inside it."""
+    return list(layer._trainable_variables) + list(layer._non_trainable_variables)
 
 
 def _exception_chain(error: BaseException) -> set[int]:
@@ -188,12 +347,18 @@ def _shape(tensor: object) -> Shape:
 
 def _applications(recorder: _Recorder) -> dict[LayerKey, frozenset[Application]]:
     applications: dict[LayerKey, set[Application]] = defaultdict(set)
+    keys = {}
     for layer, key in recorder.user_layers():
+        keys[id(layer)] = key
         for node in layer._inbound_nodes:
+            if id(node) in recorder.trace_nodes:
+                continue
             shapes = tuple(_shape(tensor) for tensor in node.outputs)
             output_shape = shapes[0] if len(shapes) == 1 else shapes
-            params = layer.count_params() if layer.built else None
-            applications[key].add((output_shape, params))
+            applications[key].add((output_shape, recorder.params(layer)))
+    for layer, output_shape in recorder.traced:
+        if id(layer) in keys:
+            applications[keys[id(layer)]].add((output_shape, recorder.params(layer)))
     return {key: frozenset(apps) for key, apps in applications.items()}
 
 
@@ -256,6 +421,7 @@ def run_in_keras(path: Path, source: str, project_dir: Optional[Path] = None,
             exec(code, namespace)
             for build in _functions_with_all_defaults(namespace, script_file):
                 build()
+            recorder.trace_built_models()
             if then is not None:
                 then(namespace)
         except Exception as error:  # the script's own exception: that is the observation

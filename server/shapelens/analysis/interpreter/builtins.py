@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..unknown import Unknown
 from .expressions import plain
-from .values import is_known
+from .values import Value, is_known
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -16,6 +16,8 @@ REDUCTIONS = {"min": min, "max": max, "sum": sum}
 
 
 def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> object:
+    if name in ATTRIBUTE_BUILTINS:
+        return attribute_builtin(interp, name, args)
     if not all(is_known(a) for a in args):
         return Unknown(f"`{name}` of an unknown value")
     try:
@@ -24,6 +26,8 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
                 return tuple(range(*args))
         elif name == "len" and args and isinstance(args[0], (tuple, list, str, dict)):
             return len(args[0])
+        elif name == "len" and args and interp.iterate(args[0]) is not None:
+            return len(interp.iterate(args[0]))  # type: ignore[arg-type]
         elif name in CONVERSIONS and all(plain(a) for a in args):
             return CONVERSIONS[name](*args)
         elif name in REDUCTIONS and args:
@@ -36,6 +40,10 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
                 return tuple(items) if name == "tuple" else list(items)
         elif name in ("tuple", "list"):
             return () if name == "tuple" else []
+        elif name == "dict":
+            pairs = (list(args[0].items()) if isinstance(args[0], dict) else interp.iterate(args[0])) if args else []
+            if pairs is not None and all(isinstance(p, tuple) and len(p) == 2 and plain(p[0]) for p in pairs):
+                return {**dict(pairs), **kwargs}
         elif name in ("enumerate", "zip", "reversed", "sorted"):
             seqs = [interp.iterate(a) for a in args]
             if all(s is not None for s in seqs):
@@ -51,6 +59,47 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
     except Exception:  # noqa: BLE001 - a builtin on odd values
         pass
     return Unknown(f"the result of `{name}(...)`")
+
+
+ATTRIBUTE_BUILTINS = frozenset({"getattr", "setattr", "hasattr"})
+
+
+def attribute_builtin(interp: "Interpreter", name: str, args: list) -> object:
+    """``getattr(self, f"layer{i}")`` / ``setattr(self, name, layer)``: attribute access by a known name."""
+    if len(args) < 2 or not isinstance(args[1], str) or not isinstance(args[0], Value):
+        return Unknown(f"`{name}` of an attribute name that is not known")
+    target, attr = args[0], args[1]
+    if name == "setattr" and len(args) == 3:
+        target.set_attribute(interp, attr, args[2])
+        return None
+    if name == "getattr":
+        value = target.attribute(interp, attr)
+        return args[2] if len(args) == 3 and not is_known(value) else value
+    return Unknown(f"the result of `{name}(...)`")
+
+
+def dict_method(target: dict, name: str, args: list, kwargs: dict, interp: "Interpreter") -> object:
+    """``blocks.items()``, ``blocks.update(...)``: dicts of layers (``nn.ModuleDict``, ``OrderedDict``)."""
+    if name == "items" and not args:
+        return tuple(target.items())
+    if name == "values" and not args:
+        return tuple(target.values())
+    if name == "keys" and not args:
+        return tuple(target.keys())
+    if name == "get" and args and is_known(args[0]) and plain(args[0]):
+        return target.get(args[0], args[1] if len(args) > 1 else None)
+    if name == "update":
+        items = args[0] if args else {}
+        pairs = list(items.items()) if isinstance(items, dict) else interp.iterate(items)
+        for pair in [*(pairs or ()), *kwargs.items()]:
+            if isinstance(pair, tuple) and len(pair) == 2 and plain(pair[0]):
+                target[pair[0]] = pair[1]
+        return None
+    if name == "setdefault" and args and plain(args[0]):
+        return target.setdefault(args[0], args[1] if len(args) > 1 else None)
+    if name == "pop" and args and plain(args[0]):
+        return target.pop(args[0], args[1] if len(args) > 1 else Unknown("a missing key"))
+    return Unknown(f"the result of `.{name}(...)`")
 
 
 def list_method(target: list, name: str, args: list, interp: "Interpreter") -> object:

@@ -34,6 +34,8 @@ class Classes:
         init = self.method_of(cls, "__init__")
         if init is not None:
             interp.call_function(init, [instance, *args], kwargs, label=None)
+        elif cls.hook is not None and isinstance(node, ast.Call):
+            cls.hook.super_method(interp, instance, "__init__", args, kwargs, node)  # the library base's __init__
         if cls.hook is not None:
             interp.events += 1
             cls.hook.on_instance(interp, instance)
@@ -42,7 +44,7 @@ class Classes:
     def method_of(self, cls: ClassValue, name: str) -> Optional[Function]:
         for stmt in cls.node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-                return Function(stmt, cls.env, self.function_defaults(stmt, cls.env), stmt.name)  # type: ignore[arg-type]
+                return Function(stmt, cls.env, self.function_defaults(stmt, cls.env), stmt.name, cls)  # type: ignore[arg-type]
         for base in cls.bases:
             if isinstance(base, ClassValue):
                 found = self.method_of(base, name)
@@ -51,10 +53,13 @@ class Classes:
         return None
 
     def class_attribute(self, cls: ClassValue, name: str) -> object:
-        """A constant of the class body, looked up through the bases like Python does; ``MISSING``
-        when no class defines it."""
+        """``Block.expansion``: an attribute the class body binds, or a method (unbound), looked up
+        through the file's own base classes as Python does; ``MISSING`` when none has it."""
         if name in cls.attrs:
             return cls.attrs[name]
+        method = self.method_of(cls, name)
+        if method is not None:
+            return method
         for base in cls.bases:
             if isinstance(base, ClassValue):
                 found = self.class_attribute(base, name)

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 from ..report import Diagnostic, Span
 from ..unknown import Unknown
-from .builtins import call_builtin, list_method
+from .builtins import call_builtin, dict_method, list_method
 from .classes import Classes
-from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
+from .env import OWNER_KEY, SELF_KEY, BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
 from .expressions import Evaluator
 from .layers import LayerCalls
 from .modules import Modules
@@ -203,7 +203,22 @@ class Interpreter:
             owner = self.eval(target.value, env)
             if isinstance(owner, Value):
                 owner.set_attribute(self, target.attr, value)
-        # subscripts and other targets hold nothing the analysis needs
+        elif isinstance(target, ast.Subscript):
+            self.assign_item(self.eval(target.value, env), self.eval(target.slice, env), value)
+        # other targets hold nothing the analysis needs
+
+    @staticmethod
+    def assign_item(container: object, key: object, value: object) -> None:
+        """``layers["conv1"] = ...`` on a dict, ``blocks[i] = ...`` on a list (an ``OrderedDict`` built
+        in a loop, an ``nn.ModuleDict``); a key that is not known makes the dict's content unknown."""
+        if isinstance(container, dict):
+            if isinstance(key, (str, int, float, bool, tuple)) or key is None:
+                container[key] = value
+            else:
+                container[Unknown("an unknown key")] = value
+        elif isinstance(container, list) and isinstance(key, int) and not isinstance(key, bool):
+            if -len(container) <= key < len(container):
+                container[key] = value
 
     def note_module_call(self, func: Function, args: list, kwargs: dict) -> None:
         self.module_calls.setdefault(func.name, []).append(
@@ -223,6 +238,9 @@ class Interpreter:
         positional = params.posonlyargs + params.args
         for param, value in zip(positional, args):
             scope.vars[param.arg] = value
+        if func.owner is not None and args:
+            scope.vars[OWNER_KEY] = func.owner
+            scope.vars[SELF_KEY] = args[0]
         if params.vararg is not None:
             scope.vars[params.vararg.arg] = tuple(args[len(positional):])
         extra = {}
@@ -259,4 +277,6 @@ class Interpreter:
             return target.method(self, name, args, kwargs, node)
         if isinstance(target, list):
             return list_method(target, name, args, self)
+        if isinstance(target, dict):
+            return dict_method(target, name, args, kwargs, self)
         return Unknown(f"the result of `.{name}(...)`")

@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Optional
 
 from ..unknown import Unknown
-from .values import Builtin
+from .values import Builtin, SuperCall
+
+# Where a method's scope keeps its class and first argument, for `super()` (not Python names).
+OWNER_KEY = "<class>"
+SELF_KEY = "<self>"
 
 BUILTINS = frozenset({
     "range", "len", "int", "float", "tuple", "list", "min", "max", "abs", "round", "sum", "print",
     "enumerate", "zip", "reversed", "isinstance", "str", "bool", "dict", "sorted", "super",
+    "getattr", "setattr", "hasattr",
 })
 
 
@@ -43,6 +48,16 @@ class Env:
             if name in env.vars:
                 return env.vars[name]
             env = env.parent
+        if name == "super":
+            return self.super_call()
         if name in BUILTINS:
             return Builtin(name)
         return Unknown(f"`{name}` is not defined in this file")
+
+    def super_call(self) -> SuperCall:
+        env: Optional[Env] = self
+        while env is not None:
+            if OWNER_KEY in env.vars:
+                return SuperCall(env.vars[OWNER_KEY], env.vars.get(SELF_KEY))  # type: ignore[arg-type]
+            env = env.parent
+        return SuperCall(None, None)

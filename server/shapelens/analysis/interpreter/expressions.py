@@ -63,6 +63,12 @@ def plain(value: object) -> bool:
     return isinstance(value, PLAIN_TYPES) or value is None
 
 
+def formattable(value: object) -> bool:
+    """A value ``str % value`` formats as the program would (constants only)."""
+    items = value if isinstance(value, tuple) else (value,)
+    return all(isinstance(item, (int, float, str, bool)) for item in items)
+
+
 def truth(value: object) -> Optional[bool]:
     """Truth in a condition; ``None`` when undecidable (an unknown, a tensor)."""
     if isinstance(value, Unknown):
@@ -156,7 +162,24 @@ class Evaluator:
         return out
 
     def expr_JoinedStr(self, node: ast.JoinedStr, env: Env) -> object:
-        return Unknown("an f-string")
+        """``f"conv{i}"``: the string, when every part is a known constant (layer names built in loops)."""
+        parts = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                parts.append(str(part.value))
+                continue
+            if not isinstance(part, ast.FormattedValue):
+                return Unknown("an f-string")
+            value = self.eval(part.value, env)
+            spec = self.eval(part.format_spec, env) if part.format_spec is not None else ""
+            if not isinstance(value, (int, float, str, bool)) or not isinstance(spec, str):
+                return Unknown("an f-string with a value that is not known")
+            converted = {-1: value, ord("s"): str(value), ord("r"): repr(value), ord("a"): ascii(value)}.get(part.conversion, value)
+            try:
+                parts.append(format(converted, spec))
+            except (ValueError, TypeError):
+                return Unknown("an f-string with a format the analysis does not read")
+        return "".join(parts)
 
     def expr_Lambda(self, node: ast.Lambda, env: Env) -> object:
         return LambdaValue(node)
@@ -223,6 +246,8 @@ class Evaluator:
                 return right * left if left <= MAX_SEQUENCE else Unknown("a very long sequence")
             if isinstance(left, str) and isinstance(right, str) and isinstance(op, ast.Add):
                 return left + right
+            if isinstance(left, str) and isinstance(op, ast.Mod) and formattable(right):
+                return left % right  # "denseblock%d" % (i + 1)
         except (KeyError, ZeroDivisionError, OverflowError, ValueError, TypeError):
             return Unknown("an arithmetic operation that cannot be evaluated")
         return Unknown("an operation the analysis does not evaluate")
@@ -301,6 +326,17 @@ class Evaluator:
                 return Unknown("a comprehension with an unknown condition")
             if all(conditions):
                 out.append(self.eval(node.elt, scope))
+        return out
+
+    def expr_DictComp(self, node: ast.DictComp, env: Env) -> object:
+        """``{name: Dense(units) for name, units in tasks.items()}``: pairs made like a list's items."""
+        pairs = self.expr_ListComp(ast.ListComp(elt=ast.Tuple(elts=[node.key, node.value], ctx=ast.Load()),
+                                                generators=node.generators), env)
+        if not isinstance(pairs, list):
+            return pairs
+        out: dict = {}
+        for key, value in pairs:
+            out[key if plain(key) and not isinstance(key, (list, dict)) else Unknown("an unknown key")] = value
         return out
 
     def expr_GeneratorExp(self, node: ast.GeneratorExp, env: Env) -> object:

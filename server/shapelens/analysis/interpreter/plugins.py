@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
 from ..rules import LayerRule
 from ..unknown import Unknown
 from .tensors import Tensor
-from .values import ArrayValue, Instance, LayerObj, QName
+from .values import ArrayValue, BoundMethod, Function, Instance, LayerObj, QName
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -54,6 +54,24 @@ class ClassHook:
 
     def method(self, interp: "Interpreter", instance: Instance, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
         return Unknown(f"the result of `.{name}(...)`")
+
+    def iterate(self, instance: Instance) -> Optional[list]:
+        """``for layer in instance`` (a container class: ``nn.ModuleList``)."""
+        return None
+
+    def subscript(self, interp: "Interpreter", instance: Instance, index: object) -> object:
+        """``instance[index]`` (a container class: ``nn.ModuleDict``)."""
+        return Unknown("a subscript the analysis does not evaluate")
+
+    def bound_method(self, interp: "Interpreter", instance: Instance, name: str, function: Function) -> object:
+        """``instance.name`` where the user's class defines the method; a framework may wrap it
+        (Keras runs a layer's own ``build`` once, as part of building it)."""
+        return BoundMethod(instance, function)
+
+    def super_method(self, interp: "Interpreter", instance: Instance, name: str, args: list, kwargs: dict,
+                     node: ast.Call) -> object:
+        """``super().name(...)`` reaching the library base class (``super().__init__(**kwargs)``)."""
+        return Unknown(f"the result of `super().{name}(...)`")
 
 
 class Plugin:

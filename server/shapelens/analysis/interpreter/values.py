@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Value", "Unknown", "QName", "Function", "LambdaValue", "ClassValue", "Instance", "BoundMethod", "Builtin",
-    "ArrayValue", "LayerObj", "Node", "ModelRecord", "NAMED_VALUES", "is_known",
+    "SuperCall", "SuperProxy", "ArrayValue", "LayerObj", "Node", "ModelRecord", "NAMED_VALUES", "is_known",
 ]
 
 # Classes whose values remember the names they are bound to (models, module instances): the
@@ -108,6 +108,7 @@ class Function(Value):
     env: object  # the defining Env
     defaults: dict
     name: str
+    owner: Optional["ClassValue"] = None  # the class a method is defined in (what `super()` starts from)
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
         return interp.call_user_function(self, args, kwargs, node)
@@ -154,7 +155,7 @@ class Instance(Value):
             return self.attrs[name]
         method = interp.classes.method_of(self.cls, name)
         if method is not None:
-            return BoundMethod(self, method)
+            return BoundMethod(self, method) if self.cls.hook is None else self.cls.hook.bound_method(interp, self, name, method)
         found = interp.classes.class_attribute(self.cls, name)
         if found is not MISSING:
             return found
@@ -178,6 +179,14 @@ class Instance(Value):
     def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
         self.attrs[name] = value
 
+    def iterate(self) -> Optional[list]:
+        return self.cls.hook.iterate(self) if self.cls.hook is not None else None
+
+    def subscript(self, interp: "Interpreter", index: object) -> object:
+        if self.cls.hook is not None:
+            return self.cls.hook.subscript(interp, self, index)
+        return Unknown("a subscript the analysis does not evaluate")
+
     def note_name(self, name: str, span: Span) -> None:
         if not self.name:
             self.name = name
@@ -199,6 +208,43 @@ class BoundMethod(Value):
         if isinstance(self.name, Function):
             return interp.call_function(self.name, [self.target, *args], kwargs, label=interp.positions.label(node))
         return interp.call_method(self.target, self.name, args, kwargs, node)
+
+
+@dataclass(eq=False)
+class SuperCall(Value):
+    """``super`` inside a method: ``super()`` is ``super(<the method's class>, <its first argument>)``."""
+
+    owner: Optional[ClassValue]
+    instance: object
+
+    def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
+        owner, instance = (args[0], args[1]) if len(args) == 2 else (self.owner, self.instance)
+        if not isinstance(owner, ClassValue) or not isinstance(instance, Instance):
+            return Unknown("`super()` outside a method of the file's classes")
+        return SuperProxy(owner, instance)
+
+
+@dataclass(eq=False)
+class SuperProxy(Value):
+    """What ``super()`` returns: the methods of the classes after ``owner``, bound to ``instance``;
+    a method only a library base class has is the framework's (through the class hook)."""
+
+    owner: ClassValue
+    instance: Instance
+
+    def attribute(self, interp: "Interpreter", name: str) -> object:
+        for base in self.owner.bases:
+            if isinstance(base, ClassValue):
+                method = interp.classes.method_of(base, name)
+                if method is not None:
+                    return BoundMethod(self.instance, method)
+        return BoundMethod(self, name)
+
+    def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        hook = self.owner.hook
+        if hook is None:
+            return Unknown(f"the result of `super().{name}(...)`")
+        return hook.super_method(interp, self.instance, name, args, kwargs, node)
 
 
 @dataclass(frozen=True)

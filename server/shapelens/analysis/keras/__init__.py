@@ -8,16 +8,19 @@ from typing import TYPE_CHECKING, Optional
 from ..dims import Shape, format_shape
 from ..interpreter.arrays import as_shape
 from ..interpreter.layers import LayerResult
-from ..interpreter.plugins import CallHook, Plugin
+from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
-from ..interpreter.values import ArrayValue, LayerObj
+from ..interpreter.values import ArrayValue, Instance, LayerObj
 from ..report import Diagnostic, Span
 from ..rules import LayerRule, ShapeError
 from .checks import build_unbuilt, data_diagnostics
 from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape
 from .models import KerasFunctional, KerasModel, KerasSequential
+from .ops import TensorFunctions, is_op_path
 from .rules import MERGE_FUNCTIONS, RULES
 from .rules.attention import multi_head_attention
+from .rules.recurrent import rnn
+from .subclass import SubclassHook, Subclassed, is_keras_base
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -39,6 +42,10 @@ class KerasState:
     sequentials: list[KerasSequential] = field(default_factory=list)
     functionals: list[KerasFunctional] = field(default_factory=list)
     data_calls: list[DataCall] = field(default_factory=list)
+    subclassed: dict[int, Subclassed] = field(default_factory=dict)  # by id of the user's instance
+    instantiated: set[str] = field(default_factory=set)  # the user's Keras classes that were instantiated
+    depth: int = 0  # custom layers' `call`s running (at 0 a call is Keras' symbolic trace of a graph)
+    open_scopes: dict[int, dict] = field(default_factory=dict)  # instance id → the symbols of its open parameters
 
 
 class KerasPlugin(Plugin):
@@ -57,6 +64,8 @@ class KerasPlugin(Plugin):
         self.frontend = Frontend(self)
         self.as_shape = as_shape
         self.named_sizes = named_sizes
+        self.functions = TensorFunctions(self)
+        self.subclass_hooks = {"model": SubclassHook(self, "model"), "layer": SubclassHook(self, "layer")}
 
     def new_state(self) -> KerasState:
         return KerasState()
@@ -74,6 +83,8 @@ class KerasPlugin(Plugin):
         front = self.frontend
         if path in ARRAY_FACTORIES:
             return front.array
+        if is_op_path(path):
+            return self.functions.call
         if not path.startswith("keras"):
             return None
         leaf = path.rsplit(".", 1)[-1]
@@ -92,6 +103,24 @@ class KerasPlugin(Plugin):
         if ".layers." in path and leaf[:1].isupper():
             return front.unmodelled_layer
         return None
+
+    def class_hook(self, path: str) -> Optional[ClassHook]:
+        kind = is_keras_base(path)
+        return self.subclass_hooks[kind] if kind is not None else None
+
+    def apply_custom(self, interp: "Interpreter", instance: Instance, tensor: Tensor, call_span: Span) -> object:
+        """A user's Keras layer or model as an entry of a ``Sequential``."""
+        return self.subclass_hooks["model"].in_sequential(interp, instance, tensor, call_span)
+
+    def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
+        """A seeded tensor (no known input) takes the rank its first layer implies, every size unknown."""
+        if tensors and tensors[0].seed and tensors[0].shape is None and layer.spec is not None:
+            rule = layer.spec.rule
+            rank = rule.rank + 2 if rule.window and rule.rank else 3 if rule.family is rnn else None
+            if rank is not None:
+                tensors[0].shape = (None,) * rank
+                tensors[0].reason = None
+        return tensors
 
     def star_names(self, module: str) -> dict[str, str]:
         names: dict[str, str] = {}
@@ -170,6 +199,7 @@ class KerasPlugin(Plugin):
 
     def finish(self, interp: "Interpreter") -> None:
         state = self.state(interp)
+        self.subclass_hooks["model"].finish(interp)
         build_unbuilt(interp, state)
         for model in sorted([*state.sequentials, *state.functionals], key=lambda m: m.index):
             interp.register_model(model.record())

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional
 from ..dims import OutputShape, Shape, format_shape
 from ..interpreter.layers import LayerResult, apply_rule, nodes_between
 from ..interpreter.tensors import Tensor
-from ..interpreter.values import ArrayValue, BoundMethod, LayerObj, ModelRecord, Node, Value
+from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, Node, Value
 from ..report import Span
 from ..rules import Applied, Args, LayerRule, LayerSpec, ShapeError, UnknownArgument
 from ..unknown import Unknown
@@ -170,7 +170,13 @@ class KerasSequential(KerasModel):
                 return entry.shape
             if isinstance(entry, LayerObj):
                 return entry.declared_input
+            if self.is_custom(entry):
+                return None
         return None
+
+    def is_custom(self, entry: object) -> bool:
+        """A user's Keras layer or model (``class Block(layers.Layer)``) among the entries."""
+        return isinstance(entry, Instance) and entry.cls.hook is not None and entry.cls.hook.framework is self.plugin
 
     def build_for(self, interp: "Interpreter", shape: Optional[Shape]) -> None:
         if self.run_nodes is None and not self.running:
@@ -189,6 +195,12 @@ class KerasSequential(KerasModel):
         for position, entry in enumerate(self.entries):
             if isinstance(entry, KerasModel):
                 out = entry.applied(interp, tensor, entry.span)
+            elif self.is_custom(entry):
+                start = len(interp.layers.nodes)
+                out = self.plugin.apply_custom(interp, entry, tensor, entry.span)
+                nodes.extend(interp.layers.nodes[start:])
+                tensor = out if isinstance(out, Tensor) else Tensor(None, "the custom layer gives several tensors", None, ())
+                continue
             elif isinstance(entry, LayerObj):
                 if self.uncertain_from is not None and position >= self.uncertain_from:
                     tensor = Tensor(None, UNCERTAIN_ENTRY, None, (tensor,))

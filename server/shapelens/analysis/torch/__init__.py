@@ -13,6 +13,7 @@ from ..interpreter.values import ArrayValue, Instance, LayerObj
 from ..interpreter.symbols import Symbols
 from ..rules import Args, LayerRule, ShapeError, UnknownArgument
 from ..symbolic import Sym
+from .containers import ContainerHook, container_kind
 from .frontend import ARRAY_FACTORIES, Frontend, is_layer_path
 from .modules import ModuleHook, TorchSequential
 from .rules import TORCH_RULES
@@ -47,6 +48,7 @@ class TorchPlugin(Plugin):
         self.frontend = Frontend(self)
         self.tensors = TensorOps(self)
         self.modules = ModuleHook(self)
+        self.containers = {kind: ContainerHook(self, kind) for kind in ("sequential", "list", "dict")}
 
     def new_state(self) -> TorchState:
         return TorchState()
@@ -79,7 +81,10 @@ class TorchPlugin(Plugin):
         return front.function
 
     def class_hook(self, path: str) -> Optional[ClassHook]:
-        return self.modules if path in MODULE_CLASSES else None
+        if path in MODULE_CLASSES:
+            return self.modules
+        kind = container_kind(path)
+        return self.containers[kind] if kind is not None else None
 
     def star_names(self, module: str) -> dict[str, str]:
         if module != "torch.nn":

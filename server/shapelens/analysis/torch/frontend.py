@@ -30,11 +30,11 @@ class Frontend:
         return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node)
 
     def sequential(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> TorchSequential:
-        items = args
+        items, names = args, {}
         if len(args) == 1 and isinstance(args[0], dict):
-            items = list(args[0].values())
+            items, names = list(args[0].values()), {k: v for k, v in args[0].items() if isinstance(k, str)}
         interp.next_model_index()
-        sequential = TorchSequential(self.plugin, interp.span(node), interp.context_label(), list(items))
+        sequential = TorchSequential(self.plugin, interp.span(node), interp.context_label(), list(items), names)
         sequential.symbols = interp.symbols.scope
         self.plugin.state(interp).sequentials.append(sequential)
         return sequential
@@ -43,7 +43,13 @@ class Frontend:
         return list(interp.iterate(args[0]) or []) if args else []
 
     def module_dict(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        return dict(args[0]) if args and isinstance(args[0], dict) else {}
+        """``nn.ModuleDict({...})`` or ``nn.ModuleDict([(name, module), ...])``: a dict of modules."""
+        if not args:
+            return {}
+        if isinstance(args[0], dict):
+            return dict(args[0])
+        pairs = interp.iterate(args[0]) or []
+        return {pair[0]: pair[1] for pair in pairs if isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)}
 
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         rule = TORCH_RULES[func.leaf]

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
     from . import TorchPlugin
 
+# Methods of nn.Module the analysis follows (the rest of the API gives unknown values).
+MODULE_METHODS = frozenset({"add_module", "register_module"})
+# Methods that give back the container they are called on.
+PASS_THROUGH = frozenset({"to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_"})
 INPUT_COMMENT = re.compile(r"#\s*shapelens:\s*input\s*=\s*\(([^)]*)\)")
 
 
@@ -52,11 +56,13 @@ class TorchSequential(Value):
 
     tracks_name = True
 
-    def __init__(self, plugin: "TorchPlugin", span: Span, context: str, entries: list) -> None:
+    def __init__(self, plugin: "TorchPlugin", span: Span, context: str, entries: list,
+                 names: Optional[dict] = None) -> None:
         self.plugin = plugin
         self.span = span
         self.context = context
         self.entries = entries
+        self.names: dict = dict(names or {})  # entry by name (``OrderedDict`` keys, ``add_module``)
         self.name = ""
         self.name_spans: list[Span] = []
         self.ran = False
@@ -73,12 +79,46 @@ class TorchSequential(Value):
             self.name_spans.append(span)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
-        return BoundMethod(self, name)
+        return self.names[name] if name in self.names else BoundMethod(self, name)
 
     def truth(self) -> Optional[bool]:
         return None
 
+    def iterate(self) -> Optional[list]:
+        return list(self.entries)
+
+    def subscript(self, interp: "Interpreter", index: object) -> object:
+        """``features[0]``; ``features[:4]`` is an ``nn.Sequential`` of those entries, as in torch."""
+        if isinstance(index, int) and not isinstance(index, bool) and -len(self.entries) <= index < len(self.entries):
+            return self.entries[index]
+        if isinstance(index, slice):
+            return TorchSequential(self.plugin, self.span, self.context, self.entries[index])
+        if isinstance(index, str) and index in self.names:
+            return self.names[index]
+        return Unknown("an entry of an nn.Sequential the analysis cannot pick")
+
     def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        if name in ("add_module", "register_module") and len(args) == 2:
+            if isinstance(args[0], str):
+                self.names[args[0]] = args[1]
+            self.entries.append(args[1])
+            interp.events += 1
+            return None
+        if name == "append" and len(args) == 1:
+            self.entries.append(args[0])
+            interp.events += 1
+            return self
+        if name == "extend" and len(args) == 1:
+            items = interp.iterate(args[0])
+            self.entries.extend(items if items is not None else [Unknown("entries of unknown number")])
+            interp.events += 1
+            return self
+        if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+            self.entries.insert(args[0], args[1])
+            interp.events += 1
+            return None
+        if name in PASS_THROUGH:
+            return self
         return Unknown(f"the result of `{name}`")
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
@@ -101,8 +141,8 @@ class TorchSequential(Value):
                 tensor = interp.layers.apply(entry, [tensor], {}, entry.span) if isinstance(tensor, Tensor) else tensor
             elif isinstance(entry, TorchSequential):
                 tensor = entry.chain(interp, tensor)
-            elif isinstance(entry, Instance) and isinstance(tensor, Tensor):
-                tensor = self.plugin.modules.forward(interp, entry, [tensor], {})
+            elif isinstance(entry, Instance) and isinstance(entry.cls.hook, ModuleHook) and isinstance(tensor, Tensor):
+                tensor = entry.cls.hook.forward(interp, entry, [tensor], {})
             else:
                 tensor = Tensor(None, "an entry of the nn.Sequential is not modelled", None, ())
             if isinstance(tensor, tuple) and tensor and isinstance(tensor[0], Tensor):
@@ -128,14 +168,39 @@ class ModuleHook(ClassHook):
         self.framework = plugin
         self.plugin = plugin
 
+    def attribute(self, interp: "Interpreter", instance: Instance, name: str) -> object:
+        if name in MODULE_METHODS or name in PASS_THROUGH_METHODS:
+            return BoundMethod(instance, name)
+        return super().attribute(interp, instance, name)
+
+    def method(self, interp: "Interpreter", instance: Instance, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        """``self.add_module("conv2", nn.Conv2d(...))`` / ``register_module``: an attribute by name;
+        ``model.to(device)``, ``model.eval()``: the module itself."""
+        if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
+            instance.attrs[args[0]] = args[1]
+            interp.events += 1
+            return None
+        if name in PASS_THROUGH_METHODS:
+            return instance
+        return super().method(interp, instance, name, args, kwargs, node)
+
     def on_instance(self, interp: "Interpreter", instance: Instance) -> None:
         state = self.plugin.state(interp)
         state.instantiated.add(instance.cls.node.name)
         state.instances.append(instance)
 
-    def call_instance(self, interp: "Interpreter", instance: Instance, args: list, kwargs: dict, node: ast.Call) -> object:
+    def has_forward(self, interp: "Interpreter", instance: Instance) -> bool:
+        return interp.classes.method_of(instance.cls, "forward") is not None
+
+    def run_forward(self, interp: "Interpreter", instance: Instance, args: list, kwargs: dict) -> object:
+        """The class's ``forward`` on these arguments (a container class may have its own way)."""
         forward = interp.classes.method_of(instance.cls, "forward")
-        if forward is None or not args:
+        if forward is None:
+            return Unknown(f"`{instance.cls.node.name}` has no forward")
+        return interp.call_function(forward, [instance, *args], kwargs, label=None)
+
+    def call_instance(self, interp: "Interpreter", instance: Instance, args: list, kwargs: dict, node: ast.Call) -> object:
+        if not self.has_forward(interp, instance) or not args:
             return Unknown(f"an instance of `{instance.cls.node.name}`")
         first = args[0]
         if isinstance(first, ArrayValue):
@@ -145,35 +210,21 @@ class ModuleHook(ClassHook):
             tensor.example = interp.span(node.args[0]) if node.args else interp.span(node)
             return self.run(interp, instance, tensor, [*args[1:]], kwargs)
         if isinstance(first, Tensor):
-            return interp.call_function(forward, [instance, *args], kwargs, label=None)
+            return self.run_forward(interp, instance, args, kwargs)
         return Unknown(f"an instance of `{instance.cls.node.name}` called on a value that is not a tensor")
 
-    def attribute(self, interp: "Interpreter", instance: Instance, name: str) -> object:
-        if name in PASS_THROUGH_METHODS:
-            return BoundMethod(instance, name)
-        return Unknown(f"attribute `{name}` is not known statically")
-
-    def method(self, interp: "Interpreter", instance: Instance, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
-        if name in PASS_THROUGH_METHODS:  # `model = Net().to(device)`, `model.eval()`: the module itself
-            return instance
-        return Unknown(f"the result of `.{name}(...)`")
-
     def forward(self, interp: "Interpreter", instance: Instance, args: list, kwargs: dict) -> object:
-        forward = interp.classes.method_of(instance.cls, "forward")
-        if forward is None:
-            return Unknown("no forward")
-        return interp.call_function(forward, [instance, *args], kwargs, label=None)
+        return self.run_forward(interp, instance, args, kwargs)
 
     def run(self, interp: "Interpreter", instance: Instance, tensor: Tensor, args: list, kwargs: dict) -> object:
         """The module as a model of its own: ``forward`` on this input, every layer it applies listed."""
-        forward = interp.classes.method_of(instance.cls, "forward")
-        if forward is None:
+        if not self.has_forward(interp, instance):
             return Unknown(f"`{instance.cls.node.name}` has no forward")
         record = ModelRecord("torch", instance.span, interp.context_label(), interp.next_model_index(), [], None,  # type: ignore[arg-type]
                              instance.name or instance.cls.node.name, instance.name_spans, "functional", interp.symbols.scope)
         instance.model = record
         start = len(interp.layers.nodes)
-        result = interp.call_function(forward, [instance, tensor, *args], kwargs, label=None)
+        result = self.run_forward(interp, instance, [tensor, *args], kwargs)
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
         interp.register_model(record)
