@@ -53,6 +53,7 @@ def node_layer(node: Node, lines: tuple[str, ...]) -> Layer:
         line_end_col=hint[1],
         call_span=node.call_span if node.call_span != layer.span else None,
         failed=result.error is not None,
+        notes=node.notes,
     )
 
 

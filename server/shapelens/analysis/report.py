@@ -52,6 +52,7 @@ class Layer:
     hint_line: Optional[int] = None
     call_span: Optional[Span] = None  # where it is applied, when that is elsewhere (``self.conv1(x)``)
     failed: bool = False  # the library rejects this application (a diagnostic says why)
+    notes: tuple[str, ...] = ()  # what its shapes assume: "`--img-size` = 224 from argparse default", ...
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ def layer_card(layer: Layer) -> str:
     lines.append(f"Params: {format_count(layer.params)}")
     if layer.arithmetic:
         lines += ["", "```text", *layer.arithmetic, "```"]
+    if layer.notes:
+        lines += ["", *(f"Assumes {note}" for note in layer.notes)]
     return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..unknown import Unknown
 from .expressions import plain
-from .values import is_known
+from .values import Value, is_known
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -24,6 +24,12 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
                 return tuple(range(*args))
         elif name == "len" and args and isinstance(args[0], (tuple, list, str, dict)):
             return len(args[0])
+        elif name == "len" and args and isinstance(args[0], Value):
+            return args[0].length()
+        elif name == "vars" and len(args) == 1 and isinstance(args[0], Value):
+            return args[0].attribute(interp, "__dict__")
+        elif name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str) and isinstance(args[0], Value):
+            return args[0].attribute(interp, args[1])
         elif name in CONVERSIONS and all(plain(a) for a in args):
             return CONVERSIONS[name](*args)
         elif name in REDUCTIONS and args:
@@ -46,6 +52,13 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
                 if name == "reversed":
                     return tuple(reversed(seqs[0]))
                 return tuple(sorted(seqs[0]))
+        elif name == "dict" and len(args) <= 1:
+            base = args[0] if args else {}
+            if isinstance(base, dict):
+                return {**base, **kwargs}
+            pairs = interp.iterate(base)
+            if pairs is not None and all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+                return {**dict(pairs), **kwargs}
         elif name == "print":
             return None
     except Exception:  # noqa: BLE001 - a builtin on odd values
@@ -63,3 +76,28 @@ def list_method(target: list, name: str, args: list, interp: "Interpreter") -> o
     elif name == "insert" and len(args) == 2 and isinstance(args[0], int):
         target.insert(args[0], args[1])
     return None
+
+
+def dict_method(target: dict, name: str, args: list, kwargs: dict) -> object:
+    """``config.get("img_size", 224)`` and friends: dicts are how configurations are often written."""
+    try:
+        if name == "get" and args:
+            return target.get(args[0], args[1] if len(args) > 1 else None)
+        if name in ("keys", "values", "items"):
+            return tuple(getattr(target, name)())
+        if name == "copy":
+            return dict(target)
+        if name == "setdefault" and args:
+            return target.setdefault(args[0], args[1] if len(args) > 1 else None)
+        if name == "pop" and args:
+            return target.pop(args[0], *args[1:2]) if args[0] in target or len(args) > 1 else Unknown("a missing key")
+        if name == "update":
+            if args and isinstance(args[0], dict):
+                target.update(args[0])
+            elif args:
+                target.clear()  # updated with something unknown: no key is certain any more
+            target.update(kwargs)
+            return None
+    except TypeError:  # an unhashable key
+        pass
+    return Unknown(f"the result of `.{name}(...)` on a dict")

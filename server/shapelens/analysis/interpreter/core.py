@@ -19,13 +19,14 @@ from typing import Iterator, Optional
 
 from ..report import Diagnostic
 from ..unknown import Unknown
-from .builtins import call_builtin, list_method
+from .builtins import call_builtin, dict_method, list_method
 from .classes import Classes
 from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
 from .expressions import Evaluator
 from .layers import LayerCalls
 from .plugins import Frameworks
 from .positions import Positions
+from .provenance import Notes, merge, noted
 from .statements import Executor
 from .values import Function, ModelRecord, Value
 
@@ -54,6 +55,8 @@ class Interpreter:
         self.events = 0  # model work done so far: layers, models, graph nodes, data calls
         self.contexts: list[str] = []  # the helper calls the interpreter is inside
         self.conditions: list[str] = []  # the undecidable conditions it is inside
+        self.reads: list[str] = []  # the notes of every assumed value read so far (argparse defaults, ...)
+        self.assumed: list[Notes] = []  # the notes of the decided conditions it is inside
         self.models: list[ModelRecord] = []
         self.diagnostics: list[Diagnostic] = []
         self.model_count = 0
@@ -128,6 +131,22 @@ class Interpreter:
         finally:
             self.conditions.pop()
 
+    def read_assumption(self, note: str) -> None:
+        """An assumed value was read: a condition that reads it is decided by the assumption."""
+        self.reads.append(note)
+
+    def active_notes(self) -> Notes:
+        return merge(*self.assumed) if self.assumed else ()
+
+    @contextmanager
+    def assuming(self, notes: Notes) -> Iterator[None]:
+        """Code under a condition decided by assumed values: what it assigns carries their notes."""
+        self.assumed.append(notes)
+        try:
+            yield
+        finally:
+            self.assumed.pop()
+
     def register_model(self, record: ModelRecord) -> None:
         self.models.append(record)
         self.events += 1
@@ -152,6 +171,8 @@ class Interpreter:
         return None
 
     def assign(self, target: ast.expr, value: object, env: Env) -> None:
+        if self.assumed:
+            value = noted(value, self.active_notes())
         if isinstance(target, ast.Name):
             env.vars[target.id] = value
             if isinstance(value, Value) and value.tracks_name:
@@ -225,4 +246,6 @@ class Interpreter:
             return target.method(self, name, args, kwargs, node)
         if isinstance(target, list):
             return list_method(target, name, args, self)
+        if isinstance(target, dict):
+            return dict_method(target, name, args, kwargs)
         return Unknown(f"the result of `.{name}(...)`")

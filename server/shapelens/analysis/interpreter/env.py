@@ -9,7 +9,7 @@ from .values import Builtin
 
 BUILTINS = frozenset({
     "range", "len", "int", "float", "tuple", "list", "min", "max", "abs", "round", "sum", "print",
-    "enumerate", "zip", "reversed", "isinstance", "str", "bool", "dict", "sorted", "super",
+    "enumerate", "zip", "reversed", "isinstance", "str", "bool", "dict", "sorted", "super", "vars", "getattr",
 })
 
 

@@ -15,6 +15,7 @@ from ..dims import OutputShape, Shape
 from ..report import Span
 from ..rules import Applied, ShapeError, UnknownArgument
 from ..unknown import Unknown
+from .provenance import merge
 from .tensors import Tensor
 from .values import ArrayValue, LayerObj, Node
 
@@ -82,18 +83,22 @@ class LayerCalls:
         result = apply_rule(layer, [t.shape for t in tensors], [t.reason for t in tensors])
         result = framework.check_result(interp, layer, result, tensors)
         node = Node(layer, tuple(tensors), call_span, len(self.nodes),
-                    interp.context_label() if context is None else context, result, (), extra, interp.condition())
+                    interp.context_label() if context is None else context, result, (), extra, interp.condition(),
+                    merge(layer.notes, *(t.notes for t in tensors)))
         self.nodes.append(node)
         interp.events += 1
         output = result.output
         if output is not None and output and isinstance(output[0], tuple):
             outs = [Tensor(shape, None, node, (), None, framework) for shape in output]
+            for out in outs:
+                out.notes = node.notes
             node.outputs = tuple(outs)
             return outs
         reason = None if output is not None else result.reason
         if result.error is not None:
             reason = failed(layer)
         tensor = Tensor(output, reason, node, (), None, framework)
+        tensor.notes = node.notes
         node.outputs = (tensor,)
         return framework.layer_outputs(interp, layer, tensor)
 

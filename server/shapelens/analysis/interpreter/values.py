@@ -13,10 +13,11 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..dims import OutputShape, Shape
+from ..dims import OutputShape, Shape, broadcast, format_shape, index_shape, product
 from ..report import Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
+from .provenance import Notes, merge, noted, notes_of
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -27,6 +28,10 @@ __all__ = [
     "Value", "Unknown", "QName", "Function", "LambdaValue", "ClassValue", "Instance", "BoundMethod", "Builtin",
     "ArrayValue", "LayerObj", "Node", "ModelRecord", "NAMED_VALUES", "is_known",
 ]
+
+REQUIRED = Unknown("a required field")  # a dataclass field without a default
+
+FLOAT_DTYPES = frozenset({"float16", "float32", "float64", "bfloat16"})
 
 # Classes whose values remember the names they are bound to (models, module instances): the
 # report names a model after its variable, and a hover on any use of the name shows it.
@@ -70,6 +75,10 @@ class Value:
     def truth(self) -> Optional[bool]:
         """The value's truth in a condition; ``None`` when it cannot be decided."""
         return True
+
+    def length(self) -> object:
+        """``len(value)``."""
+        return Unknown("the length of a value the analysis does not follow")
 
     def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
         """``self.name = value``; most values do not keep attributes."""
@@ -121,9 +130,15 @@ class ClassValue(Value):
     env: object
     bases: tuple
     hook: Optional["ClassHook"] = None  # what a framework base class makes of it (a torch module, ...)
+    namespace: dict = field(default_factory=dict)  # the class attributes its body assigns
+    # the parameters of a generated ``__init__`` (a dataclass): (name, default or ``REQUIRED``)
+    fields: Optional[tuple[tuple[str, object], ...]] = None
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
         return interp.classes.instantiate(self, args, kwargs, node)
+
+    def attribute(self, interp: "Interpreter", name: str) -> object:
+        return interp.classes.class_attribute(self, name)
 
 
 class Instance(Value):
@@ -146,6 +161,9 @@ class Instance(Value):
         method = interp.classes.method_of(self.cls, name)
         if method is not None:
             return BoundMethod(self, method)
+        found = interp.classes.class_attribute(self.cls, name)
+        if is_known(found):
+            return found
         if self.cls.hook is not None:
             return self.cls.hook.attribute(interp, self, name)
         return Unknown(f"attribute `{name}` is not known statically")
@@ -198,29 +216,91 @@ class Builtin(Value):
 
 
 class ArrayValue(Value):
-    """A literal example input (``np.random.rand(10, 32, 32)``), owned by the library that made it."""
+    """An array whose shape the program fixes: a literal example input (``np.random.rand(10, 32, 32)``),
+    a data set (``mnist.load_data()``), or what an array operation makes of one. It is owned by the
+    library whose methods it has (numpy, torch); indexing and arithmetic follow numpy's rules, which
+    torch shares. ``ragged``: a sequence of sequences of different lengths (``dtype=object``)."""
 
-    __slots__ = ("shape", "span", "framework")
+    __slots__ = ("shape", "span", "framework", "dtype", "notes", "ragged")
 
-    def __init__(self, shape: Shape, span: Span, framework: "Plugin") -> None:
+    def __init__(self, shape: Shape, span: Span, framework: "Plugin", dtype: Optional[str] = None,
+                 notes: Notes = (), ragged: bool = False) -> None:
         self.shape = shape
         self.span = span
         self.framework = framework
+        self.dtype = dtype
+        self.notes = merge(notes, notes_of(shape))
+        self.ragged = ragged
+
+    def derived(self, shape: Shape, dtype: Optional[str] = None, framework: Optional["Plugin"] = None,
+                span: Optional[Span] = None, ragged: bool = False) -> "ArrayValue":
+        """An array made from this one: its notes and (unless said) its dtype and owner carry over."""
+        return ArrayValue(shape, span or self.span, framework or self.framework, dtype, self.notes, ragged)
+
+    def with_notes(self, notes: Notes) -> "ArrayValue":
+        return ArrayValue(self.shape, self.span, self.framework, self.dtype, merge(self.notes, notes), self.ragged)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
-        return self.shape if name == "shape" else BoundMethod(self, name)
+        shape = self.shape
+        if name == "shape":
+            return noted(shape, self.notes)
+        if name == "ndim":
+            return len(shape)
+        if name == "size":
+            size = product(shape)
+            return size if size is not None else Unknown("the size of an array with an unknown dimension")
+        if name == "dtype":
+            return self.dtype if self.dtype is not None else Unknown("the array's dtype is not known")
+        if name == "T":
+            return self.derived(tuple(reversed(shape)), self.dtype)
+        return BoundMethod(self, name)
 
     def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
         return self.framework.array_method(interp, self, name, args, kwargs, node)
+
+    def subscript(self, interp: "Interpreter", index: object) -> object:
+        if self.ragged and not isinstance(index, slice):
+            return Unknown("an item of a ragged array (sequences of different lengths)")
+        if isinstance(index, ArrayValue) and len(index.shape) == 1 and self.shape:
+            # `x[indices]`: one row per index; `x[mask]`: as many rows as the mask holds True
+            rows = None if index.dtype == "bool" else index.shape[0]
+            return self.derived((rows, *self.shape[1:]), self.dtype, ragged=self.ragged)
+        shape = index_shape(self.shape, index)
+        if isinstance(shape, str):
+            return Unknown(shape)
+        return self.derived(shape, self.dtype, ragged=self.ragged and len(shape) == len(self.shape))
+
+    def binary(self, interp: "Interpreter", other: object) -> object:
+        """``x / 255.0``, ``x - mean``: the broadcast shape of the operands."""
+        if isinstance(other, (int, float)) or other is None:
+            dtype = self.dtype if isinstance(other, float) and self.dtype in FLOAT_DTYPES else None
+            return self.derived(self.shape, dtype)
+        if isinstance(other, ArrayValue):
+            shape = broadcast(self.shape, other.shape)
+            if shape is None:
+                return Unknown(f"operands could not be broadcast together with shapes {format_shape(self.shape)} "
+                               f"{format_shape(other.shape)}")
+            return ArrayValue(shape, self.span, self.framework, self.dtype if self.dtype == other.dtype else None,
+                              merge(self.notes, other.notes))
+        return Unknown("an operation of an array with a value the analysis does not follow")
+
+    def truth(self) -> Optional[bool]:
+        return None  # the truth of an array is ambiguous (numpy raises) or data-dependent
+
+    def length(self) -> object:
+        if not self.shape:
+            return Unknown("`len()` of a 0-d array")
+        first = self.shape[0]
+        return first if first is not None else Unknown("the length of an array whose first dimension is not known")
 
 
 class LayerObj(Value):
     """A constructed layer; ``spec`` is None for a class the rule tables do not model."""
 
-    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input")
+    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input", "notes")
 
     def __init__(self, class_name: str, span: Span, spec: Optional[LayerSpec], reason: Optional[str],
-                 framework: "Plugin", declared_input: Optional[Shape] = None) -> None:
+                 framework: "Plugin", declared_input: Optional[Shape] = None, notes: Notes = ()) -> None:
         self.class_name = class_name
         self.span = span
         self.spec = spec
@@ -228,6 +308,7 @@ class LayerObj(Value):
         self.framework = framework
         self.declared_input = declared_input  # `input_shape=` / `input_dim=` given to the layer
         self.built_input: Optional[Shape] = None  # the input its weights were built for (first call)
+        self.notes = notes  # what its arguments assume (an argparse default, ...)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         return BoundMethod(self, name)
@@ -252,6 +333,7 @@ class Node:
     outputs: tuple[Tensor, ...] = ()
     extra: tuple[Tensor, ...] = ()  # tensors passed by keyword (``initial_state=``): graph edges only
     condition: Optional[str] = None  # the undecidable condition this application depends on
+    notes: Notes = ()  # what its shapes assume: the layer's own notes and its inputs'
 
 
 @dataclass(eq=False)

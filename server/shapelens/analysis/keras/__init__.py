@@ -13,7 +13,9 @@ from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, LayerObj
 from ..report import Diagnostic, Span
 from ..rules import LayerRule, ShapeError
-from .checks import build_unbuilt, data_diagnostics
+from ..unknown import Unknown
+from .checks import build_unbuilt, data_diagnostics, first_batch
+from .data import Data
 from .frontend import ARRAY_FACTORIES, Frontend
 from .models import KerasFunctional, KerasModel, KerasSequential
 from .rules import MERGE_FUNCTIONS, RULES
@@ -25,13 +27,26 @@ if TYPE_CHECKING:
 
 @dataclass(eq=False)
 class DataCall:
-    """An example array given to a model (``model.predict(x)``, ``model(x)``)."""
+    """Data given to a model (``model.fit(x, ...)``, ``model.predict(x)``, ``model(x)``): an array, or
+    why its shape is not known."""
 
     model: KerasModel
-    array: ArrayValue
+    array: Optional[ArrayValue]
     span: Span  # the argument
     method: str
     condition: Optional[str]
+    batch: Optional[int] = None  # the rows of the first batch Keras feeds the model
+    reason: Optional[str] = None  # why the data's shape is not known
+
+    def first_batch_shape(self) -> Optional[Shape]:
+        """What a Sequential without an input is built for: the first batch of the array."""
+        if self.array is None or not self.array.shape:
+            return None
+        return (self.batch, *self.array.shape[1:])
+
+    def where(self) -> str:
+        call = "model(...)" if self.method == "__call__" else f"model.{self.method}(...)"
+        return f"`{call}` at line {self.span.start_line + 1}"
 
 
 @dataclass
@@ -55,6 +70,7 @@ class KerasPlugin(Plugin):
 
     def __init__(self) -> None:
         self.frontend = Frontend(self)
+        self.data = Data(self)
         self.as_shape = as_shape
 
     def new_state(self) -> KerasState:
@@ -75,6 +91,9 @@ class KerasPlugin(Plugin):
             return front.array
         if not path.startswith("keras"):
             return None
+        data = self.data.hook(path)
+        if data is not None:
+            return data
         leaf = path.rsplit(".", 1)[-1]
         if leaf == "Sequential":
             return front.sequential
@@ -150,11 +169,21 @@ class KerasPlugin(Plugin):
 
     # --- data given to models ---
 
-    def record_data(self, interp: "Interpreter", model: KerasModel, array: ArrayValue, span: Span, method: str) -> None:
+    def record_data(self, interp: "Interpreter", model: KerasModel, value: object, span: Span, method: str,
+                    args: list, kwargs: dict) -> None:
         calls = self.state(interp).data_calls
-        if any(c.model is model and c.span == span and c.array.shape == array.shape for c in calls):
+        array = value if isinstance(value, ArrayValue) and not value.ragged else None
+        shape = array.shape if array is not None else None
+        if any(c.model is model and c.span == span and (c.array.shape if c.array else None) == shape for c in calls):
             return  # the same call again, in a loop
-        calls.append(DataCall(model, array, span, method, interp.condition()))
+        if array is not None:
+            call = DataCall(model, array, span, method, interp.condition(), first_batch(method, array.shape, args, kwargs))
+        else:
+            reason = (value.reason if isinstance(value, Unknown) else
+                      "a ragged array (sequences of different lengths: `pad_sequences` makes one array of them)"
+                      if isinstance(value, ArrayValue) else "data the analysis does not follow")
+            call = DataCall(model, None, span, method, interp.condition(), reason=reason)
+        calls.append(call)
         interp.events += 1
 
     def finish(self, interp: "Interpreter") -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import OutputShape, Shape, format_shape
 from ..interpreter.layers import LayerResult, apply_rule, nodes_between
+from ..interpreter.provenance import Notes, merge, notes_of
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, LayerObj, ModelRecord, Node, Value
 from ..report import Span
@@ -82,11 +83,10 @@ class KerasModel(Value):
             for keyword in node.keywords:
                 if keyword.arg in ("x", "inputs"):
                     value, arg_node = kwargs.get(keyword.arg), keyword.value
-        if isinstance(value, ArrayValue) and arg_node is not None:
-            self.plugin.record_data(interp, self, value, interp.span(arg_node), method)
-            return Unknown("a prediction")
         if isinstance(value, Tensor) and method == "__call__":
             return self.applied(interp, value, interp.span(node))
+        if isinstance(value, (ArrayValue, Unknown)) and arg_node is not None:
+            self.plugin.record_data(interp, self, value, interp.span(arg_node), method, args, kwargs)
         return Unknown(f"the result of `{method}`")
 
     def applied(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
@@ -149,8 +149,8 @@ class KerasSequential(KerasModel):
             self.entries.append(args[0])
             interp.events += 1
             return None
-        if name == "build" and args:
-            shape = self.plugin.as_shape(args[0])
+        if name == "build" and (args or "input_shape" in kwargs):
+            shape = self.plugin.as_shape(args[0] if args else kwargs["input_shape"])
             if shape is not None and self.built_shape is None:
                 self.built_shape = shape
             return None
@@ -173,11 +173,14 @@ class KerasSequential(KerasModel):
             declared = self.declared_input()
             self.run(interp, declared if declared is not None else shape, self.context)
 
-    def run(self, interp: "Interpreter", shape: Optional[Shape], context: str) -> None:
-        """Apply the layers in turn to an input of this shape: the Sequential's own graph."""
+    def run(self, interp: "Interpreter", shape: Optional[Shape], context: str, notes: Notes = (),
+            reason: Optional[str] = None) -> None:
+        """Apply the layers in turn to an input of this shape: the Sequential's own graph. ``notes``:
+        what the input shape assumes; ``reason``: why there is none."""
         self.running = True
         self.run_input = shape
-        tensor = Tensor(shape, None if shape else NO_INPUT, None, (), None, self.plugin)
+        tensor = Tensor(shape, None if shape else reason or NO_INPUT, None, (), None, self.plugin)
+        tensor.notes = merge(notes, notes_of(shape))
         nodes: list[Node] = []
         for position, entry in enumerate(self.entries):
             if isinstance(entry, KerasModel):
