@@ -61,7 +61,7 @@ def summary_table(model: Model, where: Callable[[Span], str] = lambda span: str(
     total = model.total_params
     out.append(f"  Total params: {'?' if total is None else f'{total:,}'}")
     notes = dict.fromkeys(note for layer in model.layers for note in layer.notes)
-    out += [f"  Assumes {note}" for note in notes]
+    out += [f"  note: {note}" for note in notes]
     return out
 
 

@@ -31,6 +31,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 
+from oracle.command_line import script_arguments
 from oracle_torch.corpus import BATCH_SIZES, Fixture, ModelInput
 
 Shape = tuple[Optional[int], ...]
@@ -223,7 +224,7 @@ def run_in_torch(fixture: Fixture, grad_enabled: bool = False) -> TorchOutcome:
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
     code = compile(fixture.source, script_file, "exec")
     runs: list[_Run] = []
-    with _quiet_torch(grad_enabled), recorder.installed():
+    with _quiet_torch(grad_enabled), recorder.installed(), script_arguments(script_file):
         recorder.start_run()
         torch.manual_seed(0)
         try:

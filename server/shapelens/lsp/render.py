@@ -66,7 +66,7 @@ def layer_card(layer: Layer) -> str:
     if layer.arithmetic:
         lines += ["", "```text", *layer.arithmetic, "```"]
     if layer.notes:
-        lines += ["", *(f"Assumes {note}" for note in layer.notes)]
+        lines += ["", *(f"Note: {note}" for note in layer.notes)]
     return "\n".join(lines)
 
 

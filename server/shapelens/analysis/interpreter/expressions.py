@@ -231,7 +231,9 @@ class Evaluator:
             if len(node.ops) == 1 and not isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) and (
                     isinstance(left, Value) or isinstance(right, Value)):
                 # `y > 0.5` on an array: an element-wise comparison, shaped like the operands
-                return self.binop(ast.Sub(), left, right)
+                if isinstance(left, Tensor) or isinstance(right, Tensor):
+                    return elementwise(left, right)
+                return left.compare(self.interp, right) if isinstance(left, Value) else right.compare(self.interp, left)  # type: ignore[union-attr]
             if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
                 result = (left is right) if isinstance(op, ast.Is) else (left is not right)
             elif not is_known(left) or not is_known(right) or not plain(left) or not plain(right):

@@ -9,7 +9,7 @@ every layer built or applied on a noted value shows the notes in its hover.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -75,11 +75,3 @@ def call_notes(interp: "Interpreter", args: list, kwargs: dict) -> Notes:
     """The notes of a constructor call: of its arguments, and of the decisions it is made under."""
     return merge(notes_of(args), notes_of(kwargs), interp.active_notes())
 
-
-def each_note(groups: Iterable[Notes]) -> Iterator[str]:
-    seen: set[str] = set()
-    for group in groups:
-        for note in group:
-            if note not in seen:
-                seen.add(note)
-                yield note

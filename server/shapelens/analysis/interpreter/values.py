@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..dims import OutputShape, Shape, broadcast, format_shape, index_shape, product
+from ..dims import OutputShape, Shape, broadcast, format_shape, index_shape
 from ..report import Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
@@ -71,6 +71,10 @@ class Value:
     def binary(self, interp: "Interpreter", other: object) -> object:
         """``self <op> other`` or ``other <op> self``, for values that take part in arithmetic."""
         return Unknown("an operation the analysis does not evaluate")
+
+    def compare(self, interp: "Interpreter", other: object) -> object:
+        """``self < other`` and the like, for values that compare element-wise (arrays, tensors)."""
+        return self.binary(interp, other)
 
     def truth(self) -> Optional[bool]:
         """The value's truth in a condition; ``None`` when it cannot be decided."""
@@ -241,14 +245,15 @@ class ArrayValue(Value):
         return ArrayValue(self.shape, self.span, self.framework, self.dtype, merge(self.notes, notes), self.ragged)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
+        return self.framework.array_attribute(interp, self, name)
+
+    def common_attribute(self, name: str) -> object:
+        """What numpy arrays and torch tensors share: ``shape``, ``ndim``, ``dtype``, ``T``; methods."""
         shape = self.shape
         if name == "shape":
             return noted(shape, self.notes)
         if name == "ndim":
             return len(shape)
-        if name == "size":
-            size = product(shape)
-            return size if size is not None else Unknown("the size of an array with an unknown dimension")
         if name == "dtype":
             return self.dtype if self.dtype is not None else Unknown("the array's dtype is not known")
         if name == "T":
@@ -263,7 +268,8 @@ class ArrayValue(Value):
             return Unknown("an item of a ragged array (sequences of different lengths)")
         if isinstance(index, ArrayValue) and len(index.shape) == 1 and self.shape:
             # `x[indices]`: one row per index; `x[mask]`: as many rows as the mask holds True
-            rows = None if index.dtype == "bool" else index.shape[0]
+            integer = index.dtype is not None and index.dtype.startswith(("int", "uint"))
+            rows = index.shape[0] if integer else None
             return self.derived((rows, *self.shape[1:]), self.dtype, ragged=self.ragged)
         shape = index_shape(self.shape, index)
         if isinstance(shape, str):
@@ -283,6 +289,10 @@ class ArrayValue(Value):
             return ArrayValue(shape, self.span, self.framework, self.dtype if self.dtype == other.dtype else None,
                               merge(self.notes, other.notes))
         return Unknown("an operation of an array with a value the analysis does not follow")
+
+    def compare(self, interp: "Interpreter", other: object) -> object:
+        result = self.binary(interp, other)
+        return result.derived(result.shape, "bool") if isinstance(result, ArrayValue) else result
 
     def truth(self) -> Optional[bool]:
         return None  # the truth of an array is ambiguous (numpy raises) or data-dependent

@@ -45,7 +45,8 @@ class DataCall:
         return (self.batch, *self.array.shape[1:])
 
     def where(self) -> str:
-        call = "model(...)" if self.method == "__call__" else f"model.{self.method}(...)"
+        name = self.model.name or "model"
+        call = f"{name}(...)" if self.method == "__call__" else f"{name}.{self.method}(...)"
         return f"`{call}` at line {self.span.start_line + 1}"
 
 

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Optional
 
 from ..assemble import conditional
-from ..dims import Shape, format_shape
+from ..dims import Shape, differ, format_shape
 from ..interpreter.provenance import merge
 from ..report import Diagnostic
 from .models import KerasFunctional, KerasModel, KerasSequential
@@ -88,9 +88,10 @@ def data_diagnostics(interp: "Interpreter", state: "KerasState") -> list[Diagnos
             continue
         model = call.model
         if isinstance(model, KerasSequential) and model.declared_input() is None:
-            # built by its first data: later data must suit the layers built for it
+            # built by its first data: later data is checked against what that built, as Keras does
             first = built_by.setdefault(id(model), call)
-            diagnostic = None if first is call else later_data_mismatch(call, model)
+            built = model.run_input
+            diagnostic = None if first is call or built is None else input_mismatch(call, (None, *built[1:]))
         else:
             diagnostic = input_mismatch(call)
         if diagnostic is not None:
@@ -98,24 +99,10 @@ def data_diagnostics(interp: "Interpreter", state: "KerasState") -> list[Diagnos
     return found
 
 
-def later_data_mismatch(call: "DataCall", model: KerasSequential) -> Optional[Diagnostic]:
-    """Data of another shape given to a Sequential its first data built: a layer whose weights or
-    window do not fit the new shape rejects it (a different rank is left undecided)."""
-    built, got = model.run_input, call.array.shape  # type: ignore[union-attr]
-    if built is None or len(built) != len(got):
-        return None
-    rejection = model.rejection(got)
-    if not rejection:
-        return None
-    where = "model(...)" if call.method == "__call__" else f"model.{call.method}(...)"
-    data = (("expected_shape", (None, *built[1:])), ("array_span", call.array.span), ("method", call.method))  # type: ignore[union-attr]
-    return Diagnostic(call.span, "error", "input-mismatch", f"{where} receives an array of shape {format_shape(got)} but "
-                      f"the model was built for {format_shape(built)} by its first data; it fails: {rejection}", (), (), data)
-
-
-def input_mismatch(call: "DataCall") -> Optional[Diagnostic]:
+def input_mismatch(call: "DataCall", built: Optional[Shape] = None) -> Optional[Diagnostic]:
+    """Data that does not fit the model's input (``built``: the input its first data built)."""
     model, method = call.model, call.method
-    expected = declared_input(model)
+    expected = declared_input(model) if built is None else built
     got = call.array.shape  # type: ignore[union-attr]
     if expected is None:
         return None
@@ -135,7 +122,7 @@ def input_mismatch(call: "DataCall") -> Optional[Diagnostic]:
         return finding("error", f"expects {format_shape(expected)}: {len(got)}-D instead of {len(expected)}-D; Keras fails "
                                 f"with \"Invalid input shape for input ... Expected shape {format_shape(expected)}, but input "
                                 f"has incompatible shape {format_shape(got)}\"")
-    if not any(i > 0 and a is not None and a != b for i, (a, b) in enumerate(zip(expected, got))):
+    if not any(i > 0 and differ(a, b) for i, (a, b) in enumerate(zip(expected, got))):
         return None
     if isinstance(model, KerasFunctional):
         return finding("error", f"expects {format_shape(expected)}; Keras fails with \"is incompatible with the layer: "

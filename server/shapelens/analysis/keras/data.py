@@ -26,7 +26,7 @@ Part = tuple[Optional[int], Shape, Optional[str], bool]  # rows, sample shape, d
 Split = tuple[tuple[Part, Part], tuple[Part, Part]]
 
 IMAGE_DATA_FORMAT = "channels_last"
-IMAGE_DATA_FORMAT_NOTE = ("`image_data_format()` = 'channels_last', Keras' default channels_last "
+IMAGE_DATA_FORMAT_NOTE = ("`image_data_format()` = 'channels_last': Keras' default channels_last "
                           "(~/.keras/keras.json can set channels_first)")
 
 

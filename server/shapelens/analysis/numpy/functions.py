@@ -83,6 +83,8 @@ class Functions:
         if path in FILE_READERS:
             return file_reader
         module, _, leaf = path.rpartition(".")
+        if path == "numpy.linalg.norm":
+            return self.norm
         if module == "numpy.random":
             return {"permutation": self.permutation, "shuffle": returns_none, "choice": self.choice}.get(leaf)
         if module != "numpy":
@@ -153,6 +155,15 @@ class Functions:
             return Unknown(f"the {name} of an array (a number known only when the script runs)")
         dtype = "int64" if name in ("argmax", "argmin") else "bool" if name in ("any", "all") else None
         return self.made(interp, node, source, shape, dtype)
+
+    def norm(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        """``np.linalg.norm(x, ord=None, axis=None, keepdims=False)``: a reduction over ``axis``."""
+        source = self.array_of(interp, args[0] if args else kwargs.get("x"), node)
+        if source is None:
+            return Unknown("`numpy.linalg.norm(...)` of a value whose shape is not known")
+        axis = args[2] if len(args) > 2 else kwargs.get("axis")
+        keepdims = args[3] if len(args) > 3 else kwargs.get("keepdims", False)
+        return self.reduced(interp, node, source, "norm", [axis], {"keepdims": keepdims})
 
     def permutation(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         value = args[0] if args else kwargs.get("x")

@@ -20,6 +20,7 @@ from .rules.core import torch_embedding, torch_linear
 from .rules.normalization import torch_batch_norm
 from .rules.recurrent import torch_rnn
 from .arrays import array_method as data_tensor_method
+from .arrays import as_tensor
 from .tensors import TensorOps, rnn_outputs
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ class TorchPlugin(Plugin):
     # --- layers ---
 
     def layer_inputs(self, layer: LayerObj, args: list, kwargs: dict) -> Optional[list]:
+        args = [as_tensor(a, self) for a in args]  # a tensor made from data (`torch.arange(t)`) is a tensor too
         first = args[0] if args else kwargs.get("inputs", kwargs.get("query"))
         tensors = [a for a in args if isinstance(a, Tensor)] or [first]
         return tensors if all(isinstance(t, Tensor) for t in tensors) else None

@@ -6,6 +6,7 @@ tensors): the tensor rules of ``tensors.py`` give their shapes."""
 from __future__ import annotations
 
 import ast
+import math
 from typing import TYPE_CHECKING, Optional
 
 from ..interpreter.arrays import dtype_name, literal_shape
@@ -83,6 +84,32 @@ def array_function(plugin: "TorchPlugin", interp: "Interpreter", name: str, args
     first = args[0] if args else kwargs.get("input")
     if name in FROM_DATA:
         return from_data(plugin, interp, name, args, kwargs, node)
+    if name == "arange":
+        return arange(plugin, interp, args, kwargs, node)
     if name in AS_METHODS and isinstance(first, ArrayValue):
         return array_method(plugin, interp, first, name, args[1:], kwargs, node)
     return None
+
+
+def arange(plugin: "TorchPlugin", interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
+    """``torch.arange(end)`` / ``(start, end, step)``: ``ceil((end - start) / step)`` values."""
+    bounds = [b for b in args[:3]]
+    if "end" in kwargs:
+        bounds = [bounds[0] if bounds else kwargs.get("start", 0), kwargs["end"], kwargs.get("step", 1)]
+    if not bounds or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds):
+        return Unknown("`torch.arange` with bounds that are not constant")
+    start, end, step = (0, bounds[0], 1) if len(bounds) == 1 else (bounds[0], bounds[1], bounds[2] if len(bounds) > 2 else 1)
+    if step == 0:
+        return Unknown("`torch.arange` with a step of 0 (torch raises)")
+    length = max(math.ceil((end - start) / step), 0)
+    dtype = dtype_name(kwargs.get("dtype")) or ("int64" if all(isinstance(b, int) for b in bounds) else "float32")
+    return ArrayValue((length,), interp.span(node), plugin, dtype, call_notes(interp, args, kwargs))
+
+
+def as_tensor(value: object, plugin: "TorchPlugin") -> object:
+    """A torch tensor made from data, as a tensor a layer can be applied to."""
+    if not isinstance(value, ArrayValue) or value.framework is not plugin:
+        return value
+    tensor = Tensor(value.shape, None, None, (), None, plugin)
+    tensor.notes = value.notes
+    return tensor

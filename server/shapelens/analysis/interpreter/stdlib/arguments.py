@@ -134,7 +134,7 @@ class ArgumentParser(Value):
         if missing:
             return Unknown(f"the script needs the command-line argument `{missing[0]}`: argparse exits without it")
         suffix = " (the script run with no command-line arguments)" if from_command_line else ""
-        notes = {a.dest: f"`{a.label}` = {values[a.dest]!r} from argparse default{suffix}"
+        notes = {a.dest: f"`{a.label}` = {values[a.dest]!r}: from argparse default{suffix}"
                  for a in self.arguments if a.dest not in explicit and is_known(values[a.dest])}
         return Namespace(values, notes)
 
