@@ -31,13 +31,17 @@ class NotedStr(str):
 
 
 NOTED_TYPES = (NotedInt, NotedFloat, NotedStr)
+PLAIN_TYPES = frozenset({int, float, str, bool, type(None)})
 _NOTED_OF = ((int, NotedInt), (float, NotedFloat), (str, NotedStr))
 
 
 def merge(*groups: Iterable[str]) -> Notes:
     """The notes of several values, each once, in order."""
+    present = [group for group in groups if group]
+    if len(present) <= 1:
+        return tuple(present[0]) if present else ()
     out: list[str] = []
-    for group in groups:
+    for group in present:
         for note in group:
             if note not in out:
                 out.append(note)
@@ -62,13 +66,22 @@ def noted(value: object, notes: Notes) -> object:
 
 def notes_of(value: object, depth: int = 0) -> Notes:
     """The notes a value carries, looking into tuples, lists and dicts (not too deep)."""
-    if type(value) in NOTED_TYPES:
+    kind = type(value)
+    if kind in NOTED_TYPES:
         return value.notes  # type: ignore[union-attr]
-    if isinstance(value, (tuple, list)) and depth < 3 and len(value) <= MAX_ITEMS:
-        return merge(*(notes_of(item, depth + 1) for item in value))
-    if isinstance(value, dict) and depth < 3 and len(value) <= MAX_ITEMS:
-        return merge(*(notes_of(item, depth + 1) for item in value.values()))
-    return getattr(value, "notes", ()) if hasattr(type(value), "with_notes") else ()
+    if kind in PLAIN_TYPES:
+        return ()
+    if kind is tuple or kind is list or kind is dict:
+        if depth >= 3 or len(value) > MAX_ITEMS:  # type: ignore[arg-type]
+            return ()
+        items = value.values() if kind is dict else value  # type: ignore[union-attr]
+        found: Notes = ()
+        for item in items:  # type: ignore[union-attr]
+            inner = notes_of(item, depth + 1)
+            if inner:
+                found = merge(found, inner)
+        return found
+    return getattr(value, "notes", ()) if hasattr(kind, "with_notes") else ()
 
 
 def call_notes(interp: "Interpreter", args: list, kwargs: dict) -> Notes:

@@ -97,7 +97,7 @@ class Executor:
                 for name, path in frameworks.star_names(base).items():
                     env.vars[name] = QName(path)
                 continue
-            env.vars[alias.asname or alias.name] = QName(frameworks.canonical(f"{base}.{alias.name}"))
+            env.vars[alias.asname or alias.name] = frameworks.qualified(base, alias.name)
 
     def stmt_FunctionDef(self, stmt: ast.FunctionDef, env: Env) -> None:
         env.vars[stmt.name] = Function(stmt, env, self.interp.classes.function_defaults(stmt, env), stmt.name)
