@@ -325,3 +325,16 @@ def test_a_script_that_needs_arguments_leaves_them_unknown() -> None:
         "parser.add_argument('--size', type=int, required=True)\nargs = parser.parse_args()\n"
     )
     assert "the script needs the command-line argument `data_dir`" in engine_values(source)["args"].reason
+
+
+def test_a_script_that_sets_another_data_format_is_not_second_guessed() -> None:
+    # Layers then default to channels_first, which the rules do not follow: no guess, no false error.
+    source = (
+        "import keras\nfrom keras import backend as K\nK.set_image_data_format('channels_first')\n"
+        "data_format = K.image_data_format()\nshape = (1, 28, 28) if K.image_data_format() == 'channels_first' else (28, 28, 1)\n"
+        "model = keras.Sequential([keras.Input(shape=shape), keras.layers.Conv2D(4, 3)])\n"
+    )
+    report = analyze(source)
+    assert report.diagnostics == ()
+    assert report.models[0].layers[0].output_shape is None
+    assert "set by `keras.backend.set_image_data_format(...)`" in engine_values(source)["data_format"].reason

@@ -55,6 +55,7 @@ class KerasState:
     sequentials: list[KerasSequential] = field(default_factory=list)
     functionals: list[KerasFunctional] = field(default_factory=list)
     data_calls: list[DataCall] = field(default_factory=list)
+    image_data_format: object = None  # what `set_image_data_format(...)` made it, if the script set it
 
 
 class KerasPlugin(Plugin):

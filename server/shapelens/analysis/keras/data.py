@@ -102,6 +102,7 @@ CATEGORICAL = frozenset({"keras.utils.to_categorical", "keras.utils.np_utils.to_
 PAD_SEQUENCES = frozenset({"keras.utils.pad_sequences", "keras.preprocessing.sequence.pad_sequences",
                            "keras.utils.sequence_utils.pad_sequences"})
 IMAGE_DATA_FORMAT_CALLS = frozenset({"keras.backend.image_data_format", "keras.config.image_data_format"})
+SET_IMAGE_DATA_FORMAT_CALLS = frozenset({"keras.backend.set_image_data_format", "keras.config.set_image_data_format"})
 NORMALIZE = frozenset({"keras.utils.normalize", "keras.utils.numerical_utils.normalize"})
 
 
@@ -120,6 +121,8 @@ class Data:
             return self.pad_sequences
         if path in IMAGE_DATA_FORMAT_CALLS:
             return self.image_data_format
+        if path in SET_IMAGE_DATA_FORMAT_CALLS:
+            return self.set_image_data_format
         if path in NORMALIZE:
             return self.normalize
         return None
@@ -184,7 +187,20 @@ class Data:
 
     def image_data_format(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         """Keras' default, as a script run without a keras.json of its own sees it."""
+        configured = self.plugin.state(interp).image_data_format
+        if configured is not None:
+            return configured
         interp.read_assumption(IMAGE_DATA_FORMAT_NOTE)
         value = NotedStr(IMAGE_DATA_FORMAT)
         value.notes = (IMAGE_DATA_FORMAT_NOTE,)
         return value
+
+    def set_image_data_format(self, interp: "Interpreter", func: QName, args: list, kwargs: dict,
+                              node: ast.Call) -> object:
+        """The script sets the format itself: ``channels_last`` is then certain; another format changes
+        the default of every layer, which the rules do not follow, so the format becomes unknown."""
+        value = args[0] if args else kwargs.get("data_format")
+        state = self.plugin.state(interp)
+        state.image_data_format = IMAGE_DATA_FORMAT if value == IMAGE_DATA_FORMAT else Unknown(
+            f"the image data format set by `{func.path}(...)`: layers default to it, which Shape Lens does not follow")
+        return None
