@@ -96,3 +96,14 @@ def test_a_file_that_does_not_parse_is_noted_not_fatal(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "half_typed.py: note: not analysed" in result.stdout
     assert "blob.py: note: not analysed" in result.stdout
+
+
+def test_notes_say_where_assumed_sizes_come_from() -> None:
+    result = check("tests/fixtures/lsp/configured_cnn.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "model 'model' (keras), input (None, 64, 64, 3)" in result.stdout
+    assert "  note: `--img-size` = 64: from argparse default (the script run with no command-line arguments)" in result.stdout
+    assert "  note: `image_data_format()` = 'channels_last': Keras' default channels_last" in result.stdout
+    assert "model 'features' (keras), input (16, 8)" in result.stdout
+    assert "  note: input (16, 8): the first batch (16 rows) of the data given to `features.fit(...)` at line 27" \
+           in result.stdout

@@ -125,6 +125,25 @@ REQUIRED_SOURCE_FORMS = {
     "keepdims=True": r"keepdims=True",
     "MaxPool2D alias": r"\bMaxPool2D\(",
     "Reshape with -1": r"Reshape\(\(-1|Reshape\(\(.*-1\)",
+    # data and configuration (issue #12)
+    "keras.datasets loader": r"^\(\w+, \w+\), \(\w+, \w+\) = (\w+\.)*load_data\(",
+    "tf.keras.datasets": r"tf\.keras\.datasets\.\w+",
+    "input_shape=x_train.shape[1:]": r"input_shape=\w+\.shape\[1:\]",
+    "pad_sequences(..., maxlen=...)": r"pad_sequences\(\w+, maxlen=",
+    "keras.utils.to_categorical": r"keras\.utils\.to_categorical\(",
+    "np.expand_dims": r"np\.expand_dims\(",
+    "reshape with -1 on data": r"\.reshape\(-1, ",
+    ".astype(...) chained on a factory": r"np\.random\.\w+\(.*\)\.astype\(",
+    "model.fit builds a Sequential": r"^model\.add\(Embedding\(max_features, \d+\)\)$",
+    "K.image_data_format()": r"K\.image_data_format\(\) == ['\"]channels_first",
+    "keras.config.image_data_format()": r"keras\.config\.image_data_format\(\)",
+    "model.build(input_shape=...)": r"\.build\(input_shape=",
+    "argparse default": r"add_argument\([\"']--[\w-]+[\"'], type=int, default=\d+",
+    "args.x": r"\bargs\.\w+",
+    "config dict": r"config\[[\"']\w+[\"']\]",
+    "@dataclass": r"^@dataclass$",
+    "class attribute config": r"^class CFG:$",
+    "SimpleNamespace": r"SimpleNamespace\(",
 }
 
 

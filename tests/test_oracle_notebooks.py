@@ -34,14 +34,6 @@ KNOWN_GAPS = {
     },
 }
 
-# Broken notebooks whose error the engine does not find yet. Strict: when it does, the xfail
-# turns into a failure and the entry must go.
-UNFLAGGED = {
-    "keras/churn_predict_extra_columns.ipynb": "`np.random.rand(5, 10).astype(\"float32\")`: the engine loses the "
-                                               "array's shape at .astype(), so model.predict's input is unknown",
-}
-
-
 def notebook_id(notebook: NotebookFixture) -> str:
     return notebook.name
 
@@ -132,8 +124,6 @@ def test_valid_notebook_matches_the_library(notebook: NotebookFixture) -> None:
 
 @pytest.mark.parametrize("notebook", BROKEN, ids=notebook_id)
 def test_broken_notebook_flagged_in_the_marked_cell_and_line(notebook: NotebookFixture) -> None:
-    if notebook.name in UNFLAGGED:
-        pytest.xfail(UNFLAGGED[notebook.name])
     library = library_outcome(notebook)
     assert library.failed, "the notebook itself is wrong; see test_broken_notebook_fails_in_the_library_where_marked"
     (expected,) = notebook.expected_errors
@@ -148,18 +138,6 @@ def test_broken_notebook_flagged_in_the_marked_cell_and_line(notebook: NotebookF
     mismatches, _ = layer_mismatches(library.applications, engine.applications, notebook.framework, library_stopped=True)
     problems += mismatches
     assert problems == [], "\n".join(problems) + "\nengine diagnostics:\n" + engine.describe()
-
-
-@pytest.mark.parametrize("notebook", [n for n in BROKEN if n.name in UNFLAGGED], ids=notebook_id)
-def test_unflagged_broken_notebook_is_still_unflagged(notebook: NotebookFixture) -> None:
-    """The xfails above stay honest: each one's error is really missing, and nothing else is wrong."""
-    (expected,) = notebook.expected_errors
-    engine = engine_outcome(notebook)
-    assert not engine.has("error", expected.code, expected.where), "the engine flags it now: remove it from UNFLAGGED"
-    assert engine.errors() == ()
-    library = library_outcome(notebook)
-    mismatches, _ = layer_mismatches(library.applications, engine.applications, notebook.framework, library_stopped=True)
-    assert mismatches == []
 
 
 def test_engine_gaps_are_the_known_ones() -> None:

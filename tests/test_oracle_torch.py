@@ -122,6 +122,13 @@ REQUIRED_SOURCE_FORMS = {
     "Flatten(start, end)": r"Flatten\(\d+, \d+\)",
     "batch_first=True": r"batch_first=True",
     "sequence-first RNN": r"nn\.GRU\(\d+, \d+(, num_layers=\d+)?\)",
+    # tensors made from numpy data and configured sizes (issue #12)
+    "torch.from_numpy(...).permute(...)": r"torch\.from_numpy\(.*\)\.permute\(",
+    "torch.tensor(array, dtype=...)": r"torch\.tensor\(\w+, dtype=",
+    ".unsqueeze(1) on data": r"\.float\(\)\.unsqueeze\(1\)",
+    ".view(-1, ...) on data": r"\.float\(\)\.view\(-1, ",
+    "argparse sizes": r"\bargs\.\w+",
+    "@dataclass config": r"^@dataclass$",
 }
 
 

@@ -91,6 +91,7 @@ def summary_table(model: Model, where: Callable[[Span], str] = line_of, where_he
     ]
     out.append(f"  Total params: {format_count(model.total_params)}")
     out += [f"  {line}" for line in sizes_lines(model)]
+    out += [f"  note: {note}" for note in dict.fromkeys(note for layer in model.layers for note in layer.notes)]
     return out
 
 
@@ -151,6 +152,8 @@ def layer_card(layer: Layer) -> str:
         if layer.unknown_reason:
             lines += ["", f"Some sizes unknown: {layer.unknown_reason}"]
     lines += ["", f"Params: {format_count(layer.params)}"]
+    if layer.notes:
+        lines += ["", *(f"Note: {note}" for note in layer.notes)]
     if layer.arithmetic:
         lines += ["", "```text", *layer.arithmetic, "```"]
     return "\n".join(lines)

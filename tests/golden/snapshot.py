@@ -97,6 +97,7 @@ def snapshot(source: str, path: Optional[Path] = None) -> dict:
                     "hint": [layer.hint_line, layer.line_end_col],
                     "call_span": span(layer.call_span) if layer.call_span else None,
                     "failed": layer.failed,
+                    **({"notes": list(layer.notes)} if layer.notes else {}),
                 }, layer.path)
                 for layer in model.layers
             ],

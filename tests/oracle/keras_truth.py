@@ -28,6 +28,13 @@ all have defaults, once, with those defaults (a ``build_model(input_shape=(28, 2
 A project (a folder: ``models.py`` + ``train.py``) runs from its main script with the folder on
 ``sys.path``; then every layer constructed by any file of the folder is recorded, keyed by
 (file relative to the folder, line, class).
+
+The script runs as ``python script.py`` with no arguments (``sys.argv == [script]``: argparse
+gives its defaults), with Keras' dataset loaders replaced by offline zero arrays of the documented
+shapes (``oracle/datasets.py``), and every ``fit`` / ``evaluate`` / ``predict`` stops after its first
+batch (Keras' own ``stop_training`` / ``stop_evaluating`` / ``stop_predicting``): batches are made
+exactly as Keras makes them, a Sequential without an input is built on the first one, and every
+shape check Keras makes happens on it; training 60,000 images for 12 epochs would check nothing more.
 """
 
 from __future__ import annotations
@@ -50,11 +57,15 @@ import keras  # noqa: E402
 import keras.src.backend as keras_backend  # noqa: E402
 import numpy as np  # noqa: E402
 from keras.src import tree  # noqa: E402
+import torch  # noqa: E402  (Keras' backend here)
 from keras.src.layers.core.input_layer import InputLayer  # noqa: E402
 from keras.src.models.functional import Functional  # noqa: E402
 from keras.src.layers.layer import Layer  # noqa: E402
 from keras.src.utils import module_utils  # noqa: E402
 from project_imports import in_project, project_on_path  # noqa: E402
+
+from oracle.command_line import script_arguments  # noqa: E402
+from oracle.datasets import stubbed_loaders  # noqa: E402
 
 SHIMS_DIR = Path(__file__).resolve().parent / "shims"
 KERAS_DIR = str(Path(keras.__file__).resolve().parent) + os.sep
@@ -247,8 +258,9 @@ class _Recorder:
                 raise
             finally:
                 recorder.trace_depth -= 1
-                for layer, *_ in recorder.constructed:
-                    recorder.trace_nodes.update(id(n) for n in layer._inbound_nodes[nodes_before.get(id(layer), 0):])
+                if _unknown_sizes((args, kwargs)):  # nodes on the filled sizes 83 and 89 are the trace's, not the script's
+                    for layer, *_ in recorder.constructed:
+                        recorder.trace_nodes.update(id(n) for n in layer._inbound_nodes[nodes_before.get(id(layer), 0):])
             calls = recorder.traced[start:]
             del recorder.traced[start:]
             if recorder.trace_depth == 0:  # a nested trace (a layer building itself) repeats calls of the outer one
@@ -375,9 +387,45 @@ def _functions_with_all_defaults(namespace: dict, script_file: str) -> list[type
     return functions
 
 
+class _FirstBatchOnly(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch: int, logs: Optional[dict] = None) -> None:
+        self.model.stop_training = True
+
+    def on_test_batch_end(self, batch: int, logs: Optional[dict] = None) -> None:
+        self.model.stop_evaluating = True
+
+    def on_predict_batch_end(self, batch: int, logs: Optional[dict] = None) -> None:
+        self.model.stop_predicting = True
+
+
+@contextlib.contextmanager
+def _first_batch_only() -> Iterator[None]:
+    """``fit`` / ``evaluate`` / ``predict`` stop after their first batch."""
+    originals = {name: getattr(keras.Model, name) for name in ("fit", "evaluate", "predict")}
+
+    def wrap(name: str, method: object) -> object:
+        def run(model: keras.Model, *args: object, **kwargs: object) -> object:
+            given = kwargs.get("callbacks")
+            if not isinstance(given, keras.callbacks.CallbackList):  # fit's own evaluate passes fit's list on
+                kwargs["callbacks"] = [*(given or []), _FirstBatchOnly()]  # type: ignore[misc]
+            return method(model, *args, **kwargs)  # type: ignore[operator]
+
+        run.__name__ = name
+        return run
+
+    for name, method in originals.items():
+        setattr(keras.Model, name, wrap(name, method))
+    try:
+        yield
+    finally:
+        for name in originals:
+            delattr(keras.Model, name)  # back to the trainer's own method
+
+
 @contextlib.contextmanager
 def _script_environment() -> Iterator[None]:
-    """Fresh Keras session, the tensorflow shim importable, and Keras' console noise swallowed."""
+    """Fresh Keras session, the tensorflow shim importable, offline datasets, one batch per data
+    call, and Keras' console noise swallowed."""
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
     lazy_tensorflow = module_utils.tensorflow
@@ -389,11 +437,15 @@ def _script_environment() -> Iterator[None]:
         raise ImportError("TensorFlow is not installed; the oracle's shim serves fixture scripts only")
 
     lazy_tensorflow.initialize = refuse
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the machine is shared; a first batch gains nothing from threads
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                stubbed_loaders(), _first_batch_only():
             warnings.simplefilter("ignore")
             yield
     finally:
+        torch.set_num_threads(threads)
         del lazy_tensorflow.initialize
         sys.path.remove(str(SHIMS_DIR))
         for name in [n for n in sys.modules if n == "tensorflow" or n.startswith("tensorflow.")]:
@@ -415,7 +467,7 @@ def run_in_keras(path: Path, source: str, project_dir: Optional[Path] = None,
     code = compile(source, script_file, "exec")
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
     on_path = project_on_path(project_dir, path) if project_dir is not None else contextlib.nullcontext()
-    with _script_environment(), recorder.installed(), on_path:
+    with _script_environment(), recorder.installed(), on_path, script_arguments(script_file):
         np.random.seed(0)
         try:
             exec(code, namespace)

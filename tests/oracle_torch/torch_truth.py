@@ -37,6 +37,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 
+from oracle.command_line import script_arguments
 from oracle_torch.corpus import BATCH_SIZES, Fixture, ModelInput
 from project_imports import in_project, project_on_path
 
@@ -266,7 +267,7 @@ def run_in_torch(fixture: Fixture, grad_enabled: bool = False, project_dir: Opti
     code = compile(fixture.source, script_file, "exec")
     runs: list[_Run] = []
     on_path = project_on_path(project_dir, fixture.path) if project_dir is not None else contextlib.nullcontext()
-    with _quiet_torch(grad_enabled), recorder.installed(), on_path:
+    with _quiet_torch(grad_enabled), recorder.installed(), on_path, script_arguments(script_file):
         recorder.start_run()
         torch.manual_seed(0)
         try:

@@ -89,6 +89,7 @@ def node_layer(node: Node, places: Places) -> Layer:
         call_span=call if local_call and node.call_span != layer.span else None,
         failed=result.error is not None,
         path=path,
+        notes=node.notes,
     )
 
 

@@ -170,3 +170,36 @@ def broadcast(left: Sequence[Dim], right: Sequence[Dim]) -> Optional[tuple[Dim, 
         else:
             out.append(None)  # it depends on the sizes whether these broadcast
     return head + tuple(out)
+
+
+def index_shape(shape: Shape, index: object) -> Union[Shape, str]:
+    """The shape a basic index (ints, slices, ``...``, ``None``) leaves, as numpy and torch index;
+    a string says why it is not known."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not all((isinstance(i, (int, slice)) and not isinstance(i, bool)) or i is Ellipsis or i is None for i in items):
+        return "an index the analysis does not follow"
+    if items.count(Ellipsis) > 1:
+        return "an index with several `...`"
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        fill = len(shape) - (len([i for i in items if i is not None]) - 1)
+        items = items[:at] + (slice(None),) * fill + items[at + 1:]
+    out: list = []
+    dims = iter(shape)
+    missing = object()
+    for item in items:
+        if item is None:
+            out.append(1)
+            continue
+        dim = next(dims, missing)
+        if dim is missing:
+            return "too many indices"
+        if isinstance(item, slice):
+            if item == slice(None):
+                out.append(dim)
+            else:
+                out.append(len(range(dim)[item]) if isinstance(dim, int) else None)
+        elif isinstance(dim, int) and not -dim <= item < dim:
+            return f"index {item} is out of bounds for an axis of size {dim}"
+    out.extend(dims)
+    return tuple(out)

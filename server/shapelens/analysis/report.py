@@ -55,6 +55,7 @@ class Layer:
     call_span: Optional[Span] = None  # where it is applied, when that is elsewhere (``self.conv1(x)``)
     failed: bool = False  # the library rejects this application (a diagnostic says why)
     path: Optional[str] = None  # the file of the constructor, when it is not the report's own
+    notes: tuple[str, ...] = ()  # what its shapes assume: "`--img-size` = 224 from argparse default", ...
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Literal example inputs: reading the shape out of an array factory's arguments.
+"""Literal example inputs: reading the shape out of an array factory's arguments, or out of a
+literal nested list (``np.array([[1, 2], [3, 4]])``), and the dtype a call names.
 
 A framework lists its factories with the way each takes its shape; this module reads it. The
 forms: ``dims`` (``torch.randn(2, 3)`` or ``torch.randn((2, 3))``), ``shape`` (first argument or
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import Shape, is_dim
 from ..unknown import Unknown
-from .values import ArrayValue
+from .provenance import call_notes
+from .values import ArrayValue, Builtin, QName
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -45,8 +47,40 @@ def factory_shape(form: str, args: list, kwargs: dict) -> Optional[Shape]:
 
 
 def make_array(interp: "Interpreter", framework: "Plugin", path: str, form: str, args: list, kwargs: dict,
-               node: ast.Call) -> object:
+               node: ast.Call, dtype: Optional[str] = None) -> object:
     shape = factory_shape(form, args, kwargs)
     if shape is None or any(d is None for d in shape):
         return Unknown(f"`{path}` with a shape that is not constant")
-    return ArrayValue(shape, interp.span(node), framework)
+    named = dtype_name(kwargs.get("dtype")) if "dtype" in kwargs else None
+    return ArrayValue(shape, interp.span(node), framework, named or dtype, call_notes(interp, args, kwargs))
+
+
+def literal_shape(value: object) -> Optional[Shape]:
+    """The shape of an array made from a literal: a number, or nested lists/tuples of equal lengths
+    (``[[1, 2], [3, 4]]`` is (2, 2)); an array's own shape; ``None`` when ragged or not literal."""
+    if isinstance(value, ArrayValue):
+        return None if value.ragged else value.shape
+    if isinstance(value, (int, float)):
+        return ()
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return (0,)
+        inner = [literal_shape(item) for item in value[:4096]]
+        if len(value) > 4096 or any(s is None for s in inner) or any(s != inner[0] for s in inner):
+            return None
+        return (len(value), *inner[0])  # type: ignore[misc]
+    return None
+
+
+DTYPE_OF_BUILTIN = {"float": "float64", "int": "int64", "bool": "bool", "complex": "complex128", "object": "object"}
+
+
+def dtype_name(value: object) -> Optional[str]:
+    """``"float32"``, ``np.float32``, ``torch.float32``, ``float``: the dtype a call names."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, QName):
+        return value.leaf
+    if isinstance(value, Builtin):
+        return DTYPE_OF_BUILTIN.get(value.name)
+    return None

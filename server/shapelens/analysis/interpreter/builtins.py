@@ -26,8 +26,12 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
                 return tuple(range(*args))
         elif name == "len" and args and isinstance(args[0], (tuple, list, str, dict)):
             return len(args[0])
+        elif name == "len" and args and isinstance(args[0], Value):
+            return args[0].length()
         elif name == "len" and args and interp.iterate(args[0]) is not None:
             return len(interp.iterate(args[0]))  # type: ignore[arg-type]
+        elif name == "vars" and len(args) == 1 and isinstance(args[0], Value):
+            return args[0].attribute(interp, "__dict__")
         elif name in CONVERSIONS and all(plain(a) for a in args):
             return CONVERSIONS[name](*args)
         elif name in REDUCTIONS and args:
@@ -40,10 +44,6 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
                 return tuple(items) if name == "tuple" else list(items)
         elif name in ("tuple", "list"):
             return () if name == "tuple" else []
-        elif name == "dict":
-            pairs = (list(args[0].items()) if isinstance(args[0], dict) else interp.iterate(args[0])) if args else []
-            if pairs is not None and all(isinstance(p, tuple) and len(p) == 2 and plain(p[0]) for p in pairs):
-                return {**dict(pairs), **kwargs}
         elif name in ("enumerate", "zip", "reversed", "sorted"):
             seqs = [interp.iterate(a) for a in args]
             if all(s is not None for s in seqs):
@@ -54,6 +54,13 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
                 if name == "reversed":
                     return tuple(reversed(seqs[0]))
                 return tuple(sorted(seqs[0]))
+        elif name == "dict" and len(args) <= 1:
+            base = args[0] if args else {}
+            if isinstance(base, dict):
+                return {**base, **kwargs}
+            pairs = interp.iterate(base)
+            if pairs is not None and all(isinstance(p, tuple) and len(p) == 2 and plain(p[0]) for p in pairs):
+                return {**dict(pairs), **kwargs}
         elif name == "print":
             return None
     except Exception:  # noqa: BLE001 - a builtin on odd values
@@ -95,6 +102,8 @@ def dict_method(target: dict, name: str, args: list, kwargs: dict, interp: "Inte
             if isinstance(pair, tuple) and len(pair) == 2 and plain(pair[0]):
                 target[pair[0]] = pair[1]
         return None
+    if name == "copy" and not args:
+        return dict(target)
     if name == "setdefault" and args and plain(args[0]):
         return target.setdefault(args[0], args[1] if len(args) > 1 else None)
     if name == "pop" and args and plain(args[0]):
@@ -112,3 +121,4 @@ def list_method(target: list, name: str, args: list, interp: "Interpreter") -> o
     elif name == "insert" and len(args) == 2 and isinstance(args[0], int):
         target.insert(args[0], args[1])
     return None
+

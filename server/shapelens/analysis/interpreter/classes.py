@@ -6,9 +6,10 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
+from ..unknown import Unknown
 from .env import Env
 from .plugins import ClassHook
-from .values import MISSING, ClassValue, Function, Instance, QName
+from .values import MISSING, REQUIRED, ClassValue, Function, Instance, QName
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -36,10 +37,52 @@ class Classes:
             interp.call_function(init, [instance, *args], kwargs, label=None)
         elif cls.hook is not None and isinstance(node, ast.Call):
             cls.hook.super_method(interp, instance, "__init__", args, kwargs, node)  # the library base's __init__
+        else:
+            fields = self.generated_fields(cls)
+            if fields is not None:
+                self.init_fields(instance, fields, args, kwargs)
         if cls.hook is not None:
             interp.events += 1
             cls.hook.on_instance(interp, instance)
         return instance
+
+    def generated_fields(self, cls: ClassValue) -> Optional[tuple[tuple[str, object], ...]]:
+        """The parameters of a generated ``__init__`` (a dataclass's), the nearest class's that has one."""
+        if cls.fields is not None:
+            return cls.fields
+        for base in cls.bases:
+            if isinstance(base, ClassValue):
+                found = self.generated_fields(base)
+                if found is not None:
+                    return found
+        return None
+
+    def init_fields(self, instance: Instance, fields: tuple[tuple[str, object], ...], args: list, kwargs: dict) -> None:
+        """What a generated ``__init__`` does: each field from its argument, else its default; then
+        ``__post_init__``."""
+        for position, (name, default) in enumerate(fields):
+            if position < len(args):
+                value = args[position]
+            elif name in kwargs:
+                value = kwargs[name]
+            elif default is REQUIRED:
+                value = Unknown(f"the field `{name}` is not given")
+            else:
+                value = default
+            instance.attrs[name] = value
+        post_init = self.method_of(instance.cls, "__post_init__")
+        if post_init is not None:
+            self.interp.call_function(post_init, [instance], {}, label=None)
+
+    def run_body(self, cls: ClassValue) -> None:
+        """The class body's assignments, as Python runs them when the class is defined: class attributes
+        (``IMG_SIZE = 224``, ``n_embd: int = 768``). Methods are found in the body when called."""
+        scope = Env(cls.env)  # type: ignore[arg-type]
+        body = [stmt for stmt in cls.node.body
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Expr))]
+        if body:
+            self.interp.exec_block(body, scope)
+        cls.attrs.update(scope.vars)
 
     def method_of(self, cls: ClassValue, name: str) -> Optional[Function]:
         for stmt in cls.node.body:

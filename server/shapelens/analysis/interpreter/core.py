@@ -27,6 +27,7 @@ from .layers import LayerCalls
 from .modules import Modules
 from .plugins import Frameworks
 from .positions import STAMP, Positions, ProgramPositions
+from .provenance import Notes, merge, noted
 from .statements import Executor
 from .symbols import Symbols
 from .values import Function, ModelRecord, Value
@@ -60,6 +61,8 @@ class Interpreter:
         self.events = 0  # model work done so far: layers, models, graph nodes, data calls
         self.contexts: list[str] = []  # the helper calls the interpreter is inside
         self.conditions: list[str] = []  # the undecidable conditions it is inside
+        self.reads: list[str] = []  # the notes of every assumed value read so far (argparse defaults, ...)
+        self.assumed: list[Notes] = []  # the notes of the decided conditions it is inside
         self.models: list[ModelRecord] = []
         self.diagnostics: list[Diagnostic] = []
         self.model_count = 0
@@ -157,6 +160,22 @@ class Interpreter:
         finally:
             self.conditions.pop()
 
+    def read_assumption(self, note: str) -> None:
+        """An assumed value was read: a condition that reads it is decided by the assumption."""
+        self.reads.append(note)
+
+    def active_notes(self) -> Notes:
+        return merge(*self.assumed) if self.assumed else ()
+
+    @contextmanager
+    def assuming(self, notes: Notes) -> Iterator[None]:
+        """Code under a condition decided by assumed values: what it assigns carries their notes."""
+        self.assumed.append(notes)
+        try:
+            yield
+        finally:
+            self.assumed.pop()
+
     def register_model(self, record: ModelRecord) -> None:
         self.models.append(record)
         self.events += 1
@@ -185,6 +204,8 @@ class Interpreter:
         return None
 
     def assign(self, target: ast.expr, value: object, env: Env) -> None:
+        if self.assumed:
+            value = noted(value, self.active_notes())
         if isinstance(target, ast.Name):
             env.vars[target.id] = value
             if isinstance(value, Value) and value.tracks_name:

@@ -13,7 +13,7 @@ SELF_KEY = "<self>"
 
 BUILTINS = frozenset({
     "range", "len", "int", "float", "tuple", "list", "min", "max", "abs", "round", "sum", "print",
-    "enumerate", "zip", "reversed", "isinstance", "str", "bool", "dict", "sorted", "super",
+    "enumerate", "zip", "reversed", "isinstance", "str", "bool", "dict", "sorted", "super", "vars",
     "getattr", "setattr", "hasattr",
 })
 

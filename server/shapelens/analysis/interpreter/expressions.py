@@ -11,6 +11,7 @@ from ..symbolic import Sym
 from ..unknown import Unknown
 from .env import Env
 from .plugins import unmodelled
+from .provenance import NOTED_TYPES, merge, noted, notes_of
 from .tensors import Tensor, elementwise
 from .values import NAMED_VALUES, BoundMethod, Function, LambdaValue, Value, is_known
 
@@ -79,6 +80,36 @@ def truth(value: object) -> Optional[bool]:
         return bool(value)
     except Exception:  # noqa: BLE001 - an object without truth value
         return None
+
+
+def plain_binop(op: ast.operator, left: object, right: object) -> object:
+    """Arithmetic on constants, sizes and sequences (not on values with behaviour of their own)."""
+    if not is_known(left):
+        return left
+    if not is_known(right):
+        return right
+    numbers = (int, float)
+    try:
+        if isinstance(left, Sym) or isinstance(right, Sym):
+            return symbolic_binop(op, left, right)
+        if isinstance(left, numbers) and isinstance(right, numbers):
+            result = NUMERIC_OPS[type(op)](left, right)
+            if type(left) in NOTED_TYPES or type(right) in NOTED_TYPES:  # an assumed size stays one
+                return noted(result, merge(notes_of(left), notes_of(right)))
+            return result
+        if isinstance(left, (tuple, list)) and isinstance(right, (tuple, list)) and isinstance(op, ast.Add):
+            return left + right if type(left) is type(right) else Unknown("mixed sequences")
+        if isinstance(left, (tuple, list)) and isinstance(right, int) and isinstance(op, ast.Mult):
+            return left * right if right <= MAX_SEQUENCE else Unknown("a very long sequence")
+        if isinstance(left, int) and isinstance(right, (tuple, list)) and isinstance(op, ast.Mult):
+            return right * left if left <= MAX_SEQUENCE else Unknown("a very long sequence")
+        if isinstance(left, str) and isinstance(right, str) and isinstance(op, ast.Add):
+            return left + right
+        if isinstance(left, str) and isinstance(op, ast.Mod) and formattable(right):
+            return left % right  # "denseblock%d" % (i + 1)
+    except (KeyError, ZeroDivisionError, OverflowError, ValueError, TypeError):
+        return Unknown("an arithmetic operation that cannot be evaluated")
+    return Unknown("an operation the analysis does not evaluate")
 
 
 class Evaluator:
@@ -185,8 +216,12 @@ class Evaluator:
         return LambdaValue(node)
 
     def expr_IfExp(self, node: ast.IfExp, env: Env) -> object:
+        mark = len(self.interp.reads)
         test = truth(self.eval(node.test, env))
         if test is not None:
+            if len(self.interp.reads) > mark:  # decided by an assumed value
+                with self.interp.assuming(tuple(self.interp.reads[mark:])):
+                    return noted(self.eval(node.body if test else node.orelse, env), self.interp.active_notes())
             return self.eval(node.body if test else node.orelse, env)
         with self.interp.undecided(node.test):
             body, orelse = self.eval(node.body, env), self.eval(node.orelse, env)
@@ -216,6 +251,8 @@ class Evaluator:
                 return operand
         if isinstance(operand, Tensor):
             return Tensor(operand.shape, operand.reason, None, (operand,))
+        if isinstance(operand, Value):
+            return operand.binary(self.interp, 0)  # `-x`: the shape of an element-wise operation
         return Unknown("an operation on an unknown value")
 
     def expr_BinOp(self, node: ast.BinOp, env: Env) -> object:
@@ -224,33 +261,13 @@ class Evaluator:
     def binop(self, op: ast.operator, left: object, right: object) -> object:
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             return elementwise(left, right)
+        if isinstance(op, ast.MatMult) and (isinstance(left, Value) or isinstance(right, Value)):
+            return Unknown("a matrix product the analysis does not evaluate")
         if isinstance(left, Value):
             return left.binary(self.interp, right)
         if isinstance(right, Value):
             return right.binary(self.interp, left)
-        if not is_known(left):
-            return left
-        if not is_known(right):
-            return right
-        numbers = (int, float)
-        try:
-            if isinstance(left, Sym) or isinstance(right, Sym):
-                return symbolic_binop(op, left, right)
-            if isinstance(left, numbers) and isinstance(right, numbers):
-                return NUMERIC_OPS[type(op)](left, right)
-            if isinstance(left, (tuple, list)) and isinstance(right, (tuple, list)) and isinstance(op, ast.Add):
-                return left + right if type(left) is type(right) else Unknown("mixed sequences")
-            if isinstance(left, (tuple, list)) and isinstance(right, int) and isinstance(op, ast.Mult):
-                return left * right if right <= MAX_SEQUENCE else Unknown("a very long sequence")
-            if isinstance(left, int) and isinstance(right, (tuple, list)) and isinstance(op, ast.Mult):
-                return right * left if left <= MAX_SEQUENCE else Unknown("a very long sequence")
-            if isinstance(left, str) and isinstance(right, str) and isinstance(op, ast.Add):
-                return left + right
-            if isinstance(left, str) and isinstance(op, ast.Mod) and formattable(right):
-                return left % right  # "denseblock%d" % (i + 1)
-        except (KeyError, ZeroDivisionError, OverflowError, ValueError, TypeError):
-            return Unknown("an arithmetic operation that cannot be evaluated")
-        return Unknown("an operation the analysis does not evaluate")
+        return plain_binop(op, left, right)
 
     def expr_BoolOp(self, node: ast.BoolOp, env: Env) -> object:
         values = [self.eval(v, env) for v in node.values]
@@ -265,6 +282,12 @@ class Evaluator:
         left = self.eval(node.left, env)
         for op, comparator in zip(node.ops, node.comparators):
             right = self.eval(comparator, env)
+            if len(node.ops) == 1 and not isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) and (
+                    isinstance(left, Value) or isinstance(right, Value)):
+                # `y > 0.5` on an array: an element-wise comparison, shaped like the operands
+                if isinstance(left, Tensor) or isinstance(right, Tensor):
+                    return elementwise(left, right)
+                return left.compare(self.interp, right) if isinstance(left, Value) else right.compare(self.interp, left)  # type: ignore[union-attr]
             if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
                 result = (left is right) if isinstance(op, ast.Is) else (left is not right)
             elif (isinstance(left, Sym) or isinstance(right, Sym)) and type(op) in SIZE_COMPARISONS:

@@ -16,6 +16,7 @@ from ..report import Span
 from ..rules import Applied, Requirement, ShapeError, UnknownArgument
 from ..unknown import Unknown
 from .positions import SourceSpan
+from .provenance import merge
 from .tensors import Tensor
 from .values import ArrayValue, LayerObj, Node
 
@@ -102,7 +103,7 @@ class LayerCalls:
         result = framework.check_result(interp, layer, result, tensors)
         node = Node(layer, tuple(tensors), call_span, len(self.nodes),
                     interp.context_label() if context is None else context, result, (), extra, interp.condition(),
-                    listed)
+                    listed, None, merge(layer.notes, *(t.notes for t in tensors)))
         if isinstance(layer.span, SourceSpan) or isinstance(call_span, SourceSpan):
             node.site = interp.main_site()  # where the analysed file's code led to another file's layer
         self.nodes.append(node)
@@ -110,6 +111,8 @@ class LayerCalls:
         output = result.output
         if output is not None and output and isinstance(output[0], tuple):
             outs = [Tensor(shape, None, node, (), None, framework) for shape in output]
+            for out in outs:
+                out.notes = node.notes
             node.outputs = tuple(outs)
             return outs
         reason = None if output is not None else result.reason
@@ -120,6 +123,7 @@ class LayerCalls:
         tensor.partial = has_unknown_size(output) and (partial or result.reason is not None)
         if tensor.partial:
             tensor.reason = result.reason
+        tensor.notes = node.notes
         node.outputs = (tensor,)
         return framework.layer_outputs(interp, layer, tensor)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .layers import LayerResult
 
 CallHook = Callable[["Interpreter", QName, list, dict, ast.Call], object]
+NOT_CONSTANT = object()
 
 
 def unmodelled(reason: str, args: list, kwargs: dict) -> object:
@@ -88,6 +89,10 @@ class Plugin:
     def class_hook(self, path: str) -> Optional[ClassHook]:
         return None
 
+    def constant(self, path: str) -> object:
+        """The value of a library constant (``numpy.newaxis`` is ``None``); ``NOT_CONSTANT`` otherwise."""
+        return NOT_CONSTANT
+
     def star_names(self, module: str) -> dict[str, str]:
         """``from module import *``: bound name → canonical path."""
         return {}
@@ -113,6 +118,9 @@ class Plugin:
 
     def array_method(self, interp: "Interpreter", array: ArrayValue, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
         return Unknown(f"the result of `.{name}(...)`")
+
+    def array_attribute(self, interp: "Interpreter", array: ArrayValue, name: str) -> object:
+        return array.common_attribute(name)
 
     # --- its layers ---
 
@@ -147,7 +155,7 @@ class Frameworks:
         self.model_builders = frozenset().union(*(p.model_builders for p in self.plugins))
         self.builder_call = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.model_builders))) + r")\s*\(")
         self._canonical: dict[str, str] = {}
-        self._qualified: dict[tuple[str, str], QName] = {}
+        self._qualified: dict[tuple[str, str], object] = {}
         self._calls: dict[str, Optional[CallHook]] = {}
         self._classes: dict[str, Optional[ClassHook]] = {}
 
@@ -162,12 +170,15 @@ class Frameworks:
             self._canonical[path] = found
         return found
 
-    def qualified(self, base: str, attr: str) -> QName:
-        """``tf.keras.layers`` + ``Conv2D``: one QName per attribute chain."""
+    def qualified(self, base: str, attr: str) -> object:
+        """``tf.keras.layers`` + ``Conv2D``: one QName per attribute chain (or the constant it names)."""
         key = (base, attr)
-        found = self._qualified.get(key)
-        if found is None:
-            found = self._qualified[key] = QName(self.canonical(f"{base}.{attr}"))
+        found = self._qualified.get(key, NOT_CONSTANT)
+        if found is NOT_CONSTANT:
+            path = self.canonical(f"{base}.{attr}")
+            owner = self.owner(path)
+            constant = owner.constant(path) if owner is not None else NOT_CONSTANT
+            found = self._qualified[key] = QName(path) if constant is NOT_CONSTANT else constant
         return found
 
     def owner(self, path: str) -> Optional[Plugin]:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from ..unknown import Unknown
 from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
 from .expressions import MAX_SEQUENCE, truth
+from .provenance import noted
 from .tensors import Tensor, joined
-from .values import ClassValue, Function, QName
+from .values import ClassValue, Function, QName, Value, is_known
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -122,7 +123,7 @@ class Executor:
                 for name, path in frameworks.star_names(base).items():
                     env.vars[name] = QName(path)
                 continue
-            env.vars[alias.asname or alias.name] = QName(frameworks.canonical(f"{base}.{alias.name}"))
+            env.vars[alias.asname or alias.name] = frameworks.qualified(base, alias.name)
 
     def stmt_FunctionDef(self, stmt: ast.FunctionDef, env: Env) -> None:
         env.vars[stmt.name] = Function(stmt, env, self.interp.classes.function_defaults(stmt, env), stmt.name)
@@ -132,14 +133,21 @@ class Executor:
     def stmt_ClassDef(self, stmt: ast.ClassDef, env: Env) -> None:
         bases = tuple(self.eval(base, env) for base in stmt.bases)
         cls = ClassValue(stmt, env, bases, self.interp.classes.hook_of(bases))
-        # the body's other statements bind class attributes (methods are found by name when called)
-        body = Env(env)
-        self.exec_block([s for s in stmt.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))], body)
-        cls.attrs = body.vars
-        env.vars[stmt.name] = cls
+        self.interp.classes.run_body(cls)
+        value: object = cls
+        for decorator in reversed(stmt.decorator_list):
+            function = self.eval(decorator, env)
+            if isinstance(function, Value):
+                # a decorator the analysis follows (``@dataclass``) makes the class; one it does not
+                # follow leaves it as written, as class decorators that register or wrap a class do
+                result = function.call(self.interp, [value], {}, decorator)  # type: ignore[arg-type]
+                if is_known(result):
+                    value = result
+        env.vars[stmt.name] = value
 
     def stmt_Return(self, stmt: ast.Return, env: Env) -> None:
-        raise ReturnSignal(self.eval(stmt.value, env) if stmt.value is not None else None)
+        value = self.eval(stmt.value, env) if stmt.value is not None else None
+        raise ReturnSignal(noted(value, self.interp.active_notes()) if self.interp.assumed else value)
 
     def stmt_Break(self, stmt: ast.Break, env: Env) -> None:
         raise BreakSignal()
@@ -151,9 +159,16 @@ class Executor:
         raise ReturnSignal(Unknown("the code raises an exception here"))
 
     def stmt_If(self, stmt: ast.If, env: Env) -> None:
+        interp = self.interp
+        mark = len(interp.reads)
         branch = truth(self.eval(stmt.test, env))
         if branch is not None:
-            self.exec_block(stmt.body if branch else stmt.orelse, env)
+            block = stmt.body if branch else stmt.orelse
+            if len(interp.reads) > mark:  # decided by an assumed value: what the branch makes says so
+                with interp.assuming(tuple(interp.reads[mark:])):
+                    self.exec_block(block, env)
+            else:
+                self.exec_block(block, env)
             return
         with self.interp.undecided(stmt.test):
             self.exec_uncertain([stmt.body, stmt.orelse], env)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import Shape, broadcast
+from ..dims import Shape, broadcast, index_shape
 from ..report import Span
 from ..unknown import Unknown
+from .provenance import Notes, merge
 from .values import BoundMethod, Value
 
 if TYPE_CHECKING:
@@ -21,7 +22,8 @@ class Tensor(Value):
     """A symbolic tensor in a model graph: its shape (``None`` if unknown, with the reason), the
     layer application that made it, and the tensors an operation made it from."""
 
-    __slots__ = ("shape", "reason", "node", "parents", "input_span", "framework", "example", "seed", "failed", "partial")
+    __slots__ = ("shape", "reason", "node", "parents", "input_span", "framework", "example", "seed", "failed", "partial",
+                 "notes")
 
     def __init__(self, shape: Optional[Shape], reason: Optional[str] = None, node: Optional["Node"] = None,
                  parents: tuple = (), input_span: Optional[Span] = None, framework: Optional["Plugin"] = None) -> None:
@@ -36,6 +38,8 @@ class Tensor(Value):
         self.failed = any(p.failed for p in parents)  # unknown because a layer before it fails
         # some sizes are unknown to the analysis (not to the library): no error can rest on them
         self.partial = any(p.partial or p.shape is None for p in parents)
+        # what its shape assumes (an argparse default, ...), from the tensors it is made from
+        self.notes: Notes = merge(*(p.notes for p in parents)) if parents else ()
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         if name == "shape":
@@ -88,24 +92,9 @@ def joined(tensors: list[Tensor]) -> Tensor:
 
 def tensor_index(tensor: Tensor, index: object) -> Tensor:
     """``out[:, -1, :]``, ``x[0]``, ``x[..., :3]``: the shape of a basic index."""
-    shape = tensor.shape
-    items = index if isinstance(index, tuple) else (index,)
-    if shape is None or not all(isinstance(i, (int, slice)) or i is Ellipsis or i is None for i in items):
+    if tensor.shape is None:
         return Tensor(None, "an index the analysis does not follow", None, (tensor,))
-    if Ellipsis in items:
-        at = items.index(Ellipsis)
-        fill = len(shape) - (len([i for i in items if i is not None]) - 1)
-        items = items[:at] + (slice(None),) * fill + items[at + 1:]
-    out: list = []
-    dims = iter(shape)
-    for item in items:
-        if item is None:
-            out.append(1)
-            continue
-        dim = next(dims, "missing")
-        if dim == "missing":
-            return Tensor(None, "too many indices", None, (tensor,))
-        if isinstance(item, slice):
-            out.append(None if dim is None else len(range(dim)[item]))
-    out.extend(dims)
-    return Tensor(tuple(out), None, None, (tensor,))
+    shape = index_shape(tensor.shape, index)
+    if isinstance(shape, str):
+        return Tensor(None, shape, None, (tensor,))
+    return Tensor(shape, None, None, (tensor,))

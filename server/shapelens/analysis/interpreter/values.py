@@ -13,10 +13,11 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..dims import OutputShape, Shape
+from ..dims import OutputShape, Shape, broadcast, format_shape, index_shape
 from ..report import Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
+from .provenance import Notes, merge, noted, notes_of
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -27,6 +28,10 @@ __all__ = [
     "Value", "Unknown", "QName", "Function", "LambdaValue", "ClassValue", "Instance", "BoundMethod", "Builtin",
     "SuperCall", "SuperProxy", "ArrayValue", "LayerObj", "Node", "ModelRecord", "NAMED_VALUES", "is_known",
 ]
+
+REQUIRED = Unknown("a required field")  # a dataclass field without a default
+
+FLOAT_DTYPES = frozenset({"float16", "float32", "float64", "bfloat16"})
 
 # Classes whose values remember the names they are bound to (models, module instances): the
 # report names a model after its variable, and a hover on any use of the name shows it.
@@ -70,9 +75,17 @@ class Value:
         """``self <op> other`` or ``other <op> self``, for values that take part in arithmetic."""
         return Unknown("an operation the analysis does not evaluate")
 
+    def compare(self, interp: "Interpreter", other: object) -> object:
+        """``self < other`` and the like, for values that compare element-wise (arrays, tensors)."""
+        return self.binary(interp, other)
+
     def truth(self) -> Optional[bool]:
         """The value's truth in a condition; ``None`` when it cannot be decided."""
         return True
+
+    def length(self) -> object:
+        """``len(value)``."""
+        return Unknown("the length of a value the analysis does not follow")
 
     def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
         """``self.name = value``; most values do not keep attributes."""
@@ -125,7 +138,9 @@ class ClassValue(Value):
     env: object
     bases: tuple
     hook: Optional["ClassHook"] = None  # what a framework base class makes of it (a torch module, ...)
-    attrs: dict = field(default_factory=dict)  # the class body's constants (``expansion = 4``)
+    attrs: dict = field(default_factory=dict)  # the class attributes its body binds (``expansion = 4``)
+    # the parameters of a generated ``__init__`` (a dataclass): (name, default or ``REQUIRED``)
+    fields: Optional[tuple[tuple[str, object], ...]] = None
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
         return interp.classes.instantiate(self, args, kwargs, node)
@@ -256,29 +271,97 @@ class Builtin(Value):
 
 
 class ArrayValue(Value):
-    """A literal example input (``np.random.rand(10, 32, 32)``), owned by the library that made it."""
+    """An array whose shape the program fixes: a literal example input (``np.random.rand(10, 32, 32)``),
+    a data set (``mnist.load_data()``), or what an array operation makes of one. It is owned by the
+    library whose methods it has (numpy, torch); indexing and arithmetic follow numpy's rules, which
+    torch shares. ``ragged``: a sequence of sequences of different lengths (``dtype=object``)."""
 
-    __slots__ = ("shape", "span", "framework")
+    __slots__ = ("shape", "span", "framework", "dtype", "notes", "ragged")
 
-    def __init__(self, shape: Shape, span: Span, framework: "Plugin") -> None:
+    def __init__(self, shape: Shape, span: Span, framework: "Plugin", dtype: Optional[str] = None,
+                 notes: Notes = (), ragged: bool = False) -> None:
         self.shape = shape
         self.span = span
         self.framework = framework
+        self.dtype = dtype
+        self.notes = merge(notes, notes_of(shape))
+        self.ragged = ragged
+
+    def derived(self, shape: Shape, dtype: Optional[str] = None, framework: Optional["Plugin"] = None,
+                span: Optional[Span] = None, ragged: bool = False) -> "ArrayValue":
+        """An array made from this one: its notes and (unless said) its dtype and owner carry over."""
+        return ArrayValue(shape, span or self.span, framework or self.framework, dtype, self.notes, ragged)
+
+    def with_notes(self, notes: Notes) -> "ArrayValue":
+        return ArrayValue(self.shape, self.span, self.framework, self.dtype, merge(self.notes, notes), self.ragged)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
-        return self.shape if name == "shape" else BoundMethod(self, name)
+        return self.framework.array_attribute(interp, self, name)
+
+    def common_attribute(self, name: str) -> object:
+        """What numpy arrays and torch tensors share: ``shape``, ``ndim``, ``dtype``, ``T``; methods."""
+        shape = self.shape
+        if name == "shape":
+            return noted(shape, self.notes)
+        if name == "ndim":
+            return len(shape)
+        if name == "dtype":
+            return self.dtype if self.dtype is not None else Unknown("the array's dtype is not known")
+        if name == "T":
+            return self.derived(tuple(reversed(shape)), self.dtype)
+        return BoundMethod(self, name)
 
     def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
         return self.framework.array_method(interp, self, name, args, kwargs, node)
+
+    def subscript(self, interp: "Interpreter", index: object) -> object:
+        if self.ragged and not isinstance(index, slice):
+            return Unknown("an item of a ragged array (sequences of different lengths)")
+        if isinstance(index, ArrayValue) and len(index.shape) == 1 and self.shape:
+            # `x[indices]`: one row per index; `x[mask]`: as many rows as the mask holds True
+            integer = index.dtype is not None and index.dtype.startswith(("int", "uint"))
+            rows = index.shape[0] if integer else None
+            return self.derived((rows, *self.shape[1:]), self.dtype, ragged=self.ragged)
+        shape = index_shape(self.shape, index)
+        if isinstance(shape, str):
+            return Unknown(shape)
+        return self.derived(shape, self.dtype, ragged=self.ragged and len(shape) == len(self.shape))
+
+    def binary(self, interp: "Interpreter", other: object) -> object:
+        """``x / 255.0``, ``x - mean``: the broadcast shape of the operands."""
+        if isinstance(other, (int, float)) or other is None:
+            dtype = self.dtype if isinstance(other, float) and self.dtype in FLOAT_DTYPES else None
+            return self.derived(self.shape, dtype)
+        if isinstance(other, ArrayValue):
+            shape = broadcast(self.shape, other.shape)
+            if shape is None:
+                return Unknown(f"operands could not be broadcast together with shapes {format_shape(self.shape)} "
+                               f"{format_shape(other.shape)}")
+            return ArrayValue(shape, self.span, self.framework, self.dtype if self.dtype == other.dtype else None,
+                              merge(self.notes, other.notes))
+        return Unknown("an operation of an array with a value the analysis does not follow")
+
+    def compare(self, interp: "Interpreter", other: object) -> object:
+        result = self.binary(interp, other)
+        return result.derived(result.shape, "bool") if isinstance(result, ArrayValue) else result
+
+    def truth(self) -> Optional[bool]:
+        return None  # the truth of an array is ambiguous (numpy raises) or data-dependent
+
+    def length(self) -> object:
+        if not self.shape:
+            return Unknown("`len()` of a 0-d array")
+        first = self.shape[0]
+        return first if first is not None else Unknown("the length of an array whose first dimension is not known")
 
 
 class LayerObj(Value):
     """A constructed layer; ``spec`` is None for a class the rule tables do not model."""
 
-    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input")
+    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input", "notes")
 
     def __init__(self, class_name: str, span: Span, spec: Optional[LayerSpec], reason: Optional[str],
-                 framework: "Plugin", declared_input: Optional[Shape] = None) -> None:
+                 framework: "Plugin", declared_input: Optional[Shape] = None, notes: Notes = ()) -> None:
         self.class_name = class_name
         self.span = span
         self.spec = spec
@@ -286,6 +369,7 @@ class LayerObj(Value):
         self.framework = framework
         self.declared_input = declared_input  # `input_shape=` / `input_dim=` given to the layer
         self.built_input: Optional[Shape] = None  # the input its weights were built for (first call)
+        self.notes = notes  # what its arguments assume (an argparse default, ...)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         return BoundMethod(self, name)
@@ -312,6 +396,7 @@ class Node:
     condition: Optional[str] = None  # the undecidable condition this application depends on
     listed: bool = True  # False for a function that works as a layer (``F.max_pool2d``): checked, not listed
     site: Optional[Span] = None  # for a layer of another file: the analysed file's call that led to it
+    notes: Notes = ()  # what its shapes assume: the layer's own notes and its inputs'
 
 
 @dataclass(eq=False)

@@ -13,7 +13,9 @@ from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, Instance, LayerObj
 from ..report import Diagnostic, Span
 from ..rules import LayerRule, ShapeError
-from .checks import build_unbuilt, data_diagnostics
+from ..unknown import Unknown
+from .checks import build_unbuilt, data_diagnostics, first_batch
+from .data import Data
 from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape
 from .models import KerasFunctional, KerasModel, KerasSequential
 from .ops import TensorFunctions, is_op_path
@@ -28,13 +30,27 @@ if TYPE_CHECKING:
 
 @dataclass(eq=False)
 class DataCall:
-    """An example array given to a model (``model.predict(x)``, ``model(x)``)."""
+    """Data given to a model (``model.fit(x, ...)``, ``model.predict(x)``, ``model(x)``): an array, or
+    why its shape is not known."""
 
     model: KerasModel
-    array: ArrayValue
+    array: Optional[ArrayValue]
     span: Span  # the argument
     method: str
     condition: Optional[str]
+    batch: Optional[int] = None  # the rows of the first batch Keras feeds the model
+    reason: Optional[str] = None  # why the data's shape is not known
+
+    def first_batch_shape(self) -> Optional[Shape]:
+        """What a Sequential without an input is built for: the first batch of the array."""
+        if self.array is None or not self.array.shape:
+            return None
+        return (self.batch, *self.array.shape[1:])
+
+    def where(self) -> str:
+        name = self.model.name or "model"
+        call = f"{name}(...)" if self.method == "__call__" else f"{name}.{self.method}(...)"
+        return f"`{call}` at line {self.span.start_line + 1}"
 
 
 @dataclass
@@ -46,6 +62,7 @@ class KerasState:
     instantiated: set[str] = field(default_factory=set)  # the user's Keras classes that were instantiated
     depth: int = 0  # custom layers' `call`s running (at 0 a call is Keras' symbolic trace of a graph)
     open_scopes: dict[int, dict] = field(default_factory=dict)  # instance id → the symbols of its open parameters
+    image_data_format: object = None  # what `set_image_data_format(...)` made it, if the script set it
 
 
 class KerasPlugin(Plugin):
@@ -62,6 +79,7 @@ class KerasPlugin(Plugin):
 
     def __init__(self) -> None:
         self.frontend = Frontend(self)
+        self.data = Data(self)
         self.as_shape = as_shape
         self.named_sizes = named_sizes
         self.functions = TensorFunctions(self)
@@ -83,6 +101,9 @@ class KerasPlugin(Plugin):
         front = self.frontend
         if path in ARRAY_FACTORIES:
             return front.array
+        data = self.data.hook(path) if path.startswith("keras") else None
+        if data is not None:
+            return data
         if is_op_path(path):
             return self.functions.call
         if not path.startswith("keras"):
@@ -151,6 +172,9 @@ class KerasPlugin(Plugin):
     def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
         """An input nothing sizes takes the shape the first layer applied to it implies."""
         first = tensors[0] if tensors else None
+        # once the script sets another data format, the layers' defaults follow it and the rules do not
+        if self.state(interp).image_data_format is not None:
+            return tensors
         if first is not None and first.seed and first.shape is None and layer.spec is not None:
             seeded = seed_shape(interp, layer.spec.rule, layer.spec.args, first.seed)
             if seeded is not None:
@@ -190,11 +214,21 @@ class KerasPlugin(Plugin):
 
     # --- data given to models ---
 
-    def record_data(self, interp: "Interpreter", model: KerasModel, array: ArrayValue, span: Span, method: str) -> None:
+    def record_data(self, interp: "Interpreter", model: KerasModel, value: object, span: Span, method: str,
+                    args: list, kwargs: dict) -> None:
         calls = self.state(interp).data_calls
-        if any(c.model is model and c.span == span and c.array.shape == array.shape for c in calls):
+        array = value if isinstance(value, ArrayValue) and not value.ragged else None
+        shape = array.shape if array is not None else None
+        if any(c.model is model and c.span == span and (c.array.shape if c.array else None) == shape for c in calls):
             return  # the same call again, in a loop
-        calls.append(DataCall(model, array, span, method, interp.condition()))
+        if array is not None:
+            call = DataCall(model, array, span, method, interp.condition(), first_batch(method, array.shape, args, kwargs))
+        else:
+            reason = (value.reason if isinstance(value, Unknown) else
+                      "a ragged array (sequences of different lengths: `pad_sequences` makes one array of them)"
+                      if isinstance(value, ArrayValue) else "data the analysis does not follow")
+            call = DataCall(model, None, span, method, interp.condition(), reason=reason)
+        calls.append(call)
         interp.events += 1
 
     def finish(self, interp: "Interpreter") -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..interpreter.arrays import as_shape, make_array
 from ..interpreter.layers import flatten_tensors
+from ..interpreter.provenance import call_notes
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import LambdaValue, LayerObj, QName
 from ..dims import is_dim
@@ -44,10 +45,11 @@ class Frontend:
         self.plugin = plugin
 
     def array(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node)
+        return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node, "float32")
 
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         rule = RULES[func.leaf]
+        notes = call_notes(interp, args, kwargs)
         declared = None
         if "input_shape" in kwargs:
             shape = as_shape(kwargs["input_shape"])
@@ -66,7 +68,7 @@ class Frontend:
                  if k not in LAYER_ONLY_KEYWORDS or (k == "input_dim" and rule.name == "Embedding")}
         spec = LayerSpec(rule, rule.bind(args, named), func.leaf)
         interp.events += 1
-        return LayerObj(rule.name, interp.span(node), spec, None, self.plugin, declared)  # Keras' own class name
+        return LayerObj(rule.name, interp.span(node), spec, None, self.plugin, declared, notes)  # Keras' own class name
 
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         interp.events += 1
@@ -116,6 +118,7 @@ class Frontend:
         shape = named_sizes(interp, shape, where)
         tensor = Tensor(shape, None if shape else "the Input's shape is not a constant", None, (), span, self.plugin)
         tensor.seed = None if shape else f"the shape of the {where} is left open"
+        tensor.notes = call_notes(interp, args, kwargs)
         return tensor
 
     def input_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> InputLayerObj:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import OutputShape, Shape, format_shape
 from ..interpreter.layers import LayerResult, apply_rule, nodes_between
+from ..interpreter.provenance import Notes, merge, notes_of
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, Node, Value
 from ..report import Span
@@ -83,11 +84,10 @@ class KerasModel(Value):
             for keyword in node.keywords:
                 if keyword.arg in ("x", "inputs"):
                     value, arg_node = kwargs.get(keyword.arg), keyword.value
-        if isinstance(value, ArrayValue) and arg_node is not None:
-            self.plugin.record_data(interp, self, value, interp.span(arg_node), method)
-            return Unknown("a prediction")
         if isinstance(value, Tensor) and method == "__call__":
             return self.applied(interp, value, interp.span(node))
+        if isinstance(value, (ArrayValue, Unknown)) and arg_node is not None:
+            self.plugin.record_data(interp, self, value, interp.span(arg_node), method, args, kwargs)
         return Unknown(f"the result of `{method}`")
 
     def applied(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
@@ -153,8 +153,8 @@ class KerasSequential(KerasModel):
             self.entries.append(args[0])
             interp.events += 1
             return None
-        if name == "build" and args:
-            shape = self.plugin.as_shape(args[0])
+        if name == "build" and (args or "input_shape" in kwargs):
+            shape = self.plugin.as_shape(args[0] if args else kwargs["input_shape"])
             if shape is not None and self.built_shape is None:
                 self.built_shape = self.plugin.named_sizes(interp, shape, f"model.build at line {interp.span(node).start_line + 1}")
             return None
@@ -183,12 +183,15 @@ class KerasSequential(KerasModel):
             declared = self.declared_input()
             self.run(interp, declared if declared is not None else shape, self.context)
 
-    def run(self, interp: "Interpreter", shape: Optional[Shape], context: str) -> None:
+    def run(self, interp: "Interpreter", shape: Optional[Shape], context: str, notes: Notes = (),
+            reason: Optional[str] = None) -> None:
         """Apply the layers in turn to an input of this shape (with none, one the first layer
-        implies): the Sequential's own graph."""
+        implies, or ``reason`` says why there is none): the Sequential's own graph. ``notes``: what
+        the input shape assumes."""
         self.running = True
-        tensor = Tensor(shape, None if shape else NO_INPUT, None, (), None, self.plugin)
-        if shape is None:
+        tensor = Tensor(shape, None if shape else reason or NO_INPUT, None, (), None, self.plugin)
+        tensor.notes = merge(notes, notes_of(shape))
+        if shape is None and reason is None:
             owner = f"`{self.name}`" if self.name else f"the Sequential at line {self.span.start_line + 1}"
             tensor.seed = f"no input is given to {owner}"
         nodes: list[Node] = []

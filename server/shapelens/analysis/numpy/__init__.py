@@ -1,32 +1,45 @@
-"""The numpy plugin: literal example arrays made by numpy's factories."""
+"""The numpy plugin: arrays of known shape (factories, literals, what numpy's functions and array
+methods make of them) and the data readers of numpy and pandas, whose results stay unknown."""
 
 from __future__ import annotations
 
 import ast
+import math
 from typing import TYPE_CHECKING, Optional
 
-from ..interpreter.arrays import make_array
-from ..interpreter.plugins import CallHook, Plugin
-from ..interpreter.values import QName
+from ..dims import product
+from ..interpreter.plugins import NOT_CONSTANT, CallHook, Plugin
+from ..interpreter.values import ArrayValue
+from ..unknown import Unknown
+from .functions import ARRAY_FACTORIES, Functions
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
 
-# canonical callable → how its shape is given (see interpreter/arrays.py)
-ARRAY_FACTORIES = {
-    "numpy.random.rand": "dims", "numpy.random.randn": "dims",
-    "numpy.random.random": "size", "numpy.random.random_sample": "size", "numpy.random.sample": "size",
-    "numpy.random.uniform": "size2", "numpy.random.normal": "size2", "numpy.random.randint": "size2",
-    "numpy.zeros": "shape", "numpy.ones": "shape", "numpy.empty": "shape", "numpy.full": "shape",
-}
+__all__ = ["NumpyPlugin", "ARRAY_FACTORIES"]
+
+CONSTANTS = {"numpy.newaxis": None, "numpy.pi": math.pi, "numpy.e": math.e, "numpy.inf": math.inf}
 
 
 class NumpyPlugin(Plugin):
     name = "numpy"
-    roots = ("numpy",)
+    roots = ("numpy", "pandas")
+
+    def __init__(self) -> None:
+        self.functions = Functions(self)
+
+    def constant(self, path: str) -> object:
+        return CONSTANTS.get(path, NOT_CONSTANT)
 
     def call_hook(self, path: str) -> Optional[CallHook]:
-        return self.array if path in ARRAY_FACTORIES else None
+        return self.functions.hook(path)
 
-    def array(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        return make_array(interp, self, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node)
+    def array_attribute(self, interp: "Interpreter", array: ArrayValue, name: str) -> object:
+        if name == "size":  # numpy's size is the number of elements (torch's is a method)
+            size = product(array.shape)
+            return size if size is not None else Unknown("the size of an array with an unknown dimension")
+        return array.common_attribute(name)
+
+    def array_method(self, interp: "Interpreter", array: ArrayValue, name: str, args: list, kwargs: dict,
+                     node: ast.Call) -> object:
+        return self.functions.method(interp, array, name, args, kwargs, node)

@@ -21,7 +21,9 @@ from .rules.convolutional import torch_conv
 from .rules.core import torch_embedding, torch_linear
 from .rules.normalization import torch_batch_norm
 from .rules.recurrent import torch_rnn
-from .tensors import PASS_THROUGH_METHODS, TensorOps, rnn_outputs
+from .arrays import array_method as data_tensor_method
+from .arrays import as_tensor
+from .tensors import TensorOps, rnn_outputs
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -97,11 +99,12 @@ class TorchPlugin(Plugin):
         return self.tensors.method(interp, tensor, name, args, kwargs, interp.span(node))
 
     def array_method(self, interp: "Interpreter", array: ArrayValue, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
-        return array if name in PASS_THROUGH_METHODS else super().array_method(interp, array, name, args, kwargs, node)
+        return data_tensor_method(self, interp, array, name, args, kwargs, node)
 
     # --- layers ---
 
     def layer_inputs(self, layer: LayerObj, args: list, kwargs: dict) -> Optional[list]:
+        args = [as_tensor(a, self) for a in args]  # a tensor made from data (`torch.arange(t)`) is a tensor too
         first = args[0] if args else kwargs.get("inputs", kwargs.get("query"))
         tensors = [a for a in args if isinstance(a, Tensor)] or [first]
         return tensors if all(isinstance(t, Tensor) for t in tensors) else None

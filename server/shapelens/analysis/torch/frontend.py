@@ -6,8 +6,10 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..interpreter.arrays import make_array
+from ..interpreter.provenance import call_notes
 from ..interpreter.values import LayerObj, QName
 from ..rules import LayerSpec
+from .arrays import array_function
 from .modules import TorchSequential
 from .rules import TORCH_RULES
 
@@ -27,7 +29,8 @@ class Frontend:
         self.plugin = plugin
 
     def array(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node)
+        dtype = "int64" if func.path == "torch.randint" else "float32"
+        return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node, dtype)
 
     def sequential(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> TorchSequential:
         items, names = args, {}
@@ -55,7 +58,8 @@ class Frontend:
         rule = TORCH_RULES[func.leaf]
         named = {k: v for k, v in kwargs.items() if k not in CONSTRUCTION_ONLY}
         interp.events += 1
-        return LayerObj(func.leaf, interp.span(node), LayerSpec(rule, rule.bind(args, named), func.leaf), None, self.plugin)
+        return LayerObj(func.leaf, interp.span(node), LayerSpec(rule, rule.bind(args, named), func.leaf), None, self.plugin,
+                        None, call_notes(interp, args, kwargs))
 
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         interp.events += 1
@@ -63,6 +67,9 @@ class Frontend:
                         self.plugin)
 
     def function(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        made = array_function(self.plugin, interp, func.leaf, args, kwargs, node) if func.path.count(".") == 1 else None
+        if made is not None:
+            return made
         return self.plugin.tensors.function(interp, func.path, args, kwargs, node)
 
 

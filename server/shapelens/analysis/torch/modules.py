@@ -130,6 +130,7 @@ class TorchSequential(Value):
                 return Tensor(None, "a second run of the model", None, ())
             tensor = Tensor(value.shape, None, None, (), None, self.plugin)
             tensor.example = interp.span(node.args[0]) if node.args else interp.span(node)
+            tensor.notes = value.notes
             return self.run(interp, tensor)
         if not isinstance(value, Tensor):
             return Unknown("an nn.Sequential called on a value that is not a tensor")
@@ -208,6 +209,7 @@ class ModuleHook(ClassHook):
                 return Tensor(None, "a second run of the model", None, ())
             tensor = Tensor(first.shape, None, None, (), None, self.plugin)
             tensor.example = interp.span(node.args[0]) if node.args else interp.span(node)
+            tensor.notes = first.notes
             return self.run(interp, instance, tensor, [*args[1:]], kwargs)
         if isinstance(first, Tensor):
             return self.run_forward(interp, instance, args, kwargs)
