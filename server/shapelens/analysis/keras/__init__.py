@@ -173,7 +173,8 @@ class KerasPlugin(Plugin):
         """An input nothing sizes takes the shape the first layer applied to it implies."""
         first = tensors[0] if tensors else None
         # once the script sets another data format, the layers' defaults follow it and the rules do not
-        if self.state(interp).image_data_format is not None:
+        configured = self.state(interp).image_data_format
+        if configured is not None and configured != "channels_last":
             return tensors
         if first is not None and first.seed and first.shape is None and layer.spec is not None:
             seeded = seed_shape(interp, layer.spec.rule, layer.spec.args, first.seed)
@@ -183,7 +184,14 @@ class KerasPlugin(Plugin):
         return tensors
 
     def check_result(self, interp: "Interpreter", layer: LayerObj, result: LayerResult, tensors: list) -> LayerResult:
-        """Keras builds a layer's weights for its first input; a later call must fit them."""
+        """Keras builds a layer's weights for its first input; a later call must fit them. A layer
+        whose data format is the script's configured one (``set_image_data_format``) is not followed."""
+        spec = layer.spec
+        configured = self.state(interp).image_data_format
+        if (configured is not None and configured != "channels_last" and spec is not None
+                and "data_format" in spec.rule.args and spec.args.values.get("data_format") is None):
+            return LayerResult(None, None, reason="its data format is the one the script sets with "
+                                                  "`set_image_data_format(...)`, which Shape Lens does not follow")
         shape = tensors[0].shape if tensors else None
         if layer.built_input is None and shape is not None:
             layer.built_input = shape
