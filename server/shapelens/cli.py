@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
-from shapelens.analysis import analyze
+from shapelens.analysis import KERAS_VERSION_SETTINGS, AnalysisOptions, analysis_options, analyze
 from shapelens.analysis.dims import format_shape as fmt_shape
 from shapelens.analysis.report import Model, Report, Span, report_json
 from shapelens.analysis.sources import NotebookAnalysis, analyze_notebook, notebook_report_json
@@ -78,7 +78,13 @@ def render_text(path: str, report: Report) -> list[str]:
         lines.append(f"{path}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
                      f"input {shape_text(model.input_shape)}")
         lines.extend(summary_table(model))
+        lines.extend(assumed(model))
     return lines
+
+
+def assumed(model: Model) -> list[str]:
+    """Which version of its library the model was checked against, when that is said."""
+    return [f"  {model.assumptions}"] if model.assumptions else []
 
 
 def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
@@ -103,6 +109,7 @@ def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
         lines.append(f"{path}:{where(model.span)}: model '{model.name}' ({model.framework}), "
                      f"input {shape_text(model.input_shape)}")
         lines.extend(summary_table(model, lambda span: where(span).removeprefix("cell "), "cell:line"))
+        lines.extend(assumed(model))
     return lines
 
 
@@ -113,7 +120,7 @@ def read_source(path: Path) -> Optional[bytes]:
         return None
 
 
-def check(paths: Sequence[str], output_format: str) -> int:
+def check(paths: Sequence[str], output_format: str, options: Optional[AnalysisOptions] = None) -> int:
     files = list(python_files(paths))
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
@@ -125,10 +132,10 @@ def check(paths: Sequence[str], output_format: str) -> int:
     for file in files:
         source = read_source(file)
         if file.suffix == ".ipynb":
-            notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff")
+            notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff", options)
             report = notebooks[str(file)].report
         else:
-            report = analyze(source if source is not None else b"\xff")
+            report = analyze(source if source is not None else b"\xff", options)
         errors += report.error_count
         results.append((str(file), report))
     if output_format == "json":
@@ -151,6 +158,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check_cmd = commands.add_parser("check", help="check files or folders and print diagnostics and shape tables")
     check_cmd.add_argument("paths", nargs="+", metavar="PATH")
     check_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    check_cmd.add_argument(
+        "--keras-version", choices=KERAS_VERSION_SETTINGS, default="auto",
+        help="the Keras the checked code runs with: 2 (tf_keras, TensorFlow <= 2.15), 3, or auto (read from the "
+             "packages installed where shapelens runs; when none is, only what both versions reject is an error)")
     serve_cmd = commands.add_parser("serve", help="run the language server")
     serve_cmd.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     serve_cmd.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
@@ -160,7 +171,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "check":
         try:
-            return check(args.paths, args.format)
+            return check(args.paths, args.format, analysis_options(args.keras_version))
         except BrokenPipeError:  # `shapelens check ... | head`
             return 0
     if args.command == "serve":

@@ -7,14 +7,48 @@ framework is a plugin package (``keras``, ``torch``, ``numpy``).
 from __future__ import annotations
 
 import ast
+import os
 import re
 import warnings
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Mapping, Optional
 
+from .keras.version import REFERENCE, SETTINGS, KerasSetup, installed_version, setup_for
 from .report import Report
 
-__all__ = ["analyze", "layer_signature", "layer_role", "role_class", "lazy_form", "Report"]
+__all__ = ["analyze", "AnalysisOptions", "analysis_options", "keras_setup", "KERAS_VERSION_SETTINGS",
+           "layer_signature", "layer_role", "role_class", "lazy_form", "Report"]
+KERAS_VERSION_SETTINGS = SETTINGS  # "auto", "2", "3"
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What the analysis assumes about the environment the analysed code runs in."""
+
+    # What ``keras`` and ``tensorflow.keras`` are there (``keras_setup``); Keras 3 when not given.
+    keras_version: KerasSetup = REFERENCE
+
+
+def keras_setup(setting: str = "auto", find_version: Optional[Callable[[str], Optional[str]]] = None,
+                environ: Optional[Mapping[str, str]] = None) -> KerasSetup:
+    """The Keras version setting (``auto``, ``2``, ``3``) as the analysis takes it. ``auto`` reads
+    the installed distributions' versions (``find_version``, by default this interpreter's
+    metadata) and ``TF_USE_LEGACY_KERAS`` (``environ``, by default this process's)."""
+    if find_version is None and environ is None and setting not in ("2", "3"):
+        return detected_setup()
+    return setup_for(setting, find_version or installed_version, os.environ if environ is None else environ)
+
+
+@lru_cache(maxsize=1)
+def detected_setup() -> KerasSetup:
+    """This interpreter's environment, read once per process (metadata is read from disk)."""
+    return setup_for("auto", installed_version, os.environ)
+
+
+def analysis_options(keras_version: str = "auto") -> AnalysisOptions:
+    """The options for a setting as the CLI and the editor spell it."""
+    return AnalysisOptions(keras_setup(keras_version))
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -39,7 +73,7 @@ def decode(source: str | bytes) -> Optional[str]:
         return None
 
 
-def analyze(source: str | bytes) -> Report:
+def analyze(source: str | bytes, options: Optional[AnalysisOptions] = None) -> Report:
     """Find the models in one Python source and propagate their shapes. Never raises on bad input."""
     from .assemble import assemble_report
     from .interpreter import Interpreter
@@ -56,10 +90,11 @@ def analyze(source: str | bytes) -> Report:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return Report(parsed=False, parse_error=f"{type(error).__name__}: {error}", lines=lines)
     # a budget of interpreted statements keeps loops and recursion bounded on any input
-    interpreter = Interpreter(tree, lines, frameworks(), budget=50 * len(lines) + 20_000)
+    options = options or AnalysisOptions()
+    interpreter = Interpreter(tree, lines, frameworks(), budget=50 * len(lines) + 20_000, options=options)
     try:
         interpreter.run()
-        return assemble_report(interpreter)
+        return replace(assemble_report(interpreter), options=options)
     except RecursionError:
         return Report(parsed=True, parse_error="the file nests too deeply to analyse", lines=lines)
     finally:

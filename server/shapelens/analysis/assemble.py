@@ -162,7 +162,7 @@ def assemble_report(interp: Interpreter) -> Report:
     models = [
         Model(model_name(record), record.framework, record.span,  # type: ignore[arg-type]
               tuple(node_layer(node, lines) for node in record.nodes), record.input_shape,
-              tuple(record.name_spans), record.context)
+              tuple(record.name_spans), record.context, record.note)
         for record in sorted(interp.models, key=lambda r: r.index)
     ]
     diagnostics = list(interp.diagnostics) + node_diagnostics(interp.layers.nodes)

@@ -63,6 +63,8 @@ class Model:
     input_shape: OutputShape = None
     name_spans: tuple[Span, ...] = ()  # every place the model's name is written
     context: str = ""
+    # Which version of its library the rules applied follow, and why: "Keras 3 semantics (keras 3.15.1 installed)".
+    assumptions: str = ""
 
     @property
     def total_params(self) -> Optional[int]:
@@ -115,6 +117,8 @@ class Report:
     parsed: bool = True  # False when the source did not parse (nothing else is meaningful)
     parse_error: Optional[str] = None
     lines: tuple[str, ...] = field(default=(), repr=False)
+    # The options the analysis ran with (``AnalysisOptions``): re-analysing an edit (quick fixes) uses them too.
+    options: object = field(default=None, repr=False, compare=False)
 
     def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer]]:
         """Every layer application whose constructor span holds the position, innermost first."""

@@ -140,6 +140,9 @@ class LayerRule:
     keeps_map: bool = False  # keeps the feature map's spatial size (activations, normalization)
     role: str = ""  # what quick fixes look for: "dense" (a fully connected layer), "flatten"
     lazy_form: str = ""  # the class that infers this one's input size at its first call
+    # The library version whose behaviour the row follows (an object of the framework's own; Keras
+    # has a table of rows per major version). Neutral code never looks inside.
+    dialect: object = None
 
     def apply(self, args: Args, inputs: list[Shape]) -> Applied:
         return self.family(self, args, inputs)

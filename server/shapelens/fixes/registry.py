@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 from shapelens.analysis.report import Diagnostic, Fix, Report
 from shapelens.fixes.context import Candidate, FixContext
+from shapelens.fixes.provider import FRAMEWORKS, Provider
 from shapelens.fixes.verification import Analyzer, VerificationBase
 
-FRAMEWORKS = frozenset({"keras", "torch"})
-
-
-@dataclass(frozen=True)
-class Provider:
-    """One family of fixes: the diagnostic codes and frameworks it handles, and how it makes
-    its candidates (unverified: the registry verifies them)."""
-
-    name: str
-    codes: frozenset[str]
-    frameworks: frozenset[str]
-    candidates: Callable[[FixContext, Diagnostic], Iterable[Candidate]]
-
-    def handles(self, code: str, framework: Optional[str]) -> bool:
-        """Whether it fixes ``code`` in ``framework`` (any of its frameworks when unknown)."""
-        return code in self.codes and (framework is None or framework in self.frameworks)
-
+__all__ = ["FRAMEWORKS", "Provider", "providers_for", "candidates", "fixes_for"]
 
 def providers_for(
     diag: Diagnostic, framework: Optional[str], providers: Optional[Sequence[Provider]] = None
@@ -59,7 +43,10 @@ def fixes_for(
     if analyze is None:
         from shapelens.analysis import analyze as engine_analyze
 
-        analyze = engine_analyze
+        options = report.options  # an edit is verified under the assumptions the report was made with
+
+        def analyze(text: str) -> Report:
+            return engine_analyze(text, options)  # type: ignore[arg-type]
     if context is None or context.source != source or context.report is not report:
         context = FixContext(source, report)
     found = candidates(context, diag)

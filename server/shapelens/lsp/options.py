@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from shapelens.analysis import KERAS_VERSION_SETTINGS, AnalysisOptions, analysis_options
+
 SEVERITY_NAMES = ("error", "warning", "information", "hint", "off")
 DEFAULT_DEBOUNCE_MS = 150
 MAX_DEBOUNCE_MS = 10_000
@@ -17,13 +19,20 @@ class ServerOptions:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     # Diagnostic code -> "error" | "warning" | "information" | "hint" | "off".
     severity: Mapping[str, str] = field(default_factory=dict)
+    # The Keras the user's code runs with: "auto" (read from the packages installed in the
+    # environment this server runs in), "2" or "3".
+    keras_version: str = "auto"
 
     def describe(self) -> str:
         """The settings as the client spells them, for the server's log."""
         return (
             f"enable={self.enable} inlayHints.enable={self.inlay_hints} debounceMs={self.debounce_ms} "
-            f"severity={dict(sorted(self.severity.items()))}"
+            f"severity={dict(sorted(self.severity.items()))} kerasVersion={self.keras_version}"
         )
+
+    def analysis(self) -> AnalysisOptions:
+        """What the engine assumes (``auto`` reads this interpreter's installed packages, once)."""
+        return analysis_options(self.keras_version)
 
     def severity_for(self, code: str, engine_severity: str) -> Optional[str]:
         """The severity to show for a diagnostic, or None when the user turned the code off."""
@@ -58,6 +67,9 @@ def options_from_settings(settings: Any, base: ServerOptions = ServerOptions()) 
     inlay_hints = _lookup(settings, "inlayHints.enable")
     debounce = _lookup(settings, "debounceMs")
     severity = _lookup(settings, "severity")
+    keras_version = _lookup(settings, "kerasVersion")
+    if isinstance(keras_version, int) and not isinstance(keras_version, bool):
+        keras_version = str(keras_version)
 
     return ServerOptions(
         enable=enable if isinstance(enable, bool) else base.enable,
@@ -76,4 +88,5 @@ def options_from_settings(settings: Any, base: ServerOptions = ServerOptions()) 
             if isinstance(severity, Mapping)
             else base.severity
         ),
+        keras_version=keras_version if keras_version in KERAS_VERSION_SETTINGS else base.keras_version,
     )

@@ -93,4 +93,5 @@ def model_summary(model: Model) -> str:
             f"| {format_count(layer.params)} |"
         )
     total = f"Total params: {format_count(model.total_params)}"
-    return "\n".join([title, "", *rows, "", total])
+    assumed = ["", model.assumptions] if model.assumptions else []
+    return "\n".join([title, "", *rows, "", total, *assumed])

@@ -23,7 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace.position_codec import PositionCodec
 
 from shapelens import __version__
-from shapelens.analysis import analyze
+from shapelens.analysis import AnalysisOptions, analyze
 from shapelens.analysis.report import Diagnostic, Fix
 from shapelens.lsp import features
 from shapelens.lsp.documents import Analysis, DocumentState, DocumentStore, apply_change
@@ -70,8 +70,8 @@ class CollectorPause:
 COLLECTOR = CollectorPause()
 
 
-def analyse_snapshot(uri: str, version: Optional[int], source: str) -> Analysis:
-    return Analysis.of(uri, version, source, analyze(source))
+def analyse_snapshot(uri: str, version: Optional[int], source: str, options: Optional[AnalysisOptions] = None) -> Analysis:
+    return Analysis.of(uri, version, source, analyze(source, options))
 
 
 def verified_fixes(state: DocumentState, analysis: Analysis, diag: Diagnostic) -> tuple[Fix, ...]:
@@ -146,7 +146,8 @@ class ShapeLensServer(LanguageServer):
         version, source = state.version, state.text
         loop = asyncio.get_running_loop()
         try:
-            analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source)
+            analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source,
+                                                  self.options.analysis())
         except Exception as error:  # the engine promises not to raise; if it does, the server stays up
             log.exception("analysis of %s failed", state.uri)
             self.window_log_message(
@@ -190,7 +191,7 @@ class ShapeLensServer(LanguageServer):
             types.LogMessageParams(type=types.MessageType.Info, message=f"settings: {options.describe()}")
         )
         for state in self.documents:
-            if options.enable and not before.enable:
+            if options.enable and (not before.enable or options.keras_version != before.keras_version):
                 self.schedule_analysis(state.uri, 0)
             elif not options.enable:
                 state.cancel_pending()

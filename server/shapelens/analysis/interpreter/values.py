@@ -267,3 +267,4 @@ class ModelRecord:
     name: str = ""
     name_spans: list[Span] = field(default_factory=list)
     fallback_name: str = "model"
+    note: str = ""  # which version of the library the rules followed, for the model's hover

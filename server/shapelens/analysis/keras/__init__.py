@@ -14,10 +14,13 @@ from ..interpreter.values import ArrayValue, LayerObj
 from ..report import Diagnostic, Span
 from ..rules import LayerRule, ShapeError
 from .checks import build_unbuilt, data_diagnostics
+from .dialect import Keras3, dialect_of
 from .frontend import ARRAY_FACTORIES, Frontend
+from .joined import JoinedRule, one_sided
 from .models import KerasFunctional, KerasModel, KerasSequential
-from .rules import MERGE_FUNCTIONS, RULES
+from .rules import MERGE_FUNCTIONS, RULES, rules_for
 from .rules.attention import multi_head_attention
+from .version import REFERENCE, KerasSetup, KerasVersion
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -39,6 +42,9 @@ class KerasState:
     sequentials: list[KerasSequential] = field(default_factory=list)
     functionals: list[KerasFunctional] = field(default_factory=list)
     data_calls: list[DataCall] = field(default_factory=list)
+    # The Keras this file runs with, and the rule rows of that version.
+    version: KerasVersion = REFERENCE.keras
+    rules: dict[str, LayerRule] = field(default_factory=lambda: RULES)
 
 
 class KerasPlugin(Plugin):
@@ -62,6 +68,13 @@ class KerasPlugin(Plugin):
 
     def state(self, interp: "Interpreter") -> KerasState:
         return interp.states[self.name]  # type: ignore[return-value]
+
+    def start(self, interp: "Interpreter") -> None:
+        """The Keras version the file runs with: the analysis option, for the roots it imports from."""
+        setup = getattr(interp.options, "keras_version", None)
+        state = self.state(interp)
+        state.version = (setup if isinstance(setup, KerasSetup) else REFERENCE).for_file(interp.tree)
+        state.rules = rules_for(state.version.majors)
 
     def layer_rule(self, class_name: str) -> Optional[LayerRule]:
         return RULES.get(class_name)
@@ -123,14 +136,20 @@ class KerasPlugin(Plugin):
         shape = tensors[0].shape if tensors else None
         if layer.built_input is None and shape is not None:
             layer.built_input = shape
-        elif shape is not None and result.error is None:
-            conflict = self.weight_axis_conflict(layer, shape)
-            if conflict:
-                return LayerResult(None, None, (), ShapeError("input-mismatch", conflict), f"{layer.class_name} fails here")
+        elif shape is not None and result.error is None and layer.spec is not None:
+            findings = [(d, self.weight_axis_conflict(layer, shape, d, direct=True)) for d in layer_dialects(layer.spec.rule)]
+            failing = [(d, f) for d, f in findings if f is not None]
+            if failing and len(failing) == len(findings):
+                return LayerResult(None, None, (), ShapeError("input-mismatch", failing[0][1]), f"{layer.class_name} fails here")
+            if failing:
+                message = one_sided(failing[0][1], [d for d, _ in failing], [d for d, f in findings if f is None])
+                return result._replace(warnings=(*result.warnings, ("input-mismatch", message)))
         return result
 
-    def weight_axis_conflict(self, layer: LayerObj, shape: Shape) -> Optional[str]:
-        """A layer whose weights were built for one size, called on another (Keras' InputSpec axes)."""
+    def weight_axis_conflict(self, layer: LayerObj, shape: Shape, dialect: Optional[Keras3] = None,
+                             direct: bool = False) -> Optional[str]:
+        """A layer whose weights were built for one size, called on another (Keras' InputSpec axes;
+        ``direct``: called on a new tensor of a functional graph, where Keras 2's ops fail first)."""
         spec = layer.spec
         if spec is None or spec.rule.weight_axis is None or layer.built_input is None:
             return None
@@ -140,13 +159,15 @@ class KerasPlugin(Plugin):
         if len(shape) != len(layer.built_input):
             return None
         want, got = layer.built_input[axis], shape[axis]
-        if want is not None and got is not None and want != got:
-            return (
-                f"{layer.class_name} was built for inputs with axis {axis} = {want} but receives {format_shape(shape)}; "
-                f"Keras fails with \"expected axis {axis} of input shape to have value {want}, but received input "
-                f"with shape {format_shape(shape)}\""
-            )
-        return None
+        if not isinstance(want, int) or not isinstance(got, int) or want == got:
+            return None
+        dialect = dialect or dialect_of(spec.rule)
+        said = (dialect.weight_conflict(spec.rule, spec.args.values.get("filters"), axis, want, got, shape) if direct
+                else KERAS_INPUT_SPEC.weight_conflict(spec.rule, None, axis, want, got, shape))
+        if said is None:
+            return None
+        return (f"{layer.class_name} was built for inputs with axis {axis} = {want} but receives {format_shape(shape)}; "
+                f"Keras fails with \"{said}\"")
 
     # --- data given to models ---
 
@@ -163,6 +184,15 @@ class KerasPlugin(Plugin):
         for model in sorted([*state.sequentials, *state.functionals], key=lambda m: m.index):
             interp.register_model(model.record())
         interp.diagnostics.extend(data_diagnostics(interp, state))
+
+
+KERAS_INPUT_SPEC = Keras3()  # both versions' InputSpec axes check, run when a model calls its layers
+
+
+def layer_dialects(rule: LayerRule) -> tuple[Keras3, ...]:
+    """The versions a layer's row stands for (both for code whose version is not known)."""
+    rows = rule.variants if isinstance(rule, JoinedRule) else (rule,)
+    return tuple(dialect_of(row) for row in rows)
 
 
 __all__ = ["KerasPlugin", "KerasState", "DataCall"]

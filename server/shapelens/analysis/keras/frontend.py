@@ -10,10 +10,12 @@ from ..interpreter.arrays import as_shape, make_array
 from ..interpreter.layers import flatten_tensors
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import LambdaValue, LayerObj, QName
-from ..rules import LayerRule, LayerSpec
+from ..rules import Args, LayerRule, LayerSpec
 from ..unknown import Unknown
+from .dialect import dialect_of
+from .joined import JoinedArgs, JoinedRule
 from .models import InputLayerObj, KerasFunctional, KerasSequential
-from .rules import MERGE_FUNCTIONS, RULES
+from .rules import MERGE_FUNCTIONS
 from .rules.core import SHAPE_PRESERVING_FUNCTION, lambda_layer
 
 if TYPE_CHECKING:
@@ -45,7 +47,8 @@ class Frontend:
         return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node)
 
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
-        rule = RULES[func.leaf]
+        state = self.plugin.state(interp)
+        rule = state.rules[func.leaf]
         declared = None
         if "input_shape" in kwargs:
             shape = as_shape(kwargs["input_shape"])
@@ -62,6 +65,9 @@ class Frontend:
         named = {k: v for k, v in kwargs.items()
                  if k not in LAYER_ONLY_KEYWORDS or (k == "input_dim" and rule.name == "Embedding")}
         spec = LayerSpec(rule, rule.bind(args, named), func.leaf)
+        length = spec.args.values.get("input_length")
+        if declared is None and isinstance(length, int) and state.version.majors == {2}:
+            declared = (None, length)  # Keras 2 builds a Sequential whose first layer says its input length
         interp.events += 1
         return LayerObj(rule.name, interp.span(node), spec, None, self.plugin, declared)  # Keras' own class name
 
@@ -71,14 +77,16 @@ class Frontend:
                         self.plugin)
 
     def merge_function(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        rule: LayerRule = RULES[MERGE_FUNCTIONS[func.leaf]]
+        rule: LayerRule = self.plugin.state(interp).rules[MERGE_FUNCTIONS[func.leaf]]
         named = {k: v for k, v in kwargs.items() if k != "inputs"}
-        layer = LayerObj(rule.name, interp.span(node), LayerSpec(rule, rule.bind([], named), rule.name), None, self.plugin)
+        bound = bind_function(rule, func.leaf, args[1:], named)
+        layer = LayerObj(rule.name, interp.span(node), LayerSpec(rule, bound, rule.name), None, self.plugin)
         inputs = args[0] if args else kwargs.get("inputs")
         return interp.layers.apply(layer, [inputs], {}, interp.span(node))
 
     def sequential(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> KerasSequential:
         model = KerasSequential(self.plugin, interp.span(node), interp.context_label(), interp.next_model_index())
+        model.version = self.plugin.state(interp).version
         entries = args[0] if args else kwargs.get("layers")
         items = interp.iterate(entries) if entries is not None else []
         if items is None:
@@ -95,6 +103,7 @@ class Frontend:
             return Unknown("a subclassed Model")
         model = KerasFunctional(self.plugin, interp.span(node), interp.context_label(), interp.next_model_index(),
                                 flatten_tensors(inputs), flatten_tensors(outputs))
+        model.version = self.plugin.state(interp).version
         self.plugin.state(interp).functionals.append(model)
         return model
 
@@ -122,6 +131,15 @@ class Frontend:
         else:
             full = None
         return InputLayerObj(full, interp.span(node))
+
+
+def bind_function(rule: LayerRule, function: str, positional: list, keywords: dict) -> Args:
+    """``layers.dot([a, b], axes=1)``: the function's arguments after its inputs, with its own defaults
+    (which differ between versions: Keras 2's ``dot`` has none)."""
+    if isinstance(rule, JoinedRule):
+        return JoinedArgs(rule.name, [bind_function(row, function, positional, keywords) for row in rule.variants])
+    defaults = dialect_of(rule).function_defaults.get(function, {})
+    return rule.bind(positional, {**defaults, **keywords})
 
 
 def shape_preserving(node: ast.Lambda) -> bool:

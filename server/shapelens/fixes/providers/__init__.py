@@ -12,7 +12,7 @@ from shapelens.fixes.providers import (
     reduce_window,
     upstream_strides,
 )
-from shapelens.fixes.registry import Provider
+from shapelens.fixes.provider import Provider
 
 PROVIDERS: tuple[Provider, ...] = (
     dummy_input.PROVIDER,

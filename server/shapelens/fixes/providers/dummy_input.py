@@ -13,7 +13,7 @@ import libcst.matchers as m
 from shapelens.analysis.report import Diagnostic, Span
 from shapelens.fixes.context import Candidate, FixContext
 from shapelens.fixes.region import Region, code_of
-from shapelens.fixes.registry import FRAMEWORKS, Provider
+from shapelens.fixes.provider import FRAMEWORKS, Provider
 
 # Functions that make a dummy input from a literal shape: np.zeros((1, 28, 28)), torch.randn(1, 3, 8, 8).
 DUMMY_FACTORIES = frozenset(

@@ -18,7 +18,7 @@ from shapelens.fixes.arguments import separator_like
 from shapelens.fixes.context import Candidate, FixContext
 from shapelens.fixes.imports import import_alongside
 from shapelens.fixes.region import Region, Replacement, code_of
-from shapelens.fixes.registry import FRAMEWORKS, Provider
+from shapelens.fixes.provider import FRAMEWORKS, Provider
 
 ADD_CALL = m.Call(func=m.Attribute(attr=m.Name("add")))
 FlattenForm = tuple[str, cst.CSTNode]  # "list" | "add" | "applied", and the node that moves

@@ -12,7 +12,7 @@ from shapelens.analysis import lazy_form
 from shapelens.analysis.report import Diagnostic
 from shapelens.fixes.context import Candidate, FixContext
 from shapelens.fixes.region import code_of
-from shapelens.fixes.registry import Provider
+from shapelens.fixes.provider import Provider
 
 
 def candidates(context: FixContext, diag: Diagnostic) -> Iterator[Candidate]:

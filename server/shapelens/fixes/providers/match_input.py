@@ -10,7 +10,7 @@ from typing import Iterator
 from shapelens.analysis.report import Diagnostic
 from shapelens.fixes.arguments import Signature, set_argument
 from shapelens.fixes.context import Candidate, FixContext
-from shapelens.fixes.registry import Provider
+from shapelens.fixes.provider import Provider
 
 
 def candidates(context: FixContext, diag: Diagnostic) -> Iterator[Candidate]:

@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 from shapelens.analysis.report import Diagnostic
 from shapelens.fixes.arguments import NOT_LITERAL, Signature, find_argument, keyword_literal, literal, set_argument
 from shapelens.fixes.context import Candidate, FixContext
-from shapelens.fixes.registry import FRAMEWORKS, Provider
+from shapelens.fixes.provider import FRAMEWORKS, Provider
 from shapelens.fixes.windows import fitting_window, spatial_dims
 
 # The arguments that hold a layer's window, in the order one is looked for.

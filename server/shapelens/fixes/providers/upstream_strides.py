@@ -11,7 +11,7 @@ import libcst as cst
 from shapelens.analysis.report import Diagnostic, Layer
 from shapelens.fixes.arguments import Signature, find_argument, literal
 from shapelens.fixes.context import Candidate, FixContext
-from shapelens.fixes.registry import FRAMEWORKS, Provider
+from shapelens.fixes.provider import FRAMEWORKS, Provider
 from shapelens.fixes.windows import as_tuple, format_window
 
 MAX_STRIDE_TRIALS = 3

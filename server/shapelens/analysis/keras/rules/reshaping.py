@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ... import shapes
 from ...dims import Shape, format_shape, product
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, assemble, spatial_layout
+from ...rules import Applied, Args, LayerRule, UnknownArgument, assemble, spatial_layout
+from ..dialect import dialect_of
 from .common import check_rank
 
 
@@ -22,31 +23,19 @@ def reshape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     if not isinstance(target, (tuple, list)) or not all(isinstance(d, int) for d in target):
         raise UnknownArgument("argument `target_shape` of Reshape is not a constant tuple")
     target = tuple(target)
+    dialect = dialect_of(rule)
     if target.count(-1) > 1:
-        raise ShapeError("reshape-size", f"Reshape{target}: at most one -1 is allowed in target_shape", arg="target_shape")
+        raise dialect.two_unknown_dimensions(target)
     size = product(shape[1:])
     if size is None:
         return Applied((shape[0], *(None if d == -1 else d for d in target)), 0)
     known = product(d for d in target if d != -1)
     if -1 in target:
         if known == 0 or size % known:
-            raise ShapeError(
-                "reshape-size",
-                f"Reshape: the input {format_shape(shape[1:])} has {size} values, which {format_shape(target)} cannot "
-                f"hold; Keras fails with \"The total size of the tensor must be unchanged, however, the input "
-                f"size cannot by divided by the specified dimensions in target_shape. Received: "
-                f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
-                arg="target_shape",
-            )
+            raise dialect.reshape_error(shape, target, size, known, inferred=True)
         target = tuple(size // known if d == -1 else d for d in target)
     elif known != size:
-        raise ShapeError(
-            "reshape-size",
-            f"Reshape: the input {format_shape(shape[1:])} has {size} values but target_shape {format_shape(target)} "
-            f"has {known}; Keras fails with \"The total size of the tensor must be unchanged. Received: "
-            f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
-            arg="target_shape",
-        )
+        raise dialect.reshape_error(shape, target, size, known, inferred=False)
     return Applied((shape[0], *target), 0)
 
 
@@ -60,20 +49,20 @@ def permute(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def repeat_vector(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=2)
+    check_rank(rule, shape, ndim=2)
     return Applied((shape[0], args.int("n"), shape[1]), 0)
 
 
 def resizing(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, min_ndim=3)
+    check_rank(rule, shape, min_ndim=3)
     first, _, channels = spatial_layout(args, shape, 2)
     return Applied(assemble(shape[0], (args.int("height"), args.int("width")), channels, first), 0)
 
 
 def upsampling(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    check_rank(rule, shape, ndim=rule.rank + 2)
     size = args.ints("size", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
     return Applied(assemble(shape[0], [shapes.scaled_length(n, f) for n, f in zip(spatial, size)], channels, first), 0)
@@ -81,7 +70,7 @@ def upsampling(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def zero_padding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    check_rank(rule, shape, ndim=rule.rank + 2)
     pads = args.pairs("padding", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
     return Applied(assemble(shape[0], [shapes.padded_length(n, a, b) for n, (a, b) in zip(spatial, pads)], channels, first), 0)
@@ -89,22 +78,17 @@ def zero_padding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def cropping(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    check_rank(rule, shape, ndim=rule.rank + 2)
     crops = args.pairs("cropping", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
+    dialect = dialect_of(rule)
     out = []
     for axis, n, (a, b) in zip(shapes.AXIS_NAMES[rule.rank], spatial, crops):
         if n is not None and a + b >= n:
-            raise ShapeError(
-                "negative-dimension",
-                f"{rule.name}: cropping ({a}, {b}) removes {a + b} of the {n} values along {axis} (input "
-                f"{format_shape(shape)}); Keras fails with \"Values in `cropping` argument should be smaller than "
-                f"the corresponding spatial dimension of the input. Received: input_shape={format_shape(shape)}, "
-                f"cropping={tuple(crops)}\"",
-                arg="cropping",
-                axis=axis,
-                size=n,
-            )
+            if dialect.crops_everything(rule.rank):
+                raise dialect.cropping_error(rule, axis, n, a, b, shape, crops)
+            out.append(0)  # the slice is empty
+            continue
         out.append(shapes.padded_length(n, -a, -b))
     return Applied(assemble(shape[0], out, channels, first), 0)
 
