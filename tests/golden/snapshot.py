@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 FROZEN = Path(__file__).resolve().parent / "reports"
@@ -23,14 +23,24 @@ SOURCES = (
     ROOT / "tests" / "fixtures" / "lsp",
     ROOT / "examples",
 )
+# Code whose reports depend on the Keras version: frozen once per version.
+KERAS_VERSIONED = ROOT / "tests" / "fixtures" / "keras2"
+KERAS_VERSIONS = ("2", "3")
 
 
 def source_files() -> list[Path]:
     return sorted(path for folder in SOURCES for path in folder.glob("*.py"))
 
 
-def frozen_name(path: Path) -> str:
-    return "__".join(path.relative_to(ROOT).with_suffix("").parts[-3:]) + ".json"
+def golden_cases() -> list[tuple[Path, Optional[str]]]:
+    """Every frozen report: (source, Keras version the analysis is told, or None for the default)."""
+    versioned = [(path, version) for path in sorted(KERAS_VERSIONED.glob("*.py")) for version in KERAS_VERSIONS]
+    return [(path, None) for path in source_files()] + versioned
+
+
+def frozen_name(path: Path, keras_version: Optional[str] = None) -> str:
+    base = "__".join(path.relative_to(ROOT).with_suffix("").parts[-3:])
+    return f"{base}__keras{keras_version}.json" if keras_version else f"{base}.json"
 
 
 def span(s) -> list[int]:
@@ -49,11 +59,11 @@ def spans(items: Iterable) -> list:
     return [span(s) for s in items]
 
 
-def snapshot(source: str) -> dict:
-    from shapelens.analysis import analyze
+def snapshot(source: str, keras_version: Optional[str] = None) -> dict:
+    from shapelens.analysis import AnalysisOptions, analyze, keras_setup
     from shapelens.fixes import fixes_for
 
-    report = analyze(source)
+    report = analyze(source, AnalysisOptions(keras_setup(keras_version)) if keras_version else None)
     models = [
         {
             "name": model.name,
@@ -108,10 +118,10 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("SHAPELENS_STRICT", "1")
     sys.path.insert(0, str(ROOT / "server"))
     FROZEN.mkdir(exist_ok=True)
-    for path in source_files():
-        frozen = FROZEN / frozen_name(path)
+    for path, keras_version in golden_cases():
+        frozen = FROZEN / frozen_name(path, keras_version)
         old = json.loads(frozen.read_text(encoding="utf-8")) if frozen.exists() else {}
-        new = snapshot(path.read_text(encoding="utf-8"))
+        new = snapshot(path.read_text(encoding="utf-8"), keras_version)
         if "changed" in old:
             new = {"changed": old["changed"], **new}
         frozen.write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

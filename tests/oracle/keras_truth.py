@@ -167,7 +167,7 @@ def _shape(tensor: object) -> Shape:
 def _applications(recorder: _Recorder) -> dict[LayerKey, frozenset[Application]]:
     applications: dict[LayerKey, set[Application]] = defaultdict(set)
     for layer, key in recorder.user_layers():
-        for node in layer._inbound_nodes:
+        for node in getattr(layer, "_inbound_nodes", ()):  # absent when the layer's constructor failed
             shapes = tuple(_shape(tensor) for tensor in node.outputs)
             output_shape = shapes[0] if len(shapes) == 1 else shapes
             params = layer.count_params() if layer.built else None

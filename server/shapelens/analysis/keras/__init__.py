@@ -45,6 +45,7 @@ class KerasState:
     # The Keras this file runs with, and the rule rows of that version.
     version: KerasVersion = REFERENCE.keras
     rules: dict[str, LayerRule] = field(default_factory=lambda: RULES)
+    names: dict[str, int] = field(default_factory=dict)  # how many layers Keras has named after each class
 
 
 class KerasPlugin(Plugin):
@@ -75,6 +76,14 @@ class KerasPlugin(Plugin):
         state = self.state(interp)
         state.version = (setup if isinstance(setup, KerasSetup) else REFERENCE).for_file(interp.tree)
         state.rules = rules_for(state.version.majors)
+
+    def auto_name(self, interp: "Interpreter", base: str) -> str:
+        """The name Keras gives the next layer or model of this kind (``conv2d``, ``conv2d_1``, ...),
+        counted over the file as one Keras session."""
+        names = self.state(interp).names
+        count = names.get(base, 0)
+        names[base] = count + 1
+        return base if count == 0 else f"{base}_{count}"
 
     def layer_rule(self, class_name: str) -> Optional[LayerRule]:
         return RULES.get(class_name)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..assemble import conditional
 from ..dims import Shape, differ, format_shape
+from ..interpreter.values import LayerObj
 from ..report import Diagnostic
 from .dialect import Keras3, dialects
 from .joined import one_sided
@@ -28,9 +29,17 @@ def build_unbuilt(interp: "Interpreter", state: "KerasState") -> None:
             model.run(interp, shape if shape is not None else first_call.get(id(model)), model.context)
 
 
-def declared_input(model: KerasModel) -> Optional[Shape]:
+def declared_input(model: KerasModel, dialect: Optional[Keras3] = None) -> Optional[Shape]:
+    """The input the model declares, as a version reads it: Keras 2 takes a first Embedding's
+    ``input_length`` as the input length (for code whose version is known to be Keras 2 the
+    frontend has made that the layer's declared input already)."""
     if isinstance(model, KerasSequential):
-        return model.declared_input()
+        declared = model.declared_input()
+        if declared is None and dialect is not None and dialect.declares_input_length():
+            first = next((e for e in model.entries if isinstance(e, LayerObj)), None)
+            length = first.spec.args.values.get("input_length") if first is not None and first.spec else None
+            return (None, length) if isinstance(length, int) else None
+        return declared
     shape = model.input_shape()
     return None if shape is None or isinstance(shape[0], tuple) else shape  # type: ignore[return-value]
 
@@ -47,11 +56,12 @@ def data_diagnostics(interp: "Interpreter", state: "KerasState") -> list[Diagnos
 def input_mismatch(call: "DataCall") -> Optional[Diagnostic]:
     """Data given to a model, checked as each version the file may run with checks it."""
     model, method = call.model, call.method
-    expected = declared_input(model)
-    if expected is None:
-        return None
     got = call.array.shape
-    findings = [(dialect, data_check(dialect, model, expected, got)) for dialect in dialects(model.version.majors)]
+    findings = []
+    for dialect in dialects(model.version.majors):
+        expected = declared_input(model, dialect)
+        findings.append((dialect, None if expected is None else data_check(dialect, model, expected, got)))
+    expected = next((e for e in (declared_input(model, d) for d, _ in findings) if e is not None), None)
     errors = [(d, f[1]) for d, f in findings if f is not None and f[0] == "error"]
     if errors and len(errors) == len(findings):
         severity, explanation = "error", errors[0][1]
@@ -95,7 +105,7 @@ def data_check(dialect: Keras3, model: KerasModel, expected: Shape, got: Shape) 
     functional = isinstance(model, KerasFunctional)
     if dialect.checks_model_input(functional) and not fits(expected, got):
         return "error", (f"expects {format_shape(expected)}; Keras fails with "
-                         f"\"{dialect.model_input_said(functional, expected, got)}\"")
+                         f"\"{dialect.model_input_said(functional, expected, got, model.keras_name)}\"")
     adjusted = adjusted_rank(expected, got)
     if adjusted is None:
         if dialect.rank_mismatch_fails():
@@ -108,7 +118,7 @@ def data_check(dialect: Keras3, model: KerasModel, expected: Shape, got: Shape) 
         return None
     if functional and same_rank:
         return "error", (f"expects {format_shape(expected)}; Keras fails with "
-                         f"\"{dialect.model_input_said(functional, expected, adjusted)}\"")
+                         f"\"{dialect.model_input_said(functional, expected, adjusted, model.keras_name)}\"")
     if not isinstance(model, KerasSequential):
         return "warning", (f"was built for {format_shape(expected)}; {dialect.label} runs its layers on this shape "
                            f"and each checks it on its own")

@@ -49,20 +49,21 @@ class Keras3:
 
     # --- layers ---------------------------------------------------------------------------
 
-    def rank_error(self, class_name: str, shape: Shape, ndim: Optional[int], min_ndim: Optional[int]) -> ShapeError:
+    def rank_error(self, class_name: str, shape: Shape, ndim: Optional[int], min_ndim: Optional[int],
+                   name: str) -> ShapeError:
         expected = f"ndim={ndim}" if ndim is not None else f"min_ndim={min_ndim}"
         return ShapeError(
             "rank-mismatch",
             f"{class_name} expects a {ndim or min_ndim}-D input{'' if ndim else ' or more'} but receives "
-            f"{format_shape(shape)} ({len(shape)}-D); Keras fails with \"{self.rank_said(class_name, shape, expected)}\"",
+            f"{format_shape(shape)} ({len(shape)}-D); Keras fails with \"{self.rank_said(name, shape, expected)}\"",
             expected_ndim=ndim or min_ndim,
         )
 
-    def rank_said(self, class_name: str, shape: Shape, expected: str) -> str:
+    def rank_said(self, name: str, shape: Shape, expected: str) -> str:
         return f"expected {expected}, found ndim={len(shape)}. Full shape received: {format_shape(shape)}"
 
     def window_error(self, class_name: str, kind: str, arg: str, axis: str, window: int, n: Dim, shape: Shape,
-                     detail: str, kernel: int = 0, dilation: int = 1, stride: int = 1) -> ShapeError:
+                     detail: str, kernel: int = 0, dilation: int = 1, stride: int = 1, name: str = "") -> ShapeError:
         """A conv kernel or pooling window larger than its input (``kernel`` is 0 for pooling)."""
         k2 = f"Negative dimension size caused by subtracting {window} from {n}"
         return ShapeError(
@@ -123,15 +124,13 @@ class Keras3:
         )
 
     def missing_pool_size(self, rule: LayerRule) -> ShapeError:
-        return ShapeError("invalid-argument", f"{rule.name}() is missing the required argument `pool_size`",
-                          arg="pool_size",
-                          said=f"{rule.name}.__init__() missing 1 required positional argument: 'pool_size'")
+        return failure("invalid-argument", f"{rule.name}() is missing the required argument `pool_size`",
+                       f"{rule.name}.__init__() missing 1 required positional argument: 'pool_size'", arg="pool_size")
 
     def two_unknown_dimensions(self, target: tuple) -> ShapeError:
-        return ShapeError("reshape-size", f"Reshape{target}: at most one -1 is allowed in target_shape",
-                          arg="target_shape",
-                          said=f"There must be at most one unknown dimension (-1) in `target_shape`. "
-                               f"Received: target_shape={target}.")
+        return failure("reshape-size", f"Reshape{target}: at most one -1 is allowed in target_shape",
+                       f"There must be at most one unknown dimension (-1) in `target_shape`. "
+                       f"Received: target_shape={target}.", arg="target_shape")
 
     def reshape_error(self, shape: Shape, target: tuple, size: int, known: int, inferred: bool) -> ShapeError:
         inner = format_shape(shape[1:])
@@ -199,7 +198,7 @@ class Keras3:
         (Keras 3: a functional model does; a Sequential runs its layers and they check)."""
         return functional
 
-    def model_input_said(self, functional: bool, expected: Shape, got: Shape) -> str:
+    def model_input_said(self, functional: bool, expected: Shape, got: Shape, name: str) -> str:
         return f"is incompatible with the layer: expected shape={format_shape(expected)}, found shape={format_shape(got)}"
 
     def rank_mismatch_fails(self) -> bool:
@@ -223,17 +222,17 @@ class Keras2(Keras3):
     label = "Keras 2"
     function_defaults: dict[str, dict[str, object]] = {}  # Keras 2's `dot(inputs, axes)` has no default axes
 
-    def rank_said(self, class_name: str, shape: Shape, expected: str) -> str:
-        return (f"Input 0 of layer \"{snake_case(class_name)}\" is incompatible with the layer: expected {expected}, "
+    def rank_said(self, name: str, shape: Shape, expected: str) -> str:
+        return (f"Input 0 of layer \"{name}\" is incompatible with the layer: expected {expected}, "
                 f"found ndim={len(shape)}. Full shape received: {format_shape(shape)}")
 
     def window_error(self, class_name: str, kind: str, arg: str, axis: str, window: int, n: Dim, shape: Shape,
-                     detail: str, kernel: int = 0, dilation: int = 1, stride: int = 1) -> ShapeError:
+                     detail: str, kernel: int = 0, dilation: int = 1, stride: int = 1, name: str = "") -> ShapeError:
         said = f"Negative dimension size caused by subtracting {window} from {n}"
         if kernel and isinstance(n, int):
             # Keras 2 computes the output size itself first; a negative one has its own message
             if (n - window + stride) // stride < 0:
-                said = (f"One of the dimensions in the output is <= 0 due to downsampling in {snake_case(class_name)}. "
+                said = (f"One of the dimensions in the output is <= 0 due to downsampling in {name or snake_case(class_name)}. "
                         f"Consider increasing the input size. Received input shape {list_shape(shape)} which would "
                         f"produce output shape with a zero or negative value in a dimension.")
             elif dilation > 1:  # a dilated convolution runs as SpaceToBatch: the numbers are its own
@@ -361,8 +360,7 @@ class Keras2(Keras3):
     def checks_model_input(self, functional: bool) -> bool:
         return True
 
-    def model_input_said(self, functional: bool, expected: Shape, got: Shape) -> str:
-        name = "model" if functional else "sequential"
+    def model_input_said(self, functional: bool, expected: Shape, got: Shape, name: str) -> str:
         return (f"Input 0 of layer \"{name}\" is incompatible with the layer: expected shape={format_shape(expected)}, "
                 f"found shape={format_shape((None, *got[1:]))}")
 

@@ -12,7 +12,7 @@ from ..interpreter.tensors import Tensor
 from ..interpreter.values import LambdaValue, LayerObj, QName
 from ..rules import Args, LayerRule, LayerSpec
 from ..unknown import Unknown
-from .dialect import dialect_of
+from .dialect import dialect_of, snake_case
 from .joined import JoinedArgs, JoinedRule
 from .models import InputLayerObj, KerasFunctional, KerasSequential
 from .rules import MERGE_FUNCTIONS
@@ -64,6 +64,7 @@ class Frontend:
                 kwargs.pop("function", None)
         named = {k: v for k, v in kwargs.items()
                  if k not in LAYER_ONLY_KEYWORDS or (k == "input_dim" and rule.name == "Embedding")}
+        named["name"] = self.name(interp, kwargs, rule.name)
         spec = LayerSpec(rule, rule.bind(args, named), func.leaf)
         length = spec.args.values.get("input_length")
         if declared is None and isinstance(length, int) and state.version.majors == {2}:
@@ -71,7 +72,13 @@ class Frontend:
         interp.events += 1
         return LayerObj(rule.name, interp.span(node), spec, None, self.plugin, declared)  # Keras' own class name
 
+    def name(self, interp: "Interpreter", kwargs: dict, class_name: str) -> str:
+        """A layer's or model's ``name=``, else the one Keras gives it."""
+        given = kwargs.get("name")
+        return given if isinstance(given, str) else self.plugin.auto_name(interp, snake_case(class_name))
+
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
+        self.name(interp, kwargs, func.leaf)
         interp.events += 1
         return LayerObj(func.leaf, interp.span(node), None, f"the layer class {func.leaf} is not modelled by Shape Lens",
                         self.plugin)
@@ -79,6 +86,7 @@ class Frontend:
     def merge_function(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         rule: LayerRule = self.plugin.state(interp).rules[MERGE_FUNCTIONS[func.leaf]]
         named = {k: v for k, v in kwargs.items() if k != "inputs"}
+        named["name"] = self.name(interp, kwargs, rule.name)
         bound = bind_function(rule, func.leaf, args[1:], named)
         layer = LayerObj(rule.name, interp.span(node), LayerSpec(rule, bound, rule.name), None, self.plugin)
         inputs = args[0] if args else kwargs.get("inputs")
@@ -87,6 +95,7 @@ class Frontend:
     def sequential(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> KerasSequential:
         model = KerasSequential(self.plugin, interp.span(node), interp.context_label(), interp.next_model_index())
         model.version = self.plugin.state(interp).version
+        model.keras_name = self.name(interp, kwargs, "Sequential")
         entries = args[0] if args else kwargs.get("layers")
         items = interp.iterate(entries) if entries is not None else []
         if items is None:
@@ -104,6 +113,7 @@ class Frontend:
         model = KerasFunctional(self.plugin, interp.span(node), interp.context_label(), interp.next_model_index(),
                                 flatten_tensors(inputs), flatten_tensors(outputs))
         model.version = self.plugin.state(interp).version
+        model.keras_name = self.name(interp, kwargs, "Model")
         self.plugin.state(interp).functionals.append(model)
         return model
 

@@ -12,7 +12,8 @@ from ..dims import OutputShape, Shape, format_shape
 from ..interpreter.layers import LayerResult, apply_rule, nodes_between
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, LayerObj, ModelRecord, Node, Value
-from ..report import Span
+from ..assemble import conditional
+from ..report import Diagnostic, Span
 from ..rules import Applied, Args, LayerRule, LayerSpec, ShapeError, UnknownArgument
 from ..unknown import Unknown
 from .dialect import DIALECTS, dialect_of
@@ -55,6 +56,7 @@ class KerasModel(Value):
         self.name_spans: list[Span] = []
         self.as_layer: Optional[LayerObj] = None
         self.version: KerasVersion = REFERENCE.keras  # the Keras the file runs with (set by the frontend)
+        self.keras_name = self.fallback_name  # the name Keras gives it (``sequential_1``), for its messages
 
     def note_name(self, name: str, span: Span) -> None:
         if not self.name:
@@ -97,7 +99,17 @@ class KerasModel(Value):
     def applied(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
         """The model called on a tensor inside another model: one layer of that model."""
         self.build_for(interp, tensor.shape)
-        return interp.layers.apply_to(self.layer(), [tensor], call_span)
+        out = interp.layers.apply_to(self.layer(), [tensor], call_span)
+        first = out[0] if isinstance(out, list) and out else out
+        node = first.node if isinstance(first, Tensor) else None
+        if node is not None:
+            # the model is defined elsewhere: what this call does wrong belongs at the call
+            if node.result.error is not None:
+                node.result.error.data.setdefault("at", call_span)
+            for code, message in node.result.warnings:
+                interp.diagnostics.append(conditional(Diagnostic(call_span, "warning", code, message), node.condition))
+            node.result = node.result._replace(warnings=())
+        return out
 
     def layer(self) -> LayerObj:
         """The model as one layer of another model."""
@@ -294,8 +306,8 @@ def nested_model(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     raise ShapeError(
         "input-mismatch",
         f"the nested {model.class_name} model was built for {format_shape(expected)} but receives "  # type: ignore[arg-type]
-        f"{format_shape(got)}; Keras fails with \"Input 0 of layer '{model.class_name.lower()}' is incompatible with "
-        f"the layer: expected shape={format_shape(expected)}, found shape={format_shape(got)}\"",  # type: ignore[arg-type]
+        f"{format_shape(got)}; Keras fails with \"is incompatible with the layer: expected "
+        f"shape={format_shape(expected)}, found shape={format_shape(got)}\"",  # type: ignore[arg-type]
     )
 
 

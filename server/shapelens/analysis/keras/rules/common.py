@@ -6,13 +6,20 @@ from typing import Optional
 
 from ...dims import Shape
 from ...rules import Args, LayerRule
-from ..dialect import dialect_of
+from ..dialect import dialect_of, snake_case
 
 
-def check_rank(rule: LayerRule, shape: Shape, ndim: Optional[int] = None, min_ndim: Optional[int] = None) -> None:
+def check_rank(rule: LayerRule, args: Args, shape: Shape, ndim: Optional[int] = None,
+               min_ndim: Optional[int] = None) -> None:
     """Keras' InputSpec check."""
     if (ndim is not None and len(shape) != ndim) or (ndim is None and min_ndim is not None and len(shape) < min_ndim):
-        raise dialect_of(rule).rank_error(rule.name, shape, ndim, min_ndim)
+        raise dialect_of(rule).rank_error(rule.name, shape, ndim, min_ndim, layer_name(rule, args))
+
+
+def layer_name(rule: LayerRule, args: Args) -> str:
+    """The layer's name as Keras messages print it: its ``name=``, else the one Keras gave it."""
+    name = args.values.get("name")
+    return name if isinstance(name, str) else snake_case(rule.name)
 
 
 def bias(args: Args, count: int) -> int:

@@ -6,14 +6,14 @@ from ... import shapes
 from ...dims import Shape, product
 from ...rules import Applied, Args, LayerRule, ShapeError, assemble, spatial_layout
 from ..dialect import dialect_of
-from .common import bias, check_rank
+from .common import bias, check_rank, layer_name
 
 
 def conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     rank = rule.rank
     shape = inputs[0]
     dialect = dialect_of(rule)
-    check_rank(rule, shape, min_ndim=rank + 2)
+    check_rank(rule, args, shape, min_ndim=rank + 2)
     if len(shape) > rank + 2:
         if not dialect.extra_batch_axes(rule):
             kernel = args.ints("kernel_size", rank)
@@ -52,7 +52,7 @@ def convolve(rule: LayerRule, args: Args, shape: Shape, received: Shape) -> Appl
             shapes.AXIS_NAMES[rank][i], k_eff, spatial[i], received,
             f"kernel shape=({', '.join(map(str, kernel))}, {in_ch}, {filters or channels}), "
             f"strides={strides}, padding={padding}",
-            kernel=kernel[i], dilation=dilation[i], stride=strides[i],
+            kernel=kernel[i], dilation=dilation[i], stride=strides[i], name=layer_name(rule, args),
         )
     arithmetic = tuple(axes.arithmetic)
     if channels is None:
@@ -93,7 +93,7 @@ def conv_transpose(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     rank = rule.rank
     shape = inputs[0]
     dialect = dialect_of(rule)
-    check_rank(rule, shape, min_ndim=rank + 2)
+    check_rank(rule, args, shape, min_ndim=rank + 2)
     filters = args.int("filters")
     kernel = args.ints("kernel_size", rank)
     if len(shape) > rank + 2:

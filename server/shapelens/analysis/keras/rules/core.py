@@ -13,7 +13,7 @@ SHAPE_PRESERVING_FUNCTION = "shape-preserving"  # a Lambda whose function keeps 
 
 def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule, shape, min_ndim=2)
+    check_rank(rule, args, shape, min_ndim=2)
     units = args.int("units")
     warnings = ()
     if len(shape) >= 4:
@@ -35,7 +35,7 @@ def embedding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def same_shape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     if rule.rank:
-        check_rank(rule, inputs[0], ndim=rule.rank + 2)
+        check_rank(rule, args, inputs[0], ndim=rule.rank + 2)
     return Applied(inputs[0], 0)
 
 

@@ -13,7 +13,7 @@ def pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     rank = rule.rank
     shape = inputs[0]
     dialect = dialect_of(rule)
-    check_rank(rule, shape, ndim=rank + 2)
+    check_rank(rule, args, shape, ndim=rank + 2)
     if args.values.get("pool_size") is None:
         raise dialect.missing_pool_size(rule)
     pool_size = args.ints("pool_size", rank)
@@ -33,7 +33,7 @@ def pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def global_pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule, shape, ndim=rule.rank + 2)
+    check_rank(rule, args, shape, ndim=rule.rank + 2)
     first, _, channels = spatial_layout(args, shape, rule.rank)
     if args.bool("keepdims"):
         return Applied(assemble(shape[0], [1] * rule.rank, channels, first), 0)

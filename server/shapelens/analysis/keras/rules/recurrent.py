@@ -21,7 +21,7 @@ def rnn_weights(args: Args, name: str, features: int) -> int:
 
 def rnn(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule, shape, ndim=3)
+    check_rank(rule, args, shape, ndim=3)
     units = args.int("units")
     output = (shape[0], shape[1], units) if args.bool("return_sequences") else (shape[0], units)
     params = None if shape[2] is None else rnn_weights(args, rule.name, shape[2])

@@ -49,20 +49,20 @@ def permute(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def repeat_vector(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule, shape, ndim=2)
+    check_rank(rule, args, shape, ndim=2)
     return Applied((shape[0], args.int("n"), shape[1]), 0)
 
 
 def resizing(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule, shape, min_ndim=3)
+    check_rank(rule, args, shape, min_ndim=3)
     first, _, channels = spatial_layout(args, shape, 2)
     return Applied(assemble(shape[0], (args.int("height"), args.int("width")), channels, first), 0)
 
 
 def upsampling(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule, shape, ndim=rule.rank + 2)
+    check_rank(rule, args, shape, ndim=rule.rank + 2)
     size = args.ints("size", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
     return Applied(assemble(shape[0], [shapes.scaled_length(n, f) for n, f in zip(spatial, size)], channels, first), 0)
@@ -70,7 +70,7 @@ def upsampling(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def zero_padding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule, shape, ndim=rule.rank + 2)
+    check_rank(rule, args, shape, ndim=rule.rank + 2)
     pads = args.pairs("padding", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
     return Applied(assemble(shape[0], [shapes.padded_length(n, a, b) for n, (a, b) in zip(spatial, pads)], channels, first), 0)
@@ -78,7 +78,7 @@ def zero_padding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def cropping(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule, shape, ndim=rule.rank + 2)
+    check_rank(rule, args, shape, ndim=rule.rank + 2)
     crops = args.pairs("cropping", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
     dialect = dialect_of(rule)
