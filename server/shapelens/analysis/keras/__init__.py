@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import Shape, format_shape
 from ..interpreter.arrays import as_shape
-from ..interpreter.layers import LayerResult
+from ..interpreter.layers import LayerResult, apply_rule
 from ..interpreter.plugins import CallHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, LayerObj
@@ -152,7 +152,11 @@ class KerasPlugin(Plugin):
                 return LayerResult(None, None, (), ShapeError("input-mismatch", failing[0][1]), f"{layer.class_name} fails here")
             if failing:
                 message = one_sided(failing[0][1], [d for d, _ in failing], [d for d, f in findings if f is None])
-                return result._replace(warnings=(*result.warnings, ("input-mismatch", message)))
+                result = result._replace(warnings=(*result.warnings, ("input-mismatch", message)))
+            if len(failing) < len(findings) and self.weight_axis_conflict(layer, shape) is not None:
+                # accepted all the same (Keras 2 runs a convolution on a multiple of its channels as a
+                # grouped one): the weights stay those the layer was built with
+                return result._replace(params=apply_rule(layer, [layer.built_input]).params)
         return result
 
     def weight_axis_conflict(self, layer: LayerObj, shape: Shape, dialect: Optional[Keras3] = None,

@@ -252,8 +252,9 @@ class Keras2(Keras3):
         else:
             said = ("The `padding` argument must be a list/tuple or one of \"valid\", \"same\" (or \"causal\", "
                     f"only for `Conv1D). Received: {padding}")
-        if "Transpose" in rule.name:
-            said = "AssertionError"
+        if "Transpose" in rule.name and padding == "causal":
+            return ShapeError("invalid-argument", f"{rule.name}: padding '{padding}' is not supported; Keras fails "
+                                                  f"with an AssertionError", arg="padding")
         return failure("invalid-argument", f"{rule.name}: padding '{padding}' is not supported", said, arg="padding")
 
     def rejects_strided_dilation(self, rule: LayerRule) -> bool:
