@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from ..assemble import conditional
-from ..dims import Shape, differ, format_shape
+from ..dims import Shape, differ, equal, format_shape
 from ..interpreter.values import LayerObj
 from ..report import Diagnostic
 from .dialect import Keras3, dialects
@@ -81,9 +81,9 @@ def input_mismatch(call: "DataCall") -> Optional[Diagnostic]:
 def fits(expected: Shape, got: Shape) -> bool:
     """Keras' model-level input check: every size both know agrees, after a trailing axis of size 1
     is dropped from either side (batch aside: predict slices the data into batches)."""
-    if got and got[-1] == 1:
+    if got and equal(got[-1], 1):
         got = got[:-1]
-    if expected and expected[-1] == 1:
+    if expected and equal(expected[-1], 1):
         expected = expected[:-1]
     return not any(i > 0 and differ(a, b) for i, (a, b) in enumerate(zip(expected, got)))
 
@@ -93,9 +93,9 @@ def adjusted_rank(expected: Shape, got: Shape) -> Optional[Shape]:
     does (MNIST arrays without the channel axis); None when the ranks differ otherwise."""
     if len(got) == len(expected):
         return got
-    if len(got) == len(expected) - 1 and expected[-1] == 1:
+    if len(got) == len(expected) - 1 and equal(expected[-1], 1):
         return (*got, 1)
-    if len(got) == len(expected) + 1 and got[-1] == 1:
+    if len(got) == len(expected) + 1 and equal(got[-1], 1):
         return got[:-1]
     return None
 

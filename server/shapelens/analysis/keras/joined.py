@@ -6,7 +6,7 @@ which one; sizes the two agree on are kept, the others become unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Mapping, Optional, Sequence, Union
+from typing import Mapping, Sequence, Union
 
 from ..dims import OutputShape, Shape
 from ..rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
@@ -106,14 +106,3 @@ def join(outcomes: Sequence[tuple[Keras3, Outcome]]) -> Applied:
         raise UnknownArgument(f"the output differs between {labels([d for d, _ in applied])}")
     params = results[0].params if all(a.params == results[0].params for a in results) else None
     return Applied(output, params, results[0].arithmetic, warnings)
-
-
-def verdict(findings: Sequence[tuple[Keras3, Optional[str]]]) -> Optional[tuple[str, Keras3, str]]:
-    """A model-level finding under each version (``None``: it runs): ``("error", dialect, said)``
-    when every version fails, ``("warning", ...)`` when only some do."""
-    failing = [(d, f) for d, f in findings if f is not None]
-    if not failing:
-        return None
-    if len(failing) == len(findings):
-        return "error", failing[0][0], failing[0][1]  # type: ignore[return-value]
-    return "warning", failing[0][0], failing[0][1]  # type: ignore[return-value]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ... import shapes
-from ...dims import Shape, format_shape, product
+from ...dims import Shape, product
 from ...rules import Applied, Args, LayerRule, UnknownArgument, assemble, spatial_layout
 from ..dialect import dialect_of
 from .common import check_rank
