@@ -12,14 +12,16 @@ import re
 import warnings
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
-from .keras.version import REFERENCE, SETTINGS, KerasSetup, installed_version, setup_for
 from .report import Report
+
+if TYPE_CHECKING:
+    from .keras.version import KerasSetup
 
 __all__ = ["analyze", "AnalysisOptions", "analysis_options", "keras_setup", "KERAS_VERSION_SETTINGS",
            "layer_signature", "layer_role", "role_class", "lazy_form", "Report"]
-KERAS_VERSION_SETTINGS = SETTINGS  # "auto", "2", "3"
+KERAS_VERSION_SETTINGS = ("auto", "2", "3")
 
 
 @dataclass(frozen=True)
@@ -27,22 +29,26 @@ class AnalysisOptions:
     """What the analysis assumes about the environment the analysed code runs in."""
 
     # What ``keras`` and ``tensorflow.keras`` are there (``keras_setup``); Keras 3 when not given.
-    keras_version: KerasSetup = REFERENCE
+    keras_version: Optional["KerasSetup"] = None
 
 
 def keras_setup(setting: str = "auto", find_version: Optional[Callable[[str], Optional[str]]] = None,
-                environ: Optional[Mapping[str, str]] = None) -> KerasSetup:
+                environ: Optional[Mapping[str, str]] = None) -> "KerasSetup":
     """The Keras version setting (``auto``, ``2``, ``3``) as the analysis takes it. ``auto`` reads
     the installed distributions' versions (``find_version``, by default this interpreter's
     metadata) and ``TF_USE_LEGACY_KERAS`` (``environ``, by default this process's)."""
+    from .keras.version import installed_version, setup_for
+
     if find_version is None and environ is None and setting not in ("2", "3"):
         return detected_setup()
     return setup_for(setting, find_version or installed_version, os.environ if environ is None else environ)
 
 
 @lru_cache(maxsize=1)
-def detected_setup() -> KerasSetup:
+def detected_setup() -> "KerasSetup":
     """This interpreter's environment, read once per process (metadata is read from disk)."""
+    from .keras.version import installed_version, setup_for
+
     return setup_for("auto", installed_version, os.environ)
 
 

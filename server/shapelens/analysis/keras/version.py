@@ -18,7 +18,6 @@ from typing import Callable, Iterable, Mapping, Optional
 TENSORFLOW_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel")
 LEGACY_VARIABLE = "TF_USE_LEGACY_KERAS"
 LEGACY_VALUES = ("true", "True", "1")  # what TensorFlow's lazy loader accepts
-SETTINGS = ("auto", "2", "3")
 
 FindVersion = Callable[[str], Optional[str]]
 
