@@ -81,7 +81,7 @@ REQUIRED_LAYER_CLASSES = frozenset(
     Activation ReLU LeakyReLU PReLU ELU Softmax Rescaling Normalization Resizing CenterCrop UpSampling1D
     UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D
     Embedding SimpleRNN LSTM GRU Bidirectional TimeDistributed Lambda Concatenate Add Multiply Average
-    Subtract Maximum Attention MultiHeadAttention
+    Subtract Maximum Attention MultiHeadAttention Dot
     """.split()
 )
 

@@ -17,7 +17,7 @@ import pytest
 
 from shapelens.analysis.dims import Dim
 from shapelens.analysis.keras.rules import RULES
-from shapelens.analysis.rules import Args, LayerRule, LayerSpec, ShapeError, UnknownArgument
+from shapelens.analysis.rules import LayerRule, LayerSpec, ShapeError, UnknownArgument
 from shapelens.analysis.symbolic import Sym
 from shapelens.analysis.torch.rules import TORCH_RULES
 

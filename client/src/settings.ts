@@ -4,6 +4,9 @@
 export const SEVERITY_LEVELS = ["error", "warning", "information", "hint", "off"] as const;
 export type SeverityLevel = (typeof SEVERITY_LEVELS)[number];
 
+export const KERAS_VERSIONS = ["auto", "2", "3"] as const;
+export type KerasVersion = (typeof KERAS_VERSIONS)[number];
+
 export const DEFAULT_DEBOUNCE_MS = 150;
 export const MAX_DEBOUNCE_MS = 10_000;
 
@@ -15,6 +18,8 @@ export interface ShapeLensSettings {
     severity: Record<string, SeverityLevel>;
     /** The `shapelens.interpreter` setting as written; empty when unset. */
     interpreter: string;
+    /** Which Keras the checked code runs with; `auto` reads the server interpreter's installed packages. */
+    kerasVersion: KerasVersion;
 }
 
 /** What the server reads from `initializationOptions` (the `shapelens` section, nested). */
@@ -23,6 +28,7 @@ export interface ServerSettings {
     inlayHints: { enable: boolean };
     debounceMs: number;
     severity: Record<string, SeverityLevel>;
+    kerasVersion: KerasVersion;
 }
 
 /** The part of `vscode.WorkspaceConfiguration` this module uses. */
@@ -76,6 +82,13 @@ export function readSettings(section: SettingsReader): SettingsResult {
     if (typeof interpreterSetting === "string") interpreter = interpreterSetting.trim();
     else if (interpreterSetting !== undefined) problems.push(`shapelens.interpreter must be a path, not ${JSON.stringify(interpreterSetting)}; ignored`);
 
+    // A number is what a user who writes `"shapelens.kerasVersion": 2` means.
+    const kerasSetting = section.get("kerasVersion");
+    const kerasText = typeof kerasSetting === "number" ? String(kerasSetting) : kerasSetting;
+    let kerasVersion: KerasVersion = "auto";
+    if ((KERAS_VERSIONS as readonly unknown[]).includes(kerasText)) kerasVersion = kerasText as KerasVersion;
+    else if (kerasSetting !== undefined) problems.push(`shapelens.kerasVersion must be one of ${KERAS_VERSIONS.join(", ")}, not ${JSON.stringify(kerasSetting)}; using auto`);
+
     return {
         settings: {
             enable: readBoolean("enable", true),
@@ -83,6 +96,7 @@ export function readSettings(section: SettingsReader): SettingsResult {
             debounceMs,
             severity,
             interpreter,
+            kerasVersion,
         },
         problems,
     };
@@ -94,6 +108,7 @@ export function serverSettings(settings: ShapeLensSettings): ServerSettings {
         inlayHints: { enable: settings.inlayHintsEnable },
         debounceMs: settings.debounceMs,
         severity: { ...settings.severity },
+        kerasVersion: settings.kerasVersion,
     };
 }
 
@@ -104,7 +119,7 @@ export interface ConfigurationChange {
 
 // The language client follows `shapelens.trace.server` by itself; every other setting is read
 // when the server starts, so a change restarts it.
-const RESTART_SETTINGS = ["shapelens.enable", "shapelens.inlayHints", "shapelens.debounceMs", "shapelens.severity", "shapelens.interpreter"];
+const RESTART_SETTINGS = ["shapelens.enable", "shapelens.inlayHints", "shapelens.debounceMs", "shapelens.severity", "shapelens.interpreter", "shapelens.kerasVersion"];
 
 export function needsRestart(change: ConfigurationChange): boolean {
     return RESTART_SETTINGS.some((section) => change.affectsConfiguration(section));

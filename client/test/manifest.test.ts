@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { NOTEBOOK_TYPES } from "../src/documentSelector";
-import { DEFAULT_DEBOUNCE_MS, MAX_DEBOUNCE_MS, readSettings, SEVERITY_LEVELS } from "../src/settings";
+import { DEFAULT_DEBOUNCE_MS, KERAS_VERSIONS, MAX_DEBOUNCE_MS, readSettings, SEVERITY_LEVELS } from "../src/settings";
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8"));
 const properties: Record<string, { default?: unknown; enum?: string[]; maximum?: number; additionalProperties?: { enum?: string[] } }> =
@@ -19,6 +19,7 @@ describe("package.json", () => {
             "shapelens.extraPaths",
             "shapelens.inlayHints.enable",
             "shapelens.interpreter",
+            "shapelens.kerasVersion",
             "shapelens.severity",
             "shapelens.trace.server",
         ]);
@@ -33,6 +34,7 @@ describe("package.json", () => {
         assert.equal(properties["shapelens.debounceMs"].maximum, MAX_DEBOUNCE_MS);
         assert.deepEqual(properties["shapelens.severity"].additionalProperties?.enum, [...SEVERITY_LEVELS]);
         assert.deepEqual(properties["shapelens.trace.server"].enum, ["off", "messages", "verbose"]);
+        assert.deepEqual(properties["shapelens.kerasVersion"].enum, [...KERAS_VERSIONS]);
     });
 
     it("starts on Python files and on Jupyter notebooks and the Interactive Window, and runs the bundled client", () => {

@@ -9,7 +9,7 @@ function section(values: Record<string, unknown>) {
 describe("readSettings", () => {
     it("gives the defaults when nothing is set", () => {
         const { settings, problems } = readSettings(section({}));
-        assert.deepEqual(settings, { enable: true, inlayHintsEnable: true, debounceMs: DEFAULT_DEBOUNCE_MS, severity: {}, interpreter: "" });
+        assert.deepEqual(settings, { enable: true, inlayHintsEnable: true, debounceMs: DEFAULT_DEBOUNCE_MS, severity: {}, interpreter: "", kerasVersion: "auto" });
         assert.deepEqual(problems, []);
     });
 
@@ -21,6 +21,7 @@ describe("readSettings", () => {
                 debounceMs: 400,
                 severity: { "negative-dimension": "warning", "rank-mismatch": "off" },
                 interpreter: "  /opt/py/bin/python3 ",
+                kerasVersion: "2",
             }),
         );
         assert.deepEqual(settings, {
@@ -29,6 +30,7 @@ describe("readSettings", () => {
             debounceMs: 400,
             severity: { "negative-dimension": "warning", "rank-mismatch": "off" },
             interpreter: "/opt/py/bin/python3",
+            kerasVersion: "2",
         });
         assert.deepEqual(problems, []);
     });
@@ -53,6 +55,14 @@ describe("readSettings", () => {
         assert.equal(readSettings(section({ debounceMs: "fast" })).settings.debounceMs, DEFAULT_DEBOUNCE_MS);
     });
 
+    it("reads the Keras version as text or as a number and falls back to auto otherwise", () => {
+        assert.equal(readSettings(section({ kerasVersion: "3" })).settings.kerasVersion, "3");
+        assert.equal(readSettings(section({ kerasVersion: 2 })).settings.kerasVersion, "2");
+        const { settings, problems } = readSettings(section({ kerasVersion: "2.15" }));
+        assert.equal(settings.kerasVersion, "auto");
+        assert.match(problems[0], /shapelens\.kerasVersion must be one of auto, 2, 3, not "2\.15"/);
+    });
+
     it("keeps the default of a boolean given as text", () => {
         const { settings, problems } = readSettings(section({ enable: "no" }));
         assert.equal(settings.enable, true);
@@ -62,12 +72,13 @@ describe("readSettings", () => {
 
 describe("serverSettings", () => {
     it("nests the settings the way the server reads the shapelens section", () => {
-        const { settings } = readSettings(section({ "inlayHints.enable": false, debounceMs: 250, severity: { "negative-dimension": "information" }, interpreter: "/usr/bin/python3" }));
+        const { settings } = readSettings(section({ "inlayHints.enable": false, debounceMs: 250, severity: { "negative-dimension": "information" }, interpreter: "/usr/bin/python3", kerasVersion: "3" }));
         assert.deepEqual(serverSettings(settings), {
             enable: true,
             inlayHints: { enable: false },
             debounceMs: 250,
             severity: { "negative-dimension": "information" },
+            kerasVersion: "3",
         });
     });
 });
@@ -78,7 +89,7 @@ describe("needsRestart", () => {
     });
 
     it("restarts for the interpreter and for every setting the server reads at start", () => {
-        for (const setting of ["shapelens.interpreter", "shapelens.enable", "shapelens.inlayHints.enable", "shapelens.debounceMs", "shapelens.severity"]) {
+        for (const setting of ["shapelens.interpreter", "shapelens.enable", "shapelens.inlayHints.enable", "shapelens.debounceMs", "shapelens.severity", "shapelens.kerasVersion"]) {
             assert.equal(needsRestart(changeOf(setting)), true, setting);
         }
     });

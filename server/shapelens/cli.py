@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from shapelens.analysis import analyze
-from shapelens.analysis.report import Report, Span, report_json
+from shapelens.analysis import KERAS_VERSION_SETTINGS, AnalysisOptions, analysis_options, analyze
+from shapelens.analysis.report import Model, Report, Span, report_json
 from shapelens.analysis.sources import NotebookAnalysis, analyze_notebook, notebook_report_json
 from shapelens.analysis.sources.project import Project, find_root
 from shapelens.render import format_output, summary_table
@@ -47,7 +47,13 @@ def render_text(path: str, report: Report, names: Optional["ProjectFileNames"] =
         lines.append(f"{name(model.path)}:{model.span.start_line + 1}: model '{model.name}' ({model.framework}), "
                      f"input {format_output(model.input_shape)}")
         lines.extend(summary_table(model, layer_file=short))
+        lines.extend(assumed(model))
     return lines
+
+
+def assumed(model: Model) -> list[str]:
+    """Which version of its library the model was checked against, when that is said."""
+    return [f"  {model.assumptions}"] if model.assumptions else []
 
 
 class ProjectFileNames:
@@ -109,6 +115,7 @@ def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
         lines.append(f"{path}:{where(model.span)}: model '{model.name}' ({model.framework}), "
                      f"input {format_output(model.input_shape)}")
         lines.extend(summary_table(model, lambda span: where(span).removeprefix("cell "), "cell:line"))
+        lines.extend(assumed(model))
     return lines
 
 
@@ -119,7 +126,8 @@ def read_source(path: Path) -> Optional[bytes]:
         return None
 
 
-def check(paths: Sequence[str], output_format: str, extra_paths: Sequence[str] = ()) -> int:
+def check(paths: Sequence[str], output_format: str, extra_paths: Sequence[str] = (),
+          options: Optional[AnalysisOptions] = None) -> int:
     files = list(python_files(paths))
     missing = [p for p in [*paths, *extra_paths] if not Path(p).exists()]
     if missing:
@@ -133,11 +141,11 @@ def check(paths: Sequence[str], output_format: str, extra_paths: Sequence[str] =
     for file in files:
         source = read_source(file)
         if file.suffix == ".ipynb":
-            notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff")
+            notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff", options)
             report = notebooks[str(file)].report
         else:
             project = projects.of(file)
-            report = analyze(source if source is not None else b"\xff", path=str(file), project=project)
+            report = analyze(source if source is not None else b"\xff", options, path=str(file), project=project)
             file_names[str(file)] = ProjectFileNames(str(file), project)
         errors += report.error_count
         results.append((str(file), report))
@@ -164,13 +172,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check_cmd.add_argument("--format", choices=("text", "json"), default="text")
     check_cmd.add_argument("--extra-path", action="append", default=[], metavar="DIR",
                            help="a folder to search for imported modules too (repeatable)")
+    check_cmd.add_argument(
+        "--keras-version", choices=KERAS_VERSION_SETTINGS, default="auto",
+        help="the Keras the checked code runs with: 2 (tf_keras, TensorFlow <= 2.15), 3, or auto (read from the "
+             "packages installed where shapelens runs; when none is, only what both versions reject is an error)")
     serve_cmd = commands.add_parser("serve", help="run the language server")
     serve_cmd.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     serve_cmd.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead (for debugging)")
     args = parser.parse_args(argv)
     if args.command == "check":
         try:
-            return check(args.paths, args.format, args.extra_path)
+            return check(args.paths, args.format, args.extra_path, analysis_options(args.keras_version))
         except BrokenPipeError:  # `shapelens check ... | head`
             return 0
     from shapelens.lsp.server import serve  # pygls and lsprotocol load for the server only

@@ -104,7 +104,9 @@ def model_summary(model: Model) -> str:
     if model.input_shape is not None:
         rows.append(f"| Input | `{format_output(model.input_shape)}` | 0 |")
     rows += [f"| {row.class_name} | `{row.output_shape}` | {row.params} |" for row in summary_rows(model)]
-    return "\n".join([title, "", *rows, "", f"Total params: {format_count(model.total_params)}", *sizes_markdown(model)])
+    assumed = ["", model.assumptions] if model.assumptions else []
+    return "\n".join([title, "", *rows, "", f"Total params: {format_count(model.total_params)}", *sizes_markdown(model),
+                      *assumed])
 
 
 def sizes_lines(model: Model) -> list[str]:

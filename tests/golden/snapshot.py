@@ -26,6 +26,9 @@ SOURCES = (
 )
 # Projects of several files: each is frozen as its main script's report, analysed with its project.
 PROJECTS = ROOT / "tests" / "fixtures" / "projects"
+# Code whose reports depend on the Keras version: frozen once per version.
+KERAS_VERSIONED = ROOT / "tests" / "fixtures" / "keras2"
+KERAS_VERSIONS = ("2", "3")
 
 
 def source_files() -> list[Path]:
@@ -39,8 +42,15 @@ def located(item: dict, path: Optional[str]) -> dict:
     return item
 
 
-def frozen_name(path: Path) -> str:
-    return "__".join(path.relative_to(ROOT).with_suffix("").parts[-3:]) + ".json"
+def golden_cases() -> list[tuple[Path, Optional[str]]]:
+    """Every frozen report: (source, Keras version the analysis is told, or None for the default)."""
+    versioned = [(path, version) for path in sorted(KERAS_VERSIONED.glob("*.py")) for version in KERAS_VERSIONS]
+    return [(path, None) for path in source_files()] + versioned
+
+
+def frozen_name(path: Path, keras_version: Optional[str] = None) -> str:
+    base = "__".join(path.relative_to(ROOT).with_suffix("").parts[-3:])
+    return f"{base}__keras{keras_version}.json" if keras_version else f"{base}.json"
 
 
 def span(s) -> list[int]:
@@ -63,15 +73,16 @@ def spans(items: Iterable) -> list:
     return [span(s) for s in items]
 
 
-def snapshot(source: str, path: Optional[Path] = None) -> dict:
-    from shapelens.analysis import analyze
+def snapshot(source: str, path: Optional[Path] = None, keras_version: Optional[str] = None) -> dict:
+    from shapelens.analysis import AnalysisOptions, analyze, keras_setup
     from shapelens.analysis.sources.project import Project, find_root
     from shapelens.fixes import fixes_for
 
+    options = AnalysisOptions(keras_setup(keras_version)) if keras_version else None
     if path is not None and PROJECTS in path.parents:
-        report = analyze(source, path=str(path), project=Project(find_root(path)))
+        report = analyze(source, options, path=str(path), project=Project(find_root(path)))
     else:
-        report = analyze(source)
+        report = analyze(source, options)
     models = [
         located({
             "name": model.name,
@@ -129,10 +140,10 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("SHAPELENS_STRICT", "1")
     sys.path.insert(0, str(ROOT / "server"))
     FROZEN.mkdir(exist_ok=True)
-    for path in source_files():
-        frozen = FROZEN / frozen_name(path)
+    for path, keras_version in golden_cases():
+        frozen = FROZEN / frozen_name(path, keras_version)
         old = json.loads(frozen.read_text(encoding="utf-8")) if frozen.exists() else {}
-        new = snapshot(path.read_text(encoding="utf-8"), path)
+        new = snapshot(path.read_text(encoding="utf-8"), path, keras_version)
         if "changed" in old:
             new = {"changed": old["changed"], **new}
         frozen.write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

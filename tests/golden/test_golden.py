@@ -11,19 +11,19 @@ import json
 
 import pytest
 
-from golden.snapshot import FROZEN, frozen_name, snapshot, source_files
+from golden.snapshot import FROZEN, frozen_name, golden_cases, snapshot
 
-SOURCES = source_files()
+CASES = golden_cases()
 
 
 def test_every_source_is_frozen() -> None:
     frozen = {path.name for path in FROZEN.glob("*.json")}
-    assert sorted(frozen_name(p) for p in SOURCES if frozen_name(p) not in frozen) == []
-    assert len(SOURCES) >= 160
+    assert sorted(frozen_name(*case) for case in CASES if frozen_name(*case) not in frozen) == []
+    assert len(CASES) >= 160
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: frozen_name(p)[:-5])
-def test_report_is_unchanged(path) -> None:
-    frozen = json.loads((FROZEN / frozen_name(path)).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path, keras_version", CASES, ids=[frozen_name(*case)[:-5] for case in CASES])
+def test_report_is_unchanged(path, keras_version) -> None:
+    frozen = json.loads((FROZEN / frozen_name(path, keras_version)).read_text(encoding="utf-8"))
     frozen.pop("changed", None)
-    assert snapshot(path.read_text(encoding="utf-8"), path) == frozen
+    assert snapshot(path.read_text(encoding="utf-8"), path, keras_version) == frozen

@@ -362,7 +362,7 @@ def _applications(recorder: _Recorder) -> dict[LayerKey, frozenset[Application]]
     keys = {}
     for layer, key in recorder.user_layers():
         keys[id(layer)] = key
-        for node in layer._inbound_nodes:
+        for node in getattr(layer, "_inbound_nodes", ()):  # absent when the layer's constructor failed
             if id(node) in recorder.trace_nodes:
                 continue
             shapes = tuple(_shape(tensor) for tensor in node.outputs)

@@ -7,17 +7,57 @@ framework is a plugin package (``keras``, ``torch``, ``numpy``).
 from __future__ import annotations
 
 import ast
+import os
 import re
 import warnings
-from functools import lru_cache
-from typing import TYPE_CHECKING, Optional
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
 from .report import Report
 
 if TYPE_CHECKING:
+    from .keras.version import KerasSetup
     from .sources.project import Project
 
-__all__ = ["analyze", "layer_signature", "layer_role", "role_class", "lazy_form", "Report"]
+__all__ = ["analyze", "AnalysisOptions", "analysis_options", "keras_setup", "KERAS_VERSION_SETTINGS",
+           "layer_signature", "layer_role", "role_class", "lazy_form", "Report"]
+KERAS_VERSION_SETTINGS = ("auto", "2", "3")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What the analysis assumes about the environment the analysed code runs in."""
+
+    # What ``keras`` and ``tensorflow.keras`` are there (``keras_setup``); Keras 3 when not given.
+    keras_version: Optional["KerasSetup"] = None
+
+
+def keras_setup(setting: str = "auto", find_version: Optional[Callable[[str], Optional[str]]] = None,
+                environ: Optional[Mapping[str, str]] = None) -> "KerasSetup":
+    """The Keras version setting (``auto``, ``2``, ``3``) as the analysis takes it. ``auto`` reads
+    the installed distributions' versions (``find_version``, by default this interpreter's
+    metadata) and ``TF_USE_LEGACY_KERAS`` (``environ``, by default this process's)."""
+    from .keras.version import installed_version, setup_for
+
+    if find_version is None and environ is None and setting not in ("2", "3"):
+        return detected_setup()
+    return setup_for(setting, find_version or installed_version, os.environ if environ is None else environ)
+
+
+@lru_cache(maxsize=1)
+def detected_setup() -> "KerasSetup":
+    """This interpreter's environment, read once per process (metadata is read from disk)."""
+    from .keras.version import installed_version, setup_for
+
+    return setup_for("auto", installed_version, os.environ)
+
+
+def analysis_options(keras_version: str = "auto") -> AnalysisOptions:
+    """The options for a setting as the CLI and the editor spell it."""
+    return AnalysisOptions(keras_setup(keras_version))
+
+
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -42,9 +82,11 @@ def decode(source: str | bytes) -> Optional[str]:
         return None
 
 
-def analyze(source: str | bytes, path: Optional[str] = None, project: Optional["Project"] = None) -> Report:
+def analyze(source: str | bytes, options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
+            project: Optional["Project"] = None) -> Report:
     """Find the models in one Python source and propagate their shapes. Never raises on bad input.
 
+    ``options`` say what the analysed code runs with (the Keras version; Keras 3 when not given).
     With a ``project`` (``sources/project.py``) the source's imports of the project's own modules
     are read and interpreted too; ``path`` is the source's file (its folder is searched first, and
     its relative imports start there). Without one, every import is a library's."""
@@ -63,10 +105,13 @@ def analyze(source: str | bytes, path: Optional[str] = None, project: Optional["
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return Report(parsed=False, parse_error=f"{type(error).__name__}: {error}", lines=lines)
     # a budget of interpreted statements keeps loops and recursion bounded on any input
-    interpreter = Interpreter(tree, lines, frameworks(), budget=50 * len(lines) + 20_000, path=path, project=project)
+    options = options or AnalysisOptions()
+    interpreter = Interpreter(tree, lines, frameworks(), budget=50 * len(lines) + 20_000, options=options,
+                              path=path, project=project)
     try:
         interpreter.run()
-        return assemble_report(interpreter)
+        rerun = partial(analyze, options=options, path=path, project=project)
+        return replace(assemble_report(interpreter), options=options, rerun=rerun)
     except RecursionError:
         return Report(parsed=True, parse_error="the file nests too deeply to analyse", lines=lines)
     finally:

@@ -252,7 +252,7 @@ def model_of(record: ModelRecord, places: Places, found: list[Diagnostic]) -> Mo
     own = tuple(s for s in record.input_spans if not isinstance(s, SourceSpan))
     return Model(model_name(record), record.framework, span, layers, record.input_shape,  # type: ignore[arg-type]
                  tuple(s for s in record.name_spans if not isinstance(s, SourceSpan)), record.context,
-                 symbols=symbols, requires=conditions, input_spans=own, path=path)
+                 symbols=symbols, requires=conditions, input_spans=own, path=path, assumptions=record.note)
 
 
 def never_satisfied(layer: LayerObj, requirement: Requirement) -> Diagnostic:

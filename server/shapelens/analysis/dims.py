@@ -46,6 +46,12 @@ def format_shape(shape: Sequence[Dim]) -> str:
     return "(" + ", ".join(format_dim(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def format_built(shape: Sequence[Dim]) -> str:
+    """A shape as the library prints it while it builds the model: a size only the data fixes
+    (a dynamic symbol) is ``None`` there."""
+    return format_shape(tuple(d if defined(d) else None for d in shape))
+
+
 def format_output(shape: OutputShape) -> str:
     """A layer's output: one shape, several (``[(None, 16), (None, 16)]``), or ``?`` if unknown."""
     if shape is None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Callable, Literal, Optional
 
-from .dims import Dim, OutputShape, Shape, format_dim
+from .dims import Dim, OutputShape, format_dim
+
 Severity = Literal["error", "warning", "information", "hint"]
 Framework = Literal["keras", "torch"]
 
@@ -79,6 +80,8 @@ class Model:
     input_spans: tuple[Span, ...] = ()  # where its inputs are written (``keras.Input(...)``)
     requires: tuple[Condition, ...] = ()  # what the sizes must satisfy: the smallest input, the equations
     path: Optional[str] = None  # the file of ``span``, when it is not the report's own
+    # Which version of its library the rules applied follow, and why: "Keras 3 semantics (keras 3.15.1 installed)".
+    assumptions: str = ""
 
     @property
     def total_params(self) -> Dim:
@@ -141,6 +144,11 @@ class Report:
         if path is None:
             return self.lines
         return next((lines for name, lines in self.sources if name == path), ())
+    # The options the analysis ran with (``AnalysisOptions``).
+    options: object = field(default=None, repr=False, compare=False)
+    # Analyses an edited text of the same file as this report was made: with the same options, path
+    # and project (quick fixes verify their edits with it).
+    rerun: Optional[Callable[[str], "Report"]] = field(default=None, repr=False, compare=False)
 
     def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer]]:
         """Every layer application of the report's own file whose constructor span holds the

@@ -195,6 +195,9 @@ class LayerRule:
     ndim: int = 0  # the input rank the layer needs (conv, pooling, padding), 0 if it takes several
     role: str = ""  # what quick fixes look for: "dense" (a fully connected layer), "flatten"
     lazy_form: str = ""  # the class that infers this one's input size at its first call
+    # The library version whose behaviour the row follows (an object of the framework's own; Keras
+    # has a table of rows per major version). Neutral code never looks inside.
+    dialect: object = None
 
     def apply(self, args: Args, inputs: list[Shape]) -> Applied:
         return self.family(self, args, inputs)

@@ -10,6 +10,7 @@ from shapelens.fixes.provider import Provider
 from shapelens.fixes.providers import PROVIDERS
 from shapelens.fixes.verification import Analyzer, VerificationBase
 
+
 def providers_for(
     diag: Diagnostic, framework: Optional[str], providers: Optional[Sequence[Provider]] = None
 ) -> list[Provider]:
@@ -38,9 +39,12 @@ def fixes_for(
 
     ``context`` carries parse trees between the diagnostics of one snapshot."""
     if analyze is None:
-        from shapelens.analysis import analyze as engine_analyze
+        # an edit is verified as the report was made: same options, same file in the same project
+        analyze = report.rerun
+        if analyze is None:
+            from shapelens.analysis import analyze as engine_analyze
 
-        analyze = engine_analyze
+            analyze = engine_analyze
     if context is None or context.source != source or context.report is not report:
         context = FixContext(source, report)
     found = candidates(context, diag)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from shapelens.analysis import KERAS_VERSION_SETTINGS, AnalysisOptions, analysis_options
+
 SEVERITY_NAMES = ("error", "warning", "information", "hint", "off")
 DEFAULT_DEBOUNCE_MS = 150
 MAX_DEBOUNCE_MS = 10_000
@@ -19,13 +21,21 @@ class ServerOptions:
     severity: Mapping[str, str] = field(default_factory=dict)
     # Folders searched for the project's own modules besides the workspace folders.
     extra_paths: tuple[str, ...] = ()
+    # The Keras the user's code runs with: "auto" (read from the packages installed in the
+    # environment this server runs in), "2" or "3".
+    keras_version: str = "auto"
 
     def describe(self) -> str:
         """The settings as the client spells them, for the server's log."""
         return (
             f"enable={self.enable} inlayHints.enable={self.inlay_hints} debounceMs={self.debounce_ms} "
-            f"severity={dict(sorted(self.severity.items()))} extraPaths={list(self.extra_paths)}"
+            f"severity={dict(sorted(self.severity.items()))} extraPaths={list(self.extra_paths)} "
+            f"kerasVersion={self.keras_version}"
         )
+
+    def analysis(self) -> AnalysisOptions:
+        """What the engine assumes (``auto`` reads this interpreter's installed packages, once)."""
+        return analysis_options(self.keras_version)
 
     def severity_for(self, code: str, engine_severity: str) -> Optional[str]:
         """The severity to show for a diagnostic, or None when the user turned the code off."""
@@ -61,6 +71,9 @@ def options_from_settings(settings: Any, base: ServerOptions = ServerOptions()) 
     debounce = _lookup(settings, "debounceMs")
     severity = _lookup(settings, "severity")
     extra_paths = _lookup(settings, "extraPaths")
+    keras_version = _lookup(settings, "kerasVersion")
+    if isinstance(keras_version, int) and not isinstance(keras_version, bool):
+        keras_version = str(keras_version)
 
     return ServerOptions(
         enable=enable if isinstance(enable, bool) else base.enable,
@@ -84,4 +97,5 @@ def options_from_settings(settings: Any, base: ServerOptions = ServerOptions()) 
             if isinstance(extra_paths, (list, tuple))
             else base.extra_paths
         ),
+        keras_version=keras_version if keras_version in KERAS_VERSION_SETTINGS else base.keras_version,
     )

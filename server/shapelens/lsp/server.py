@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace.position_codec import PositionCodec
 
 from shapelens import __version__
-from shapelens.analysis import analyze
+from shapelens.analysis import AnalysisOptions, analyze
 from shapelens.analysis.report import Diagnostic, Fix
 from shapelens.analysis.sources.project import Project
 from shapelens.lsp import features
@@ -71,12 +71,13 @@ class CollectorPause:
 COLLECTOR = CollectorPause()
 
 
-def analyse_snapshot(uri: str, version: Optional[int], source: str, project: Optional[Project]) -> Analysis:
+def analyse_snapshot(uri: str, version: Optional[int], source: str, project: Optional[Project],
+                     options: Optional[AnalysisOptions] = None) -> Analysis:
     """One document's analysis: with its project, its imports of the project's modules resolve."""
     path = fs_path(uri)
     if project is None or path is None:
-        return Analysis.of(uri, version, source, analyze(source))
-    return Analysis.of(uri, version, source, analyze(source, path=str(path), project=project))
+        return Analysis.of(uri, version, source, analyze(source, options))
+    return Analysis.of(uri, version, source, analyze(source, options, path=str(path), project=project))
 
 
 class ShapeLensServer(LanguageServer):
@@ -174,7 +175,8 @@ class ShapeLensServer(LanguageServer):
         loop = asyncio.get_running_loop()
         try:
             project = self.projects.project_of(state.uri)
-            analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source, project)
+            analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source, project,
+                                                  self.options.analysis())
         except Exception as error:  # the engine promises not to raise; if it does, the server stays up
             log.exception("analysis of %s failed", state.uri)
             self.window_log_message(
@@ -234,8 +236,9 @@ class ShapeLensServer(LanguageServer):
         self.window_log_message(
             types.LogMessageParams(type=types.MessageType.Info, message=f"settings: {options.describe()}")
         )
+        reanalyse = options.keras_version != before.keras_version or options.extra_paths != before.extra_paths
         for state in list(self.analysis_states.values()):
-            if options.enable and not before.enable:
+            if options.enable and (not before.enable or reanalyse):
                 self.schedule_analysis(state.uri, 0)
             elif not options.enable:
                 state.cancel_pending()

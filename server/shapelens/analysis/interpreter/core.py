@@ -46,8 +46,9 @@ def safe_key(value: object) -> object:
 
 class Interpreter:
     def __init__(self, tree: ast.Module, lines: tuple[str, ...], frameworks: Frameworks, budget: int,
-                 path: Optional[str] = None, project: Optional["Project"] = None) -> None:
+                 options: object = None, path: Optional[str] = None, project: Optional["Project"] = None) -> None:
         self.tree = tree
+        self.options = options  # the analysis options; each plugin reads its own part in ``start``
         self.lines = lines
         self.frameworks = frameworks
         self.positions = ProgramPositions(Positions(lines))
@@ -82,6 +83,8 @@ class Interpreter:
     # --- driving ------------------------------------------------------------------------
 
     def run(self) -> None:
+        for plugin in self.frameworks.each():
+            plugin.start(self)
         self.executor.exec_block(self.tree.body, self.module, top_level=True)
         self.run_model_functions()
         for plugin in self.frameworks.each():

@@ -108,6 +108,9 @@ class Plugin:
         """Per-run state, kept in ``interp.states[name]``."""
         return None
 
+    def start(self, interp: "Interpreter") -> None:
+        """Before the file runs: read what the analysis options say about this framework."""
+
     def finish(self, interp: "Interpreter") -> None:
         """After the file ran: build what nothing built, check what was given to models."""
 

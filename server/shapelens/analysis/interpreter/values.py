@@ -414,3 +414,4 @@ class ModelRecord:
     fallback_name: str = "model"
     symbols: dict[str, str] = field(default_factory=dict)  # the size symbols of its scope and what they stand for
     input_spans: list[Span] = field(default_factory=list)  # where its inputs are written
+    note: str = ""  # which version of the library the rules followed, for the model's hover

@@ -7,22 +7,24 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import Shape, format_shape
 from ..interpreter.arrays import as_shape
-from ..interpreter.layers import LayerResult
+from ..interpreter.layers import LayerResult, apply_rule
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, Instance, LayerObj
-from ..report import Diagnostic, Span
+from ..report import Span
 from ..rules import LayerRule, ShapeError
 from ..unknown import Unknown
 from .checks import build_unbuilt, data_diagnostics, first_batch
 from .data import Data
+from .dialect import Keras3, dialect_of
 from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape
+from .joined import JoinedRule, one_sided
 from .models import KerasFunctional, KerasModel, KerasSequential
 from .ops import TensorFunctions, is_op_path
-from .rules import MERGE_FUNCTIONS, RULES
+from .rules import MERGE_FUNCTIONS, RULES, rules_for
 from .rules.attention import multi_head_attention
-from .rules.recurrent import rnn
 from .subclass import SubclassHook, Subclassed, is_keras_base
+from .version import REFERENCE, KerasSetup, KerasVersion
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -63,6 +65,10 @@ class KerasState:
     depth: int = 0  # custom layers' `call`s running (at 0 a call is Keras' symbolic trace of a graph)
     open_scopes: dict[int, dict] = field(default_factory=dict)  # instance id → the symbols of its open parameters
     image_data_format: object = None  # what `set_image_data_format(...)` made it, if the script set it
+    # The Keras this file runs with, and the rule rows of that version.
+    version: KerasVersion = REFERENCE.keras
+    rules: dict[str, LayerRule] = field(default_factory=lambda: RULES)
+    names: dict[str, int] = field(default_factory=dict)  # how many layers Keras has named after each class
 
 
 class KerasPlugin(Plugin):
@@ -90,6 +96,21 @@ class KerasPlugin(Plugin):
 
     def state(self, interp: "Interpreter") -> KerasState:
         return interp.states[self.name]  # type: ignore[return-value]
+
+    def start(self, interp: "Interpreter") -> None:
+        """The Keras version the file runs with: the analysis option, for the roots it imports from."""
+        setup = getattr(interp.options, "keras_version", None)
+        state = self.state(interp)
+        state.version = (setup if isinstance(setup, KerasSetup) else REFERENCE).for_file(interp.tree)
+        state.rules = rules_for(state.version.majors)
+
+    def auto_name(self, interp: "Interpreter", base: str) -> str:
+        """The name Keras gives the next layer or model of this kind (``conv2d``, ``conv2d_1``, ...),
+        counted over the file as one Keras session."""
+        names = self.state(interp).names
+        count = names.get(base, 0)
+        names[base] = count + 1
+        return base if count == 0 else f"{base}_{count}"
 
     def layer_rule(self, class_name: str) -> Optional[LayerRule]:
         return RULES.get(class_name)
@@ -132,16 +153,6 @@ class KerasPlugin(Plugin):
     def apply_custom(self, interp: "Interpreter", instance: Instance, tensor: Tensor, call_span: Span) -> object:
         """A user's Keras layer or model as an entry of a ``Sequential``."""
         return self.subclass_hooks["model"].in_sequential(interp, instance, tensor, call_span)
-
-    def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
-        """A seeded tensor (no known input) takes the rank its first layer implies, every size unknown."""
-        if tensors and tensors[0].seed and tensors[0].shape is None and layer.spec is not None:
-            rule = layer.spec.rule
-            rank = rule.rank + 2 if rule.window and rule.rank else 3 if rule.family is rnn else None
-            if rank is not None:
-                tensors[0].shape = (None,) * rank
-                tensors[0].reason = None
-        return tensors
 
     def star_names(self, module: str) -> dict[str, str]:
         names: dict[str, str] = {}
@@ -195,14 +206,24 @@ class KerasPlugin(Plugin):
         shape = tensors[0].shape if tensors else None
         if layer.built_input is None and shape is not None:
             layer.built_input = shape
-        elif shape is not None and result.error is None:
-            conflict = self.weight_axis_conflict(layer, shape)
-            if conflict:
-                return LayerResult(None, None, (), ShapeError("input-mismatch", conflict), f"{layer.class_name} fails here")
+        elif shape is not None and result.error is None and layer.spec is not None:
+            findings = [(d, self.weight_axis_conflict(layer, shape, d, direct=True)) for d in layer_dialects(layer.spec.rule)]
+            failing = [(d, f) for d, f in findings if f is not None]
+            if failing and len(failing) == len(findings):
+                return LayerResult(None, None, (), ShapeError("input-mismatch", failing[0][1]), f"{layer.class_name} fails here")
+            if failing:
+                message = one_sided(failing[0][1], [d for d, _ in failing], [d for d, f in findings if f is None])
+                result = result._replace(warnings=(*result.warnings, ("input-mismatch", message)))
+            if len(failing) < len(findings) and self.weight_axis_conflict(layer, shape) is not None:
+                # accepted all the same (Keras 2 runs a convolution on a multiple of its channels as a
+                # grouped one): the weights stay those the layer was built with
+                return result._replace(params=apply_rule(layer, [layer.built_input]).params)
         return result
 
-    def weight_axis_conflict(self, layer: LayerObj, shape: Shape) -> Optional[str]:
-        """A layer whose weights were built for one size, called on another (Keras' InputSpec axes)."""
+    def weight_axis_conflict(self, layer: LayerObj, shape: Shape, dialect: Optional[Keras3] = None,
+                             direct: bool = False) -> Optional[str]:
+        """A layer whose weights were built for one size, called on another (Keras' InputSpec axes;
+        ``direct``: called on a new tensor of a functional graph, where Keras 2's ops fail first)."""
         spec = layer.spec
         if spec is None or spec.rule.weight_axis is None or layer.built_input is None:
             return None
@@ -212,13 +233,15 @@ class KerasPlugin(Plugin):
         if len(shape) != len(layer.built_input):
             return None
         want, got = layer.built_input[axis], shape[axis]
-        if want is not None and got is not None and want != got:
-            return (
-                f"{layer.class_name} was built for inputs with axis {axis} = {want} but receives {format_shape(shape)}; "
-                f"Keras fails with \"expected axis {axis} of input shape to have value {want}, but received input "
-                f"with shape {format_shape(shape)}\""
-            )
-        return None
+        if not isinstance(want, int) or not isinstance(got, int) or want == got:
+            return None
+        dialect = dialect or dialect_of(spec.rule)
+        said = (dialect.weight_conflict(spec.rule, spec.args.values.get("filters"), axis, want, got, shape) if direct
+                else KERAS_INPUT_SPEC.weight_conflict(spec.rule, None, axis, want, got, shape))
+        if said is None:
+            return None
+        return (f"{layer.class_name} was built for inputs with axis {axis} = {want} but receives {format_shape(shape)}; "
+                f"Keras fails with \"{said}\"")
 
     # --- data given to models ---
 
@@ -246,6 +269,15 @@ class KerasPlugin(Plugin):
         for model in sorted([*state.sequentials, *state.functionals], key=lambda m: m.index):
             interp.register_model(model.record())
         interp.diagnostics.extend(data_diagnostics(interp, state))
+
+
+KERAS_INPUT_SPEC = Keras3()  # both versions' InputSpec axes check, run when a model calls its layers
+
+
+def layer_dialects(rule: LayerRule) -> tuple[Keras3, ...]:
+    """The versions a layer's row stands for (both for code whose version is not known)."""
+    rows = rule.variants if isinstance(rule, JoinedRule) else (rule,)
+    return tuple(dialect_of(row) for row in rows)
 
 
 __all__ = ["KerasPlugin", "KerasState", "DataCall"]

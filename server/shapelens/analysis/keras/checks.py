@@ -6,9 +6,12 @@ import math
 from typing import TYPE_CHECKING, Optional
 
 from ..assemble import conditional
-from ..dims import Shape, differ, format_shape
+from ..dims import Shape, differ, equal, format_built, format_shape
 from ..interpreter.provenance import merge
+from ..interpreter.values import LayerObj
 from ..report import Diagnostic
+from .dialect import Keras3, dialects
+from .joined import one_sided
 from .models import KerasFunctional, KerasModel, KerasSequential
 
 if TYPE_CHECKING:
@@ -79,9 +82,17 @@ def build_unbuilt(interp: "Interpreter", state: "KerasState") -> None:
         model.run(interp, built, model.context, merge(call.array.notes, (note,)))  # type: ignore[union-attr]
 
 
-def declared_input(model: KerasModel) -> Optional[Shape]:
+def declared_input(model: KerasModel, dialect: Optional[Keras3] = None) -> Optional[Shape]:
+    """The input the model declares, as a version reads it: Keras 2 takes a first Embedding's
+    ``input_length`` as the input length (for code whose version is known to be Keras 2 the
+    frontend has made that the layer's declared input already)."""
     if isinstance(model, KerasSequential):
-        return model.declared_input()
+        declared = model.declared_input()
+        if declared is None and dialect is not None and dialect.declares_input_length():
+            first = next((e for e in model.entries if isinstance(e, LayerObj)), None)
+            length = first.spec.args.values.get("input_length") if first is not None and first.spec else None
+            return (None, length) if isinstance(length, int) else None
+        return declared
     shape = model.input_shape()
     return None if shape is None or isinstance(shape[0], tuple) else shape  # type: ignore[return-value]
 
@@ -106,36 +117,79 @@ def data_diagnostics(interp: "Interpreter", state: "KerasState") -> list[Diagnos
 
 
 def input_mismatch(call: "DataCall", built: Optional[Shape] = None) -> Optional[Diagnostic]:
-    """Data that does not fit the model's input (``built``: the input its first data built)."""
+    """Data given to a model, checked as each version the file may run with checks it (``built``:
+    the input its first data built, for a Sequential built by its data)."""
     model, method = call.model, call.method
-    expected = declared_input(model) if built is None else built
     got = call.array.shape  # type: ignore[union-attr]
-    if expected is None:
-        return None
+    findings = []
+    for dialect in dialects(model.version.majors):
+        expected = declared_input(model, dialect) if built is None else built
+        findings.append((dialect, None if expected is None else data_check(dialect, model, expected, got)))
+    expected = built if built is not None else next(
+        (e for e in (declared_input(model, d) for d, _ in findings) if e is not None), None)
+    errors = [(d, f[1]) for d, f in findings if f is not None and f[0] == "error"]
+    if errors and len(errors) == len(findings):
+        severity, explanation = "error", errors[0][1]
+    elif errors:
+        accepting = [d for d, f in findings if f is None or f[0] != "error"]
+        severity, explanation = "warning", one_sided(errors[0][1], [d for d, _ in errors], accepting)
+    else:
+        severity, explanation = next(((f[0], f[1]) for _, f in findings if f is not None), ("", ""))
+        if not severity:
+            return None
     where = f"model.{method}(...)" if method != "__call__" else "model(...)"
+    data = (("expected_shape", expected), ("array_span", call.array.span), ("method", method))  # type: ignore[union-attr]
+    return Diagnostic(call.span, severity, "input-mismatch", f"{where} receives an array of shape "  # type: ignore[arg-type]
+                      f"{format_shape(got)} but the model {explanation}", (), (), data)
 
-    def finding(severity: str, explanation: str) -> Diagnostic:
-        data = (("expected_shape", expected), ("array_span", call.array.span), ("method", method))  # type: ignore[union-attr]
-        return Diagnostic(call.span, severity, "input-mismatch", f"{where} receives an array of shape "  # type: ignore[arg-type]
-                          f"{format_shape(got)} but the model {explanation}", (), (), data)
 
-    # Keras 3 adds or drops a trailing axis of size 1 (MNIST arrays without the channel axis)
-    if len(got) == len(expected) - 1 and expected[-1] == 1:
-        got = (*got, 1)
-    elif len(got) == len(expected) + 1 and got[-1] == 1:
+def fits(expected: Shape, got: Shape) -> bool:
+    """Keras' model-level input check: every size both know agrees, after a trailing axis of size 1
+    is dropped from either side (batch aside: predict slices the data into batches)."""
+    if got and equal(got[-1], 1):
         got = got[:-1]
-    if len(expected) != len(got):
-        return finding("error", f"expects {format_shape(expected)}: {len(got)}-D instead of {len(expected)}-D; Keras fails "
-                                f"with \"Invalid input shape for input ... Expected shape {format_shape(expected)}, but input "
-                                f"has incompatible shape {format_shape(got)}\"")
-    if not any(i > 0 and differ(a, b) for i, (a, b) in enumerate(zip(expected, got))):
+    if expected and equal(expected[-1], 1):
+        expected = expected[:-1]
+    return not any(i > 0 and differ(a, b) for i, (a, b) in enumerate(zip(expected, got)))
+
+
+def adjusted_rank(expected: Shape, got: Shape) -> Optional[Shape]:
+    """The data with a trailing axis of size 1 added or dropped to match the model's rank, as Keras
+    does (MNIST arrays without the channel axis); None when the ranks differ otherwise."""
+    if len(got) == len(expected):
+        return got
+    if len(got) == len(expected) - 1 and equal(expected[-1], 1):
+        return (*got, 1)
+    if len(got) == len(expected) + 1 and equal(got[-1], 1):
+        return got[:-1]
+    return None
+
+
+def data_check(dialect: Keras3, model: KerasModel, expected: Shape, got: Shape) -> Optional[tuple[str, str]]:
+    """(severity, what the model does with the data) under one version; None when it runs as declared."""
+    functional = isinstance(model, KerasFunctional)
+    if dialect.checks_model_input(functional) and not fits(expected, got):
+        return "error", (f"expects {format_shape(expected)}; Keras fails with "
+                         f"\"{dialect.model_input_said(functional, expected, got, model.keras_name)}\"")
+    adjusted = adjusted_rank(expected, got)
+    if adjusted is None:
+        if dialect.rank_mismatch_fails():
+            return "error", (f"expects {format_shape(expected)}: {len(got)}-D instead of {len(expected)}-D; Keras fails "
+                             f"with \"Invalid input shape for input ... Expected shape {format_built(expected)}, but "
+                             f"input has incompatible shape {format_shape(got)}\"")
+        adjusted = got
+    same_rank = len(adjusted) == len(expected)
+    if same_rank and not any(i > 0 and differ(a, b) for i, (a, b) in enumerate(zip(expected, adjusted))):
         return None
-    if isinstance(model, KerasFunctional):
-        return finding("error", f"expects {format_shape(expected)}; Keras fails with \"is incompatible with the layer: "
-                                f"expected shape={format_shape(expected)}, found shape={format_shape(got)}\"")
-    rejection = model.rejection(got)  # type: ignore[union-attr]
+    if functional and same_rank:
+        return "error", (f"expects {format_shape(expected)}; Keras fails with "
+                         f"\"{dialect.model_input_said(functional, expected, adjusted, model.keras_name)}\"")
+    if not isinstance(model, KerasSequential):
+        return "warning", (f"was built for {format_shape(expected)}; {dialect.label} runs its layers on this shape "
+                           f"and each checks it on its own")
+    rejection = model.rejection(adjusted)
     if rejection:
-        return finding("error", f"was built for {format_shape(expected)}; a Sequential model does not check this at its "
-                                f"input, so it fails deeper: {rejection}")
-    return finding("warning", f"was built for {format_shape(expected)}; Keras 3 runs it (every layer accepts the new size) "
-                              f"but the shapes differ from the declared ones")
+        return "error", (f"was built for {format_shape(expected)}; a Sequential model does not check this at its "
+                         f"input, so it fails deeper: {rejection}")
+    return "warning", (f"was built for {format_shape(expected)}; {dialect.label} runs it (every layer accepts the new "
+                       f"size) but the shapes differ from the declared ones")

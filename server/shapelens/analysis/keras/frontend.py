@@ -14,8 +14,10 @@ from ..interpreter.values import LambdaValue, LayerObj, QName
 from ..dims import is_dim
 from ..rules import Args, LayerRule, LayerSpec
 from ..unknown import Unknown
+from .dialect import dialect_of, snake_case
+from .joined import JoinedArgs, JoinedRule
 from .models import InputLayerObj, KerasFunctional, KerasSequential
-from .rules import MERGE_FUNCTIONS, RULES
+from .rules import MERGE_FUNCTIONS
 from .rules.core import SHAPE_PRESERVING_FUNCTION, embedding, lambda_layer
 from .rules.recurrent import rnn
 
@@ -48,7 +50,8 @@ class Frontend:
         return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node, "float32")
 
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
-        rule = RULES[func.leaf]
+        state = self.plugin.state(interp)
+        rule = state.rules[func.leaf]
         notes = call_notes(interp, args, kwargs)
         declared = None
         if "input_shape" in kwargs:
@@ -66,25 +69,39 @@ class Frontend:
                 kwargs.pop("function", None)
         named = {k: v for k, v in kwargs.items()
                  if k not in LAYER_ONLY_KEYWORDS or (k == "input_dim" and rule.name == "Embedding")}
+        named["name"] = self.name(interp, kwargs, rule.name)
         spec = LayerSpec(rule, rule.bind(args, named), func.leaf)
+        length = spec.args.values.get("input_length")
+        if declared is None and isinstance(length, int) and state.version.majors == {2}:
+            declared = (None, length)  # Keras 2 builds a Sequential whose first layer says its input length
         interp.events += 1
         return LayerObj(rule.name, interp.span(node), spec, None, self.plugin, declared, notes)  # Keras' own class name
 
+    def name(self, interp: "Interpreter", kwargs: dict, class_name: str) -> str:
+        """A layer's or model's ``name=``, else the one Keras gives it."""
+        given = kwargs.get("name")
+        return given if isinstance(given, str) else self.plugin.auto_name(interp, snake_case(class_name))
+
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
+        self.name(interp, kwargs, func.leaf)
         interp.events += 1
         return LayerObj(func.leaf, interp.span(node), None, f"the layer class {func.leaf} is not modelled by Shape Lens",
                         self.plugin)
 
     def merge_function(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        rule: LayerRule = RULES[MERGE_FUNCTIONS[func.leaf]]
+        rule: LayerRule = self.plugin.state(interp).rules[MERGE_FUNCTIONS[func.leaf]]
         named = {k: v for k, v in kwargs.items() if k != "inputs"}
-        layer = LayerObj(rule.name, interp.span(node), LayerSpec(rule, rule.bind([], named), rule.name), None, self.plugin)
+        named["name"] = self.name(interp, kwargs, rule.name)
+        bound = bind_function(rule, func.leaf, args[1:], named)
+        layer = LayerObj(rule.name, interp.span(node), LayerSpec(rule, bound, rule.name), None, self.plugin)
         inputs = args[0] if args else kwargs.get("inputs")
         return interp.layers.apply(layer, [inputs], {}, interp.span(node))
 
     def sequential(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> KerasSequential:
         model = KerasSequential(self.plugin, interp.span(node), interp.context_label(), interp.next_model_index())
         model.symbols = interp.symbols.scope
+        model.version = self.plugin.state(interp).version
+        model.keras_name = self.name(interp, kwargs, "Sequential")
         entries = args[0] if args else kwargs.get("layers")
         items = interp.iterate(entries) if entries is not None else []
         if items is None:
@@ -102,6 +119,8 @@ class Frontend:
         model = KerasFunctional(self.plugin, interp.span(node), interp.context_label(), interp.next_model_index(),
                                 flatten_tensors(inputs), flatten_tensors(outputs))
         model.symbols = interp.symbols.scope
+        model.version = self.plugin.state(interp).version
+        model.keras_name = self.name(interp, kwargs, "Model")
         self.plugin.state(interp).functionals.append(model)
         return model
 
@@ -176,6 +195,15 @@ def seed_shape(interp: "Interpreter", rule: LayerRule, args: Args, where: str) -
     if rule.family is embedding:
         return (None, interp.symbols.fresh("L", f"sequence length ({where})"))
     return None
+
+
+def bind_function(rule: LayerRule, function: str, positional: list, keywords: dict) -> Args:
+    """``layers.dot([a, b], axes=1)``: the function's arguments after its inputs, with its own defaults
+    (which differ between versions: Keras 2's ``dot`` has none)."""
+    if isinstance(rule, JoinedRule):
+        return JoinedArgs(rule.name, [bind_function(row, function, positional, keywords) for row in rule.variants])
+    defaults = dialect_of(rule).function_defaults.get(function, {})
+    return rule.bind(positional, {**defaults, **keywords})
 
 
 def shape_preserving(node: ast.Lambda) -> bool:

@@ -5,16 +5,21 @@ where it acts as one layer, as in Keras."""
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import OutputShape, Shape, format_shape
-from ..interpreter.layers import LayerResult, apply_rule, nodes_between
+from ..dims import OutputShape, Shape, differ, format_shape
+from ..interpreter.layers import apply_rule, nodes_between
 from ..interpreter.provenance import Notes, merge, notes_of
 from ..interpreter.tensors import Tensor
+from ..assemble import conditional
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, Node, Value
-from ..report import Span
+from ..report import Diagnostic, Span
 from ..rules import Applied, Args, LayerRule, LayerSpec, ShapeError, UnknownArgument
 from ..unknown import Unknown
+from .dialect import DIALECTS, dialect_of
+from .joined import JoinedRule
+from .version import REFERENCE, KerasVersion
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -52,6 +57,8 @@ class KerasModel(Value):
         self.name_spans: list[Span] = []
         self.as_layer: Optional[LayerObj] = None
         self.symbols: dict[str, str] = {}  # the size symbols of the scope the model is made in
+        self.version: KerasVersion = REFERENCE.keras  # the Keras the file runs with (set by the frontend)
+        self.keras_name = self.fallback_name  # the name Keras gives it (``sequential_1``), for its messages
 
     def note_name(self, name: str, span: Span) -> None:
         if not self.name:
@@ -93,12 +100,22 @@ class KerasModel(Value):
     def applied(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
         """The model called on a tensor inside another model: one layer of that model."""
         self.build_for(interp, tensor.shape)
-        return interp.layers.apply_to(self.layer(), [tensor], call_span)
+        out = interp.layers.apply_to(self.layer(), [tensor], call_span)
+        first = out[0] if isinstance(out, list) and out else out
+        node = first.node if isinstance(first, Tensor) else None
+        if node is not None:
+            # the model is defined elsewhere: what this call does wrong belongs at the call
+            if node.result.error is not None:
+                node.result.error.data.setdefault("at", call_span)
+            for code, message in node.result.warnings:
+                interp.diagnostics.append(conditional(Diagnostic(call_span, "warning", code, message), node.condition))
+            node.result = node.result._replace(warnings=())
+        return out
 
     def layer(self) -> LayerObj:
         """The model as one layer of another model."""
         if self.as_layer is None:
-            spec = LayerSpec(NESTED_MODEL, Args(self.class_name, {"model": self}), self.class_name)
+            spec = LayerSpec(nested_rule(self.version), Args(self.class_name, {"model": self}), self.class_name)
             self.as_layer = LayerObj(self.class_name, self.span, spec, None, self.plugin)
         return self.as_layer
 
@@ -117,7 +134,7 @@ class KerasModel(Value):
 
     def record(self) -> ModelRecord:
         return ModelRecord("keras", self.span, self.context, self.index, self.nodes(), self.input_shape(), self.name,
-                           self.name_spans, self.fallback_name, self.symbols, self.input_spans())
+                           self.name_spans, self.fallback_name, self.symbols, self.input_spans(), self.version.describe())
 
     def input_spans(self) -> list[Span]:
         return []
@@ -244,6 +261,11 @@ class KerasSequential(KerasModel):
 
     def rejection(self, shape: Shape) -> Optional[str]:
         """What the first layer that rejects an input of this shape says (a dry run: nothing recorded)."""
+        return self.dry_run(shape)[0]
+
+    def dry_run(self, shape: Shape) -> tuple[Optional[str], OutputShape]:
+        """The layers applied in turn to an input of this shape, nothing recorded: what the first
+        one that rejects it says, or the output."""
         current: Optional[Shape] = shape
         for position, entry in enumerate(self.entries):
             if isinstance(entry, KerasModel):
@@ -254,7 +276,7 @@ class KerasSequential(KerasModel):
                 if current is not None:
                     conflict = self.plugin.weight_axis_conflict(entry, current)
                     if conflict:
-                        return conflict
+                        return conflict, None
                 result = apply_rule(entry, [current])
             elif position == 0 and isinstance(entry, (InputLayerObj, Tensor)):
                 continue
@@ -262,10 +284,10 @@ class KerasSequential(KerasModel):
                 current = None
                 continue
             if result.error is not None:
-                return result.error.message
+                return result.error.message, None
             output = result.output
             current = None if output is None or isinstance(output[0], tuple) else output
-        return None
+        return None, current
 
 
 class KerasFunctional(KerasModel):
@@ -299,15 +321,34 @@ def nested_model(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     if expected is None or output is None or isinstance(expected[0], tuple):
         raise UnknownArgument(f"the output of the nested {model.class_name} model is unknown")
     got = inputs[0]
-    fits = len(got) == len(expected) and all(a is None or b is None or a == b for a, b in zip(expected[1:], got[1:]))
-    if not fits:
-        raise ShapeError(
-            "input-mismatch",
-            f"the nested {model.class_name} model was built for {format_shape(expected)} but receives "  # type: ignore[arg-type]
-            f"{format_shape(got)}; Keras fails with \"Input 0 of layer '{model.class_name.lower()}' is incompatible with "
-            f"the layer: expected shape={format_shape(expected)}, found shape={format_shape(got)}\"",  # type: ignore[arg-type]
-        )
-    return Applied(output, model.total_params())
+    fits = len(got) == len(expected) and not any(differ(a, b) for a, b in zip(expected[1:], got[1:]))
+    if fits:
+        return Applied(output, model.total_params())
+    if dialect_of(rule).reruns_nested_model():
+        # Keras 2 runs the nested model's layers again on the new input
+        if not isinstance(model, KerasSequential):
+            raise UnknownArgument(f"Keras 2 runs the nested {model.class_name} model's layers again on "
+                                  f"{format_shape(got)}; Shape Lens does not follow that")
+        rejection, rerun = model.dry_run(got)
+        if rejection is not None:
+            raise ShapeError("input-mismatch", f"the nested {model.class_name} model was built for "
+                             f"{format_shape(expected)} (input {format_shape(got)}): {rejection}")  # type: ignore[arg-type]
+        if rerun is None:
+            raise UnknownArgument(f"the output of the nested {model.class_name} model on {format_shape(got)} is unknown")
+        return Applied(rerun, model.total_params())
+    raise ShapeError(
+        "input-mismatch",
+        f"the nested {model.class_name} model was built for {format_shape(expected)} but receives "  # type: ignore[arg-type]
+        f"{format_shape(got)}; Keras fails with \"is incompatible with the layer: expected "
+        f"shape={format_shape(expected)}, found shape={format_shape(got)}\"",  # type: ignore[arg-type]
+    )
 
 
 NESTED_MODEL = LayerRule("Model", nested_model, ("model",))
+NESTED_ROWS = {major: replace(NESTED_MODEL, dialect=dialect) for major, dialect in DIALECTS.items()}
+NESTED_EITHER = JoinedRule.of([NESTED_ROWS[3], NESTED_ROWS[2]])
+
+
+def nested_rule(version: KerasVersion) -> LayerRule:
+    """The model-as-a-layer row of the Keras the file runs with."""
+    return NESTED_ROWS[next(iter(version.majors))] if version.known else NESTED_EITHER

@@ -21,7 +21,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence
 
-from .. import LINE_BREAK, analyze
+from .. import LINE_BREAK, AnalysisOptions, analyze
 from ..report import Report, Span
 from .cellmap import CellMap, ProgramCell
 from .ipython import mask_cell
@@ -234,11 +234,11 @@ def _failing_cell(program: NotebookProgram) -> Optional[CellNote]:
     return None
 
 
-def analyze_program(program: NotebookProgram) -> NotebookAnalysis:
+def analyze_program(program: NotebookProgram, options: Optional[AnalysisOptions] = None) -> NotebookAnalysis:
     """Analyse the program; a cell that does not parse is blanked (with a note) and the rest analysed."""
     notes: list[CellNote] = []
     for _ in range(len(program.cell_map.cells) + 1):
-        report = analyze(program.text)
+        report = analyze(program.text, options)
         if report.parsed:
             break
         note = _failing_cell(program)
@@ -249,12 +249,12 @@ def analyze_program(program: NotebookProgram) -> NotebookAnalysis:
     return NotebookAnalysis(report=report, program=program, notes=tuple(notes))
 
 
-def analyze_cells(cells: Sequence[NotebookCell]) -> NotebookAnalysis:
+def analyze_cells(cells: Sequence[NotebookCell], options: Optional[AnalysisOptions] = None) -> NotebookAnalysis:
     """Analyse a notebook given as its cells (every cell, markdown included, in notebook order)."""
-    return analyze_program(NotebookProgram.from_cells(cells))
+    return analyze_program(NotebookProgram.from_cells(cells), options)
 
 
-def analyze_notebook(raw: bytes | str) -> NotebookAnalysis:
+def analyze_notebook(raw: bytes | str, options: Optional[AnalysisOptions] = None) -> NotebookAnalysis:
     """Analyse an ``.ipynb`` file's content. Never raises: a file that is not an nbformat 4
     notebook gives an unparsed report whose ``parse_error`` says why."""
     try:
@@ -262,4 +262,4 @@ def analyze_notebook(raw: bytes | str) -> NotebookAnalysis:
     except NotebookError as error:
         return NotebookAnalysis(report=Report(parsed=False, parse_error=str(error)),
                                 program=NotebookProgram.from_cells(()))
-    return analyze_cells(cells)
+    return analyze_cells(cells, options)

@@ -50,9 +50,10 @@ def shape_nodes(call: cst.Call) -> Optional[list[cst.BaseExpression]]:
 
 
 def shape_code(old_elements: Sequence[str], expected: Sequence[object]) -> list[str]:
-    """The expected shape, keeping the user's own text where the model leaves a dimension free."""
+    """The expected shape, keeping the user's own text where the model leaves a dimension free
+    (unknown, or a size symbol: the program does not fix it)."""
     return [
-        (old_elements[position] if position < len(old_elements) else "1") if dim is None else str(dim)
+        str(dim) if isinstance(dim, int) else old_elements[position] if position < len(old_elements) else "1"
         for position, dim in enumerate(expected)
     ]
 

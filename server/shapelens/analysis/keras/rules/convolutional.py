@@ -3,56 +3,56 @@
 from __future__ import annotations
 
 from ... import shapes
-from ...dims import Shape, format_shape, product
+from ...dims import Shape, product
 from ...rules import Applied, Args, LayerRule, ShapeError, assemble, fits, spatial_layout
-from .common import bias, check_rank, window_error
+from ..dialect import dialect_of
+from .common import bias, check_rank, layer_name
 
 
 def conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     rank = rule.rank
     shape = inputs[0]
-    check_rank(rule.name, shape, min_ndim=rank + 2)
+    dialect = dialect_of(rule)
+    check_rank(rule, args, shape, min_ndim=rank + 2)
+    if len(shape) > rank + 2:
+        if not dialect.extra_batch_axes(rule):
+            kernel = args.ints("kernel_size", rank)
+            filters = None if rule.family is depthwise_conv else args.size("filters")
+            raise dialect.convolution_rank_error(rule, shape, (*kernel, shape[-1], filters if filters is not None else shape[-1]))
+        # Keras 2 convolves the last rank + 1 axes and keeps every axis before them as a batch axis
+        batch = shape[: len(shape) - rank - 1]
+        applied = convolve(rule, args, (None, *shape[len(batch):]), shape)
+        output = None if applied.output is None else (*batch, *applied.output[1:])
+        return Applied(output, applied.params, applied.arithmetic)  # type: ignore[arg-type]
+    return convolve(rule, args, shape, shape)
+
+
+def convolve(rule: LayerRule, args: Args, shape: Shape, received: Shape) -> Applied:
+    """A convolution of one batch axis; ``received`` is the input as the layer got it, for messages."""
+    rank = rule.rank
+    dialect = dialect_of(rule)
     depthwise = rule.family is depthwise_conv
     filters = None if depthwise else args.size("filters")
     kernel = args.ints("kernel_size", rank)
-    if len(shape) > rank + 2:
-        kernel_shape = (*kernel, shape[-1], filters if filters is not None else shape[-1])
-        raise ShapeError(
-            "rank-mismatch",
-            f"{rule.name} convolves {rank}-D inputs ({rank + 2}-D with batch and channels) but receives "
-            f"{format_shape(shape)} ({len(shape)}-D); Keras fails with \"Kernel shape must have the same length as input, "
-            f"but received kernel of shape {format_shape(kernel_shape)} and input of shape {format_shape(shape)}.\"",
-            expected_ndim=rank + 2,
-        )
     strides = args.ints("strides", rank)
     dilation = args.ints("dilation_rate", rank)
     padding = args.str("padding").lower()
-    allowed = ("valid", "same", "causal") if rank == 1 and not depthwise else ("valid", "same")
-    if padding not in allowed:
-        raise ShapeError(
-            "invalid-argument",
-            f"{rule.name}: padding '{padding}' is not supported; Keras fails with \"The `padding` "
-            f"argument must be a list/tuple or one of {set(allowed)}. Received: {padding}\"",
-            arg="padding",
-        )
-    if max(strides) > 1 and max(dilation) > 1:
-        raise ShapeError(
-            "invalid-argument",
-            f"{rule.name}: strides {strides} together with dilation_rate {dilation}; Keras fails with "
-            f"\"`strides > 1` not supported in conjunction with `dilation_rate > 1`\"",
-            arg="strides",
-        )
+    if padding not in dialect.paddings(rule):
+        raise dialect.padding_error(rule, padding)
+    if max(strides) > 1 and max(dilation) > 1 and dialect.rejects_strided_dilation(rule):
+        raise strided_dilation(rule, strides, dilation)
     first, spatial, channels = spatial_layout(args, shape, rank)
     axes = shapes.over_axes(spatial, shapes.keras_conv_length, kernel, strides, (padding,) * rank, dilation)
     if axes.failing is not None:
         i = axes.failing
         k_eff = shapes.effective_kernel(kernel[i], dilation[i])
         in_ch = channels if channels is not None else "None"
-        raise window_error(
+        raise dialect.window_error(
             rule.name, "kernel_size" if dilation[i] == 1 else "dilated kernel", "kernel_size",
-            shapes.AXIS_NAMES[rank][i], k_eff, spatial[i], shape,
+            shapes.AXIS_NAMES[rank][i], k_eff, spatial[i], received,
             f"kernel shape=({', '.join(map(str, kernel))}, {in_ch}, {filters if filters is not None else channels}), "
             f"strides={strides}, padding={padding}",
+            kernel=kernel[i], dilation=dilation[i], stride=strides[i], name=layer_name(rule, args),
         )
     arithmetic = tuple(axes.arithmetic)
     requires = fits(rule.name, axes.open)
@@ -74,6 +74,15 @@ def conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     return Applied(assemble(shape[0], axes.sizes, out_channels, first), params, arithmetic, (), requires)
 
 
+def strided_dilation(rule: LayerRule, strides: tuple[int, ...], dilation: tuple[int, ...]) -> ShapeError:
+    return ShapeError(
+        "invalid-argument",
+        f"{rule.name}: strides {strides} together with dilation_rate {dilation}; Keras fails with "
+        f"\"`strides > 1` not supported in conjunction with `dilation_rate > 1`\"",
+        arg="strides",
+    )
+
+
 def separable_conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     return conv(rule, args, inputs)
 
@@ -85,23 +94,24 @@ def depthwise_conv(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 def conv_transpose(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     rank = rule.rank
     shape = inputs[0]
-    check_rank(rule.name, shape, min_ndim=rank + 2)
+    dialect = dialect_of(rule)
+    check_rank(rule, args, shape, min_ndim=rank + 2)
     filters = args.size("filters")
     kernel = args.ints("kernel_size", rank)
+    if len(shape) > rank + 2:
+        raise dialect.convolution_rank_error(rule, shape, (*kernel, filters, shape[-1]))
     strides = args.ints("strides", rank)
     dilation = args.ints("dilation_rate", rank)
     padding = args.str("padding").lower()
+    if padding not in ("valid", "same"):
+        raise dialect.padding_error(rule, padding)
+    if max(strides) > 1 and max(dilation) > 1:
+        raise strided_dilation(rule, strides, dilation)
     output_padding = None if args.raw("output_padding") is None else args.ints("output_padding", rank)
     if output_padding is not None:
         for axis, (op, s) in enumerate(zip(output_padding, strides)):
             if op >= s:
-                raise ShapeError(
-                    "invalid-argument",
-                    f"{rule.name}: output_padding {op} is not smaller than strides {s}; Keras fails with "
-                    f"\"`output_padding` must be strictly less than `strides` for all dimensions. At "
-                    f"dimension {axis}, `output_padding` is {op} but `strides` is {s}.\"",
-                    arg="output_padding",
-                )
+                raise dialect.output_padding_error(rule, axis, op, s, output_padding, strides)
     first, spatial, channels = spatial_layout(args, shape, rank)
     axes = shapes.over_axes(spatial, shapes.keras_deconv_length, kernel, strides, (padding,) * rank, dilation,
                             output_padding or (None,) * rank)
@@ -118,6 +128,8 @@ SEPARABLE_ARGS = ("filters", "kernel_size", "strides", "padding", "data_format",
 DEPTHWISE_ARGS = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate", "activation", "use_bias")
 WINDOW_DEFAULTS = {**CONV_DEFAULTS, "depth_multiplier": 1}
 WINDOWED = {"window": True, "shrinks": True, "weight_axis": -1}
+# Keras 2's Conv3DTranspose takes output_padding before data_format, like the 1-D and 2-D ones.
+KERAS2 = {"Conv3DTranspose": {"args": DECONV_ARGS}}
 
 ROWS = [
     row

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from ...dims import Shape, defined, format_shape, product
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
+from ...rules import Applied, Args, LayerRule, UnknownArgument
+from ..dialect import dialect_of
 from .common import bias, check_rank
 
 SHAPE_PRESERVING_FUNCTION = "shape-preserving"  # a Lambda whose function keeps the shape
@@ -12,7 +13,7 @@ SHAPE_PRESERVING_FUNCTION = "shape-preserving"  # a Lambda whose function keeps 
 
 def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, min_ndim=2)
+    check_rank(rule, args, shape, min_ndim=2)
     units = args.size("units")
     warnings = ()
     if len(shape) >= 4:
@@ -23,12 +24,7 @@ def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
             f"before it if you meant a classifier head",
         ),)
     if not defined(shape[-1]):
-        raise ShapeError(
-            "undefined-dimension",
-            f"Dense({units}) needs a known last dimension but receives {format_shape(shape)}; Keras fails with "
-            f"\"Shapes used to initialize variables must be fully-defined (no `None` dimensions)\" "
-            f"(TF 2.x: \"The last dimension of the inputs to a Dense layer should be defined. Found None.\")",
-        )
+        raise dialect_of(rule).undefined_dense_input(units, shape)
     return Applied((*shape[:-1], units), shape[-1] * units + bias(args, units), warnings=warnings)
 
 
@@ -39,7 +35,7 @@ def embedding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def same_shape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     if rule.rank:
-        check_rank(rule.name, inputs[0], ndim=rule.rank + 2)
+        check_rank(rule, args, inputs[0], ndim=rule.rank + 2)
     return Applied(inputs[0], 0)
 
 
@@ -81,9 +77,15 @@ SHAPE_PRESERVING = {
     "Identity": (),
 }
 
+EMBEDDING_ARGS = ("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
+                  "embeddings_constraint", "mask_zero")
+# Keras 2's Embedding has an activity_regularizer, and input_length: the Sequential's input length.
+KERAS2 = {"Embedding": {"args": ("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
+                                 "activity_regularizer", "embeddings_constraint", "mask_zero", "input_length")}}
+
 ROWS = [
     LayerRule("Dense", dense, ("units", "activation", "use_bias"), {"use_bias": True}, weight_axis=-1, role="dense"),
-    LayerRule("Embedding", embedding, ("input_dim", "output_dim")),
+    LayerRule("Embedding", embedding, EMBEDDING_ARGS),
     LayerRule("PReLU", prelu, ("shared_axes",), {"shared_axes": None}, keeps_map=True),
     LayerRule("Lambda", lambda_layer, ("function", "output_shape")),
     *(LayerRule(f"SpatialDropout{r}D", same_shape, ("rate",), {}, r, keeps_map=True) for r in (1, 2, 3)),

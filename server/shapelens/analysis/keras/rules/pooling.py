@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from ... import shapes
 from ...dims import Shape, format_numpy
-from ...rules import Applied, Args, LayerRule, ShapeError, assemble, fits, spatial_layout
-from .common import check_rank, window_error
+from ...rules import Applied, Args, LayerRule, assemble, fits, spatial_layout
+from ..dialect import dialect_of
+from .common import check_rank
 
 
 def pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     rank = rule.rank
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=rank + 2)
+    dialect = dialect_of(rule)
+    check_rank(rule, args, shape, ndim=rank + 2)
     if args.values.get("pool_size") is None:
-        raise ShapeError("invalid-argument", f"{rule.name}() is missing the required argument `pool_size`", arg="pool_size")
+        raise dialect.missing_pool_size(rule)
     pool_size = args.ints("pool_size", rank)
     strides = pool_size if args.raw("strides") is None else args.ints("strides", rank)
     padding = args.str("padding").lower()
@@ -21,7 +23,7 @@ def pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     axes = shapes.over_axes(spatial, shapes.keras_conv_length, pool_size, strides, (padding,) * rank)
     if axes.failing is not None:
         i = axes.failing
-        raise window_error(
+        raise dialect.window_error(
             rule.name, "pool_size", "pool_size", shapes.AXIS_NAMES[rank][i], pool_size[i], spatial[i], shape,
             f"Received: inputs.shape={format_numpy(shape)}, pool_size={format_numpy(pool_size)}, "
             f"strides={strides}, padding={padding}",
@@ -31,7 +33,7 @@ def pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def global_pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    check_rank(rule, args, shape, ndim=rule.rank + 2)
     first, _, channels = spatial_layout(args, shape, rule.rank)
     if args.bool("keepdims"):
         return Applied(assemble(shape[0], [1] * rule.rank, channels, first), 0)
@@ -40,6 +42,10 @@ def global_pool(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 POOL_ARGS = ("pool_size", "strides", "padding", "data_format")
 DATA_FORMAT = {"data_format": None}
+AVERAGE_DEFAULTS = {"strides": None, "padding": "valid", **DATA_FORMAT}
+# Keras 3 requires AveragePooling's pool_size; Keras 2 defaults it to 2 along every axis.
+KERAS2 = {f"AveragePooling{r}D": {"defaults": {**AVERAGE_DEFAULTS, "pool_size": (2,) * r if r > 1 else 2}}
+          for r in (1, 2, 3)}
 
 ROWS = [
     row
@@ -48,7 +54,7 @@ ROWS = [
         LayerRule(f"MaxPooling{r}D", pool, POOL_ARGS,
                   {"pool_size": (2,) * r if r > 1 else 2, "strides": None, "padding": "valid", **DATA_FORMAT},
                   r, (f"MaxPool{r}D",), window=True, shrinks=True, ndim=r + 2),
-        LayerRule(f"AveragePooling{r}D", pool, POOL_ARGS, {"strides": None, "padding": "valid", **DATA_FORMAT},
+        LayerRule(f"AveragePooling{r}D", pool, POOL_ARGS, AVERAGE_DEFAULTS,
                   r, (f"AvgPool{r}D",), window=True, shrinks=True, ndim=r + 2),
         LayerRule(f"GlobalMaxPooling{r}D", global_pool, ("data_format", "keepdims"), {"keepdims": False, **DATA_FORMAT},
                   r, (f"GlobalMaxPool{r}D",), ndim=r + 2),

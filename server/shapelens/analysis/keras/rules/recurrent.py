@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...dims import Dim, OutputShape, Shape
 from ...rules import Applied, Args, LayerRule
+from ..dialect import dialect_of
 from .common import check_rank
 
 RNN_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
@@ -20,7 +21,7 @@ def rnn_weights(args: Args, name: str, features: Dim) -> Dim:
 
 def rnn(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=3)
+    check_rank(rule, args, shape, ndim=3)
     units = args.size("units")
     output = (shape[0], shape[1], units) if args.bool("return_sequences") else (shape[0], units)
     params = None if shape[2] is None else rnn_weights(args, rule.name, shape[2])
@@ -52,7 +53,8 @@ def bidirectional(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 def time_distributed(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     inner = args.layer("layer")
     shape = inputs[0]
-    check_rank(rule.name, shape, min_ndim=3)
+    if len(shape) < 3:
+        raise dialect_of(rule).time_distributed_rank_error(shape)
     applied = inner.rule.apply(inner.args, [(shape[0], *shape[2:])])
     if applied.output is None:
         return Applied(None, applied.params)

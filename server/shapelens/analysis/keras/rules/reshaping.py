@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from ... import shapes
-from ...dims import Shape, compare, differ, equal, format_shape, product
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, assemble, at_least, equal_to, spatial_layout
+from ...dims import Shape, compare, differ, equal, product
+from ...rules import Applied, Args, LayerRule, UnknownArgument, assemble, at_least, equal_to, spatial_layout
+from ..dialect import dialect_of
 from .common import check_rank
 
 
@@ -22,32 +23,20 @@ def reshape(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     if not isinstance(target, (tuple, list)) or not all(isinstance(d, int) for d in target):
         raise UnknownArgument("argument `target_shape` of Reshape is not a constant tuple")
     target = tuple(target)
+    dialect = dialect_of(rule)
     if target.count(-1) > 1:
-        raise ShapeError("reshape-size", f"Reshape{target}: at most one -1 is allowed in target_shape", arg="target_shape")
+        raise dialect.two_unknown_dimensions(target)
     size = product(shape[1:])
     if size is None:
         return Applied((shape[0], *(None if d == -1 else d for d in target)), 0)
     known = product(d for d in target if d != -1)
     if -1 in target:
         if known == 0 or equal(size % known, 0) is False:  # type: ignore[operator]
-            raise ShapeError(
-                "reshape-size",
-                f"Reshape: the input {format_shape(shape[1:])} has {size} values, which {format_shape(target)} cannot "
-                f"hold; Keras fails with \"The total size of the tensor must be unchanged, however, the input "
-                f"size cannot by divided by the specified dimensions in target_shape. Received: "
-                f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
-                arg="target_shape",
-            )
+            raise dialect.reshape_error(shape, target, size, known, inferred=True)  # type: ignore[arg-type]
         target = tuple(size // known if d == -1 else d for d in target)  # type: ignore[operator]
         return Applied((shape[0], *target), 0)
     if differ(known, size):
-        raise ShapeError(
-            "reshape-size",
-            f"Reshape: the input {format_shape(shape[1:])} has {size} values but target_shape {format_shape(target)} "
-            f"has {known}; Keras fails with \"The total size of the tensor must be unchanged. Received: "
-            f"input_shape={format_shape(shape[1:])}, target_shape={format_shape(target)}\"",
-            arg="target_shape",
-        )
+        raise dialect.reshape_error(shape, target, size, known, inferred=False)  # type: ignore[arg-type]
     return Applied((shape[0], *target), 0, requires=equal_to(size, known, "Reshape's target holds every value", "reshape-size"))
 
 
@@ -61,20 +50,20 @@ def permute(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def repeat_vector(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=2)
+    check_rank(rule, args, shape, ndim=2)
     return Applied((shape[0], args.size("n"), shape[1]), 0)
 
 
 def resizing(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, min_ndim=3)
+    check_rank(rule, args, shape, min_ndim=3)
     first, _, channels = spatial_layout(args, shape, 2)
     return Applied(assemble(shape[0], (args.size("height"), args.size("width")), channels, first), 0)
 
 
 def upsampling(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    check_rank(rule, args, shape, ndim=rule.rank + 2)
     size = args.ints("size", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
     return Applied(assemble(shape[0], [shapes.scaled_length(n, f) for n, f in zip(spatial, size)], channels, first), 0)
@@ -82,7 +71,7 @@ def upsampling(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def zero_padding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    check_rank(rule, args, shape, ndim=rule.rank + 2)
     pads = args.pairs("padding", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
     return Applied(assemble(shape[0], [shapes.padded_length(n, a, b) for n, (a, b) in zip(spatial, pads)], channels, first), 0)
@@ -90,24 +79,21 @@ def zero_padding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 
 def cropping(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
-    check_rank(rule.name, shape, ndim=rule.rank + 2)
+    check_rank(rule, args, shape, ndim=rule.rank + 2)
     crops = args.pairs("cropping", rule.rank)
     first, spatial, channels = spatial_layout(args, shape, rule.rank)
+    dialect = dialect_of(rule)
     out = []
     requires: tuple = ()
     for axis, n, (a, b) in zip(shapes.AXIS_NAMES[rule.rank], spatial, crops):
-        requires += at_least(n, a + b + 1, f"{rule.name} {axis}")
+        fails = dialect.crops_everything(rule.rank)
+        if fails:
+            requires += at_least(n, a + b + 1, f"{rule.name} {axis}")
         if compare(n, "<=", a + b) is True:
-            raise ShapeError(
-                "negative-dimension",
-                f"{rule.name}: cropping ({a}, {b}) removes {a + b} of the {n} values along {axis} (input "
-                f"{format_shape(shape)}); Keras fails with \"Values in `cropping` argument should be smaller than "
-                f"the corresponding spatial dimension of the input. Received: input_shape={format_shape(shape)}, "
-                f"cropping={tuple(crops)}\"",
-                arg="cropping",
-                axis=axis,
-                size=n,
-            )
+            if fails:
+                raise dialect.cropping_error(rule, axis, n, a, b, shape, crops)  # type: ignore[arg-type]
+            out.append(0)  # the slice is empty
+            continue
         out.append(shapes.padded_length(n, -a, -b))
     return Applied(assemble(shape[0], out, channels, first), 0, requires=requires)
 

@@ -1,0 +1,213 @@
+"""Ground truth for Keras 2: execute fixture scripts with tf_keras 2.21 on TensorFlow 2.21.
+
+Runs in its own environment (``.venv-keras2``, see the Makefile), never in the test process:
+``python keras2_truth.py OUT.json FIXTURE.py ...`` executes each fixture as ``__main__`` the way
+Keras 2 code ran (``tensorflow.keras`` is tf_keras, with ``TF_USE_LEGACY_KERAS=1``; ``import keras``
+is tf_keras too, as the ``keras`` 2.x package was), records every layer the script constructs and
+each of its applications (output shape, parameter count), and the first exception, like
+``tests/oracle/keras_truth.py`` does for Keras 3. Ground truth comes from symbolic model building
+and ``predict`` (graph mode): oneDNN is off, since eager TF on CPU is not a reliable oracle.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+os.environ["CUDA_VISIBLE_DEVICES"] = ""
+
+import contextlib  # noqa: E402
+import importlib  # noqa: E402
+import importlib.abc  # noqa: E402
+import importlib.machinery  # noqa: E402
+import inspect  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
+import warnings  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Iterator, Optional, Sequence  # noqa: E402
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tf_keras  # noqa: E402
+from tf_keras.src.engine.base_layer import Layer  # noqa: E402
+from tf_keras.src.engine.input_layer import InputLayer  # noqa: E402
+from tf_keras.src.engine.training import Model  # noqa: E402
+
+tf.get_logger().setLevel(logging.ERROR)
+TF_KERAS_DIR = str(Path(tf_keras.__file__).resolve().parent) + os.sep
+TENSORFLOW_DIR = str(Path(tf.__file__).resolve().parent) + os.sep
+
+
+class KerasIsTfKeras(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import keras[.x]`` as the ``keras`` 2.x package was: served by ``tf_keras[.x]``."""
+
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]], target: Optional[types.ModuleType] = None
+                  ) -> Optional[importlib.machinery.ModuleSpec]:
+        if fullname == "keras" or fullname.startswith("keras."):
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return importlib.import_module("tf_keras" + spec.name[len("keras"):])
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """The target module is already executed."""
+
+
+def canonical_class(layer: object) -> str:
+    """Keras 2 names a few classes differently inside (``Functional``); scripts use the public names."""
+    return type(layer).__name__
+
+
+class Recorder:
+    def __init__(self, script_file: str) -> None:
+        self.script_file = script_file
+        self.constructed: list[tuple[Layer, int]] = []
+        self.failed_calls: list[tuple[BaseException, Layer]] = []
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        original_new = Layer.__dict__["__new__"]
+        original_call = Layer.__dict__["__call__"]
+        new_function = original_new.__func__ if isinstance(original_new, staticmethod) else original_new
+        recorder = self
+
+        def recording_new(cls: type, *args: object, **kwargs: object) -> Layer:
+            layer = new_function(cls, *args, **kwargs)
+            caller = sys._getframe(1)
+            while caller is not None and caller.f_code.co_filename.startswith((TF_KERAS_DIR, TENSORFLOW_DIR)):
+                caller = caller.f_back
+            if caller is not None and caller.f_code.co_filename == recorder.script_file:
+                recorder.constructed.append((layer, caller.f_lineno))
+            return layer
+
+        def recording_call(layer: Layer, *args: object, **kwargs: object) -> object:
+            try:
+                return original_call(layer, *args, **kwargs)
+            except BaseException as error:
+                recorder.failed_calls.append((error, layer))
+                raise
+
+        Layer.__new__ = staticmethod(recording_new)
+        Layer.__call__ = recording_call
+        try:
+            yield
+        finally:
+            Layer.__new__ = original_new
+            Layer.__call__ = original_call
+
+    def user_layers(self) -> list[tuple[Layer, tuple[int, str]]]:
+        return [(layer, (line, canonical_class(layer))) for layer, line in self.constructed
+                if not isinstance(layer, (InputLayer, Model))]
+
+    def failing_layer(self, error: BaseException) -> Optional[tuple[int, str]]:
+        chain = exception_chain(error)
+        keys = {id(layer): key for layer, key in self.user_layers()}
+        for failed_error, layer in self.failed_calls:
+            if id(failed_error) in chain and id(layer) in keys:
+                return keys[id(layer)]
+        return None
+
+
+def exception_chain(error: BaseException) -> set[int]:
+    seen: set[int] = set()
+    pending: list[Optional[BaseException]] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        pending.extend([current.__context__, current.__cause__])
+    return seen
+
+
+def innermost_script_line(error: BaseException, script_file: str) -> Optional[int]:
+    line = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == script_file:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
+
+
+def shape_of(tensor: object) -> list:
+    shape = tensor.shape
+    return list(shape.as_list() if hasattr(shape, "as_list") else shape)
+
+
+def applications(recorder: Recorder) -> list:
+    found: dict[tuple[int, str], set] = defaultdict(set)
+    for layer, key in recorder.user_layers():
+        nodes = getattr(layer, "_inbound_nodes_value", None)  # absent when the constructor itself failed
+        for node in nodes or ():
+            outputs = tf.nest.flatten(node.outputs)
+            shapes = tuple(tuple(shape_of(t)) for t in outputs)
+            output = shapes[0] if len(shapes) == 1 else shapes
+            found[key].add((output, layer.count_params() if layer.built else None))
+    return [[line, name, [[json_shape(o), p] for o, p in sorted(apps, key=repr)]]
+            for (line, name), apps in sorted(found.items())]
+
+
+def json_shape(shape: tuple) -> list:
+    return [list(s) for s in shape] if shape and isinstance(shape[0], tuple) else list(shape)
+
+
+def functions_with_all_defaults(namespace: dict, script_file: str) -> list:
+    functions = []
+    for value in list(namespace.values()):
+        if not isinstance(value, types.FunctionType) or value.__name__ == "<lambda>":
+            continue
+        if value.__code__.co_filename != script_file or value.__qualname__ != value.__name__:
+            continue
+        parameters = inspect.signature(value).parameters.values()
+        if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters):
+            functions.append(value)
+    return functions
+
+
+def run(path: Path) -> dict:
+    script_file = str(path)
+    source = path.read_text(encoding="utf-8")
+    recorder = Recorder(script_file)
+    failure = None
+    namespace: dict = {"__name__": "__main__", "__file__": script_file}
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(0)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        with recorder.installed():
+            try:
+                exec(compile(source, script_file, "exec"), namespace)
+                for build in functions_with_all_defaults(namespace, script_file):
+                    build()
+            except Exception as error:  # the script's own exception: that is the observation
+                failure = {
+                    "error_type": type(error).__name__,
+                    "message": str(error),
+                    "failing_layer": recorder.failing_layer(error),
+                    "statement_line": innermost_script_line(error, script_file),
+                }
+    outcome = {"path": script_file, "applications": applications(recorder), "failure": failure}
+    namespace.clear()
+    return outcome
+
+
+def main(argv: list[str]) -> int:
+    sys.meta_path.insert(0, KerasIsTfKeras())
+    out, paths = argv[1], argv[2:]
+    results = [run(Path(p)) for p in paths]
+    Path(out).write_text(json.dumps(results), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    np.random.seed(0)
+    sys.exit(main(sys.argv))
