@@ -96,7 +96,10 @@ def measure(name: str, cfg: dict[str, Any]) -> dict[str, Any]:
     no_top = {"weights": None, "include_top": False, **cfg}
     top = {"weights": None, "include_top": True, **cfg}
     top_default = built(probe(name, top))
-    size = top_default["input_shape"][1]
+    # MobileNetV3 keeps (None, None, 3) even with its top: measure it at 224 then.
+    size = top_default["input_shape"][1] or 224
+    if top_default["input_shape"][1] is None:
+        top_default = built(probe(name, {**top, "input_shape": [size, size, 3]}))
     no_top_default = built(probe(name, no_top))
     body3 = built(probe(name, {**no_top, "input_shape": [size, size, 3]}))
     body1 = built(probe(name, {**no_top, "input_shape": [size, size, 1]}))
@@ -135,7 +138,7 @@ def measure(name: str, cfg: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "default_size": size,
-        "default_input": (tuple(no_top_default["input_shape"][1:]), tuple(top_default["input_shape"][1:])),
+        "default_input": (tuple(no_top_default["input_shape"][1:]), tuple(built(probe(name, top))["input_shape"][1:])),
         "min_size": smallest_accepted(name, cfg, size),
         "channels": channels,
         "total": solve("total"),
@@ -170,6 +173,12 @@ def messages(name: str, size: int, min_size: int) -> dict[str, tuple[str, str]]:
         "weights": template(probe(name, {**base, "weights": WEIGHTS_SENTINEL}), WEIGHTS_SENTINEL, "weights"),
         "classes": template(probe(name, {**imagenet_top, "classes": CLASSES_SENTINEL}), CLASSES_SENTINEL, "classes"),
         "min_size": template(probe(name, {**base, "input_shape": list(below)}), below, "input_shape"),
+        # The same check with the other axis unknown (MobileNetV3 skips it then).
+        "min_size_one_axis": template(
+            probe(name, {**base, "input_shape": [None, min_size - 1, 3]}),
+            (None, min_size - 1, 3),
+            "input_shape",
+        ),
         "rank": template(probe(name, {**base, "input_shape": [size, size]}), None, ""),
         "static": template(
             probe(name, {**base, "include_top": True, "input_shape": [None, None, 3]}),
@@ -236,12 +245,10 @@ def model_entry(name: str) -> dict[str, Any]:
     first_cfg = configs(name)[0]
     first = numbers[tuple(sorted(first_cfg.items()))]
     size, min_size = first["default_size"], first["min_size"]
-    return {
-        "signature": sig,
-        "messages": messages(name, size, min_size),
-        "imagenet_top_sizes": imagenet_top_sizes(name, first_cfg, min_size, size),
-        "configs": numbers,
-    }
+    checks = messages(name, size, min_size)
+    # Without that check (MobileNetV3) every size passes; no need to build them all.
+    top_sizes = imagenet_top_sizes(name, first_cfg, min_size, size) if "imagenet_shape" in checks else ()
+    return {"signature": sig, "messages": checks, "imagenet_top_sizes": top_sizes, "configs": numbers}
 
 
 HEADER = '''"""What every ``keras.applications`` builder does: numbers measured from the real library.
@@ -255,13 +262,13 @@ MODELS[name] = (signature, always, messages, imagenet_top_sizes, configs)
   always          index of the error it raises on every call on this backend, or None
   messages        check name -> index in TEMPLATES (absent: the builder makes no such check)
   imagenet_top_sizes  the square sizes accepted with weights="imagenet" and include_top=True
-IMAGENET_ALPHAS  (builder, minimalistic) -> {alpha: accepted with weights="imagenet"}
   configs         ((width argument, value), ...) -> (default_size, input_without_top,
                   input_with_top, min_size, channels, total, trainable), where the inputs are
                   those built when no input_shape is given, min_size is the smallest H (and W)
                   accepted, channels those of the body's output, and total / trainable are
                   (body base, per input channel, + pooling="avg", + pooling="max",
                    top base, per class, per position the top flattens)
+IMAGENET_ALPHAS   (builder, minimalistic) -> {{alpha: whether weights="imagenet" accepts it}}
 """
 '''
 

@@ -64,7 +64,7 @@ def head_rows(default: dict[str, Any], sentinel: dict[str, Any], paths: list[str
 def smallest_and_error(result: dict[str, Any]) -> tuple[int, Optional[tuple[str, str]]]:
     smallest = result["smallest"]
     below = result["cpu"].get(f"{smallest - 1}x{smallest - 1}")
-    assert "error" not in result["cpu"][f"{smallest}x{smallest}"]
+    assert "error" not in result["cpu"].get(f"{smallest}x{smallest}", {})
     return smallest, (tuple(below["error"]) if below else None)
 
 
@@ -87,9 +87,10 @@ def entry(name: str) -> tuple[Any, ...]:
     body_trainable = default["trainable"] - (default["total"] - body_total)
     per_token = 0
     if family.layout == "NLC":
-        larger = probe(name, {"image_size": size + 32}, family.body, [], [(size + 32, size + 32)])
+        other = size + 2 * int(name.rsplit("_", 1)[1])  # image_size must be a multiple of the patch
+        larger = probe(name, {"image_size": other}, family.body, [], [(other, other)])
         tokens = default["meta"][f"{size}x{size}"]["body"][1]
-        tokens_larger = larger["meta"][f"{size + 32}x{size + 32}"]["body"][1]
+        tokens_larger = larger["meta"][f"{other}x{other}"]["body"][1]
         per_token = (larger["total"] - default["total"]) // (tokens_larger - tokens)
         body_total -= per_token * tokens
         body_trainable -= per_token * tokens

@@ -287,7 +287,7 @@ class _Builder:
                 return _message("rank", checks), None
             if imagenet and input_shape[-1] != 3 and "imagenet_channels" in checks:
                 return _message("imagenet_channels", checks, input_shape=input_shape), None
-            if any(d is not None and d < self.min_size for d in input_shape[:2]):
+            if self._too_small(input_shape):
                 return _message("min_size", checks, input_shape=input_shape), None
             if include_top and None in input_shape and "static" in checks:
                 return _message("static", checks, input_shape=input_shape), None
@@ -305,6 +305,14 @@ class _Builder:
                 return rejection, None
             return rejection, tuple(tensor)
         return rejection, (None, *built)
+
+    def _too_small(self, input_shape: Sequence[Dim]) -> bool:
+        rows, cols = input_shape[0], input_shape[1]
+        if rows is None or cols is None:
+            # Some builders (MobileNetV3) check only when both axes are known.
+            size = cols if rows is None else rows
+            return size is not None and size < self.min_size and "min_size_one_axis" in self.checks
+        return rows < self.min_size or cols < self.min_size
 
     def _imagenet_top_shape(self, input_shape: Any) -> bool:
         # Keras compares the given value with a tuple: a list never equals it.
