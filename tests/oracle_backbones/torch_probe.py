@@ -139,23 +139,6 @@ def _run(
     }
     model.to("meta")
     result["meta"] = {"x".join(map(str, s)): _forward(model, body, s, "meta") for s in sizes}
-    # model.<path> = nn.Linear(in_features, out_features), each after the previous one
-    assigned = []
-    for path, in_features, out_features in assign:
-        parent, _, attribute = path.rpartition(".")
-        with torch.device("meta"):
-            layer = torch.nn.Linear(in_features, out_features)
-        owner = model.get_submodule(parent) if parent else model
-        if attribute.lstrip("-").isdigit():
-            owner[int(attribute)] = layer
-        else:
-            setattr(owner, attribute, layer)
-        assigned.append({
-            "total": sum(p.numel() for p in model.parameters()),
-            "meta": {"x".join(map(str, s)): _forward(model, body, s, "meta") for s in sizes[-1:]},
-        })
-    if assign:
-        result["assigned"] = assigned
     if bisect_below is not None:
         smallest = _smallest(model, bisect_below)
         result["smallest"] = smallest
@@ -167,6 +150,24 @@ def _run(
             cpu_sizes = [(smallest - 1, smallest - 1)] if smallest > 1 else []
             cpu_sizes += [(smallest, smallest)] if smallest <= 128 else []
             result["cpu"] = {"x".join(map(str, s)): _forward(model, body, s, "cpu") for s in cpu_sizes}
+    if assign:
+        # model.<path> = nn.Linear(in_features, out_features), each after the previous one, on
+        # a CPU build: the exact text of a misfit (the meta device words it differently)
+        model = _build(builder, kwargs)
+        assigned = []
+        for path, in_features, out_features in assign:
+            parent, _, attribute = path.rpartition(".")
+            layer = torch.nn.Linear(in_features, out_features)
+            owner = model.get_submodule(parent) if parent else model
+            if attribute.lstrip("-").isdigit():
+                owner[int(attribute)] = layer
+            else:
+                setattr(owner, attribute, layer)
+            assigned.append({
+                "total": sum(p.numel() for p in model.parameters()),
+                "cpu": {"x".join(map(str, s)): _forward(model, body, s, "cpu") for s in sizes[-1:]},
+            })
+        result["assigned"] = assigned
     return result
 
 
@@ -185,7 +186,7 @@ def probe(
     first), the smallest square input in [1, bisect_below] the model accepts, and run that size and the one below it on the CPU.
     ``assign``: ``(path, in_features, out_features)`` triples: after the first forward passes,
     set ``model.<path> = nn.Linear(in_features, out_features)`` for each in turn and report the
-    count and the forward pass of the last size (``path`` may end in an index: ``classifier.-1``).
+    count and the forward pass of the last size on the CPU (keep it small) (``path`` may end in an index: ``classifier.-1``).
     """
     call = _call(builder, kwargs, body, paths, sizes, bisect_below, assign)
     return cached(

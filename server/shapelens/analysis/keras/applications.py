@@ -354,12 +354,14 @@ class _Builder:
             return None, None, None
         batch, height, width, channels = input_shape
         numbers = self.numbers
-        body_channels, total, trainable = numbers[5], numbers[6], numbers[7]
+        body_channels, total, trainable = numbers[4], numbers[5], numbers[6]
         rows = None if height is None else body_size(self.name, height)
         cols = None if width is None else body_size(self.name, width)
         include_top, pooling = self.call["include_top"], self.call["pooling"]
         if include_top:
             classes = self.call["classes"] if self.call.known("classes") else None
+            if classes is None:
+                self.unknown.append("classes is not known")
             output: Shape = (batch, classes)
         elif not self.call.known("pooling"):
             self.unknown.append("pooling is not known")
