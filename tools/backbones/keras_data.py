@@ -240,7 +240,9 @@ def model_entry(name: str) -> dict[str, Any]:
     plain = [probe(name, {"weights": None, "include_top": top}) for top in (False, True)]
     if all("error" in result for result in plain) and plain[0] == plain[1]:
         # A builder that refuses every call on this backend.
-        return {"signature": sig, "always": tuple(plain[0]["error"]), "configs": {}}
+        keyword = template(probe(name, {KEYWORD_SENTINEL: 1}), KEYWORD_SENTINEL, "keyword")
+        checks = {"keyword": keyword} if keyword else {}
+        return {"signature": sig, "always": tuple(plain[0]["error"]), "messages": checks, "configs": {}}
     numbers = {tuple(sorted(cfg.items())): measure(name, cfg) for cfg in configs(name)}
     first_cfg = configs(name)[0]
     first = numbers[tuple(sorted(first_cfg.items()))]

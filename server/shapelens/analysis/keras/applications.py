@@ -123,6 +123,15 @@ SPATIAL_RULES: dict[str, Callable[[Any], Any]] = {
 """Model name -> H (or W) of the body's output for an input H (or W) >= the model's minimum."""
 
 
+# Builders whose padding (imagenet_utils.correct_pad) or cell wiring (NASNet) reads the input's
+# static size: with one axis unknown they pad the other differently or raise TypeError, and
+# NASNet wires other cells when the size is unknown.
+_SIZE_DEPENDENT = frozenset(
+    {"MobileNetV2", "MobileNetV3Small", "MobileNetV3Large", "NASNetLarge", "NASNetMobile"}
+    | {f"EfficientNetB{i}" for i in range(8)}
+)
+
+
 def body_size(name: str, size: Size) -> Size:
     """The body's output size along one spatial axis, for an accepted input size."""
     return SPATIAL_RULES[name](size)
@@ -354,6 +363,10 @@ class _Builder:
             return None, None, None
         batch, height, width, channels = input_shape
         numbers = self.numbers
+        one_unknown = (height is None) != (width is None)
+        if self.name in _SIZE_DEPENDENT and (one_unknown or (height is None and "NASNet" in self.name)):
+            self.unknown.append(f"{self.name} with an unknown spatial size is not modelled")
+            return None, None, None
         body_channels, total, trainable = numbers[4], numbers[5], numbers[6]
         rows = None if height is None else body_size(self.name, height)
         cols = None if width is None else body_size(self.name, width)

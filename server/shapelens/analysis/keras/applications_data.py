@@ -88,6 +88,7 @@ TEMPLATES = (
     ('ValueError', 'When setting `include_top=True` and loading `imagenet` weights, `input_shape` should be (331, 331, 3).  Received: input_shape={input_shape}'),
     ('TypeError', "NASNetLarge() got an unexpected keyword argument '{keyword}'"),
     ('ValueError', 'NASNetMobile is not available with the torch backend at this time due to an outstanding bug. If interested, please open a PR.'),
+    ('TypeError', "NASNetMobile() got an unexpected keyword argument '{keyword}'"),
     ('TypeError', "ResNet101() got an unexpected keyword argument '{keyword}'"),
     ('ValueError', "The `weights` argument should be either `None` (random initialization), 'imagenet' (pre-training on ImageNet), or the path to the weights file to be loaded.  Received: weights={weights}"),
     ('TypeError', "ResNet101V2() got an unexpected keyword argument '{keyword}'"),
@@ -353,69 +354,69 @@ MODELS = {
     ),
     'NASNetMobile': (
         (('input_shape', None), ('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'nasnet_mobile')),
-        66, {}, (),
+        66, {'keyword': 67}, (),
         {
         },
     ),
     'ResNet101': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'resnet101')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 67, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 68}, (224,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 68, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 69}, (224,),
         {
             (): (224, (None, None, 3), (224, 224, 3), 32, 2048, (42648768, 3136, 0, 0, 0, 2049, 0), (42543424, 3136, 0, 0, 0, 2049, 0)),
         },
     ),
     'ResNet101V2': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'resnet101v2')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 69, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 68}, (224,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 70, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 69}, (224,),
         {
             (): (224, (None, None, 3), (224, 224, 3), 32, 2048, (42617152, 3136, 0, 0, 0, 2049, 0), (42519488, 3136, 0, 0, 0, 2049, 0)),
         },
     ),
     'ResNet152': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'resnet152')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 70, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 68}, (224,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 71, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 69}, (224,),
         {
             (): (224, (None, None, 3), (224, 224, 3), 32, 2048, (58361536, 3136, 0, 0, 0, 2049, 0), (58210112, 3136, 0, 0, 0, 2049, 0)),
         },
     ),
     'ResNet152V2': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'resnet152v2')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 71, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 68}, (224,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 72, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 69}, (224,),
         {
             (): (224, (None, None, 3), (224, 224, 3), 32, 2048, (58322240, 3136, 0, 0, 0, 2049, 0), (58178496, 3136, 0, 0, 0, 2049, 0)),
         },
     ),
     'ResNet50': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'resnet50')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 72, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 68}, (224,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 73, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 69}, (224,),
         {
             (): (224, (None, None, 3), (224, 224, 3), 32, 2048, (23578304, 3136, 0, 0, 0, 2049, 0), (23525184, 3136, 0, 0, 0, 2049, 0)),
         },
     ),
     'ResNet50V2': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'resnet50v2')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 73, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 68}, (224,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 74, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 69}, (224,),
         {
             (): (224, (None, None, 3), (224, 224, 3), 32, 2048, (23555392, 3136, 0, 0, 0, 2049, 0), (23509952, 3136, 0, 0, 0, 2049, 0)),
         },
     ),
     'VGG16': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'vgg16')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 74, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 68}, (224,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 75, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 69}, (224,),
         {
             (): (224, (None, None, 3), (224, 224, 3), 32, 512, (14712960, 576, 0, 0, 16785408, 4097, 2097152), (14712960, 576, 0, 0, 16785408, 4097, 2097152)),
         },
     ),
     'VGG19': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'vgg19')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 75, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 68}, (224,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 3, 'keyword': 76, 'min_size': 5, 'min_size_one_axis': 5, 'rank': 6, 'static': 7, 'weights': 69}, (224,),
         {
             (): (224, (None, None, 3), (224, 224, 3), 32, 512, (20022656, 576, 0, 0, 16785408, 4097, 2097152), (20022656, 576, 0, 0, 16785408, 4097, 2097152)),
         },
     ),
     'Xception': (
         (('include_top', True), ('weights', 'imagenet'), ('input_tensor', None), ('input_shape', None), ('pooling', None), ('classes', 1000), ('classifier_activation', 'softmax'), ('name', 'xception')),
-        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 43, 'keyword': 76, 'min_size': 77, 'min_size_one_axis': 77, 'rank': 6, 'static': 7, 'weights': 78}, (299,),
+        None, {'activation': 0, 'classes': 49, 'imagenet_channels': 2, 'imagenet_shape': 43, 'keyword': 77, 'min_size': 78, 'min_size_one_axis': 78, 'rank': 6, 'static': 7, 'weights': 79}, (299,),
         {
             (): (299, (None, None, 3), (299, 299, 3), 71, 2048, (20860616, 288, 0, 0, 0, 2049, 0), (20806088, 288, 0, 0, 0, 2049, 0)),
         },
