@@ -43,12 +43,13 @@ class Cell:
     language: str = "python"
     uri: str = ""
     version: int = 1
+    metadata: Optional[dict] = None
 
     def item(self) -> types.TextDocumentItem:
         return types.TextDocumentItem(uri=self.uri, language_id=self.language, version=self.version, text=self.text)
 
     def notebook_cell(self) -> types.NotebookCell:
-        return types.NotebookCell(kind=self.kind, document=self.uri)
+        return types.NotebookCell(kind=self.kind, document=self.uri, metadata=self.metadata)
 
 
 def code(text: str) -> Cell:
