@@ -5,8 +5,10 @@ fixes work in cells; edits, insertions, deletions, moves and kind changes keep i
 from __future__ import annotations
 
 import asyncio
+import json
 
 from lsp_session import (
+    FIXTURES,
     apply_text_edits,
     configure,
     diagnostics_for,
@@ -30,6 +32,7 @@ from notebook_session import (
     published_after,
     wait_for_codes,
 )
+from pygls.protocol import default_converter
 from pytest_lsp import LanguageClient
 
 LENET = "torch/lenet_mnist_wrong_fc.ipynb"
@@ -49,6 +52,9 @@ async def test_the_server_advertises_notebook_sync_for_python_cells(notebook_cli
     assert sync is not None and sync.save is True
     selectors = [(s.notebook, [c.language for c in s.cells or ()]) for s in sync.notebook_selector]
     assert selectors == [("jupyter-notebook", ["python"]), ("interactive", ["python"])]
+    # on the wire, exactly what the client's tests feed vscode-languageclient (client/test/notebookSync.test.ts)
+    advertised = default_converter().unstructure(sync)
+    assert advertised == json.loads((FIXTURES / "notebook_document_sync.json").read_text(encoding="utf-8"))
 
 
 async def test_diagnostics_land_on_the_cell_of_the_layer(notebook_client: LanguageClient):
