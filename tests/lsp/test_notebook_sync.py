@@ -283,3 +283,32 @@ async def test_settings_apply_to_notebooks(notebook_client: LanguageClient):
     after = mark(notebook_client)
     await configure(notebook_client, enable=True)
     await wait_for_codes(notebook_client, model_uri, ["linear-in-features"], after)
+
+
+EMOJI_CELLS = [
+    "import keras\nfrom keras import layers\n",
+    "x = keras.Input(shape=(8, 8, 3))\n",
+    # emoji and CJK before the layer on its line: columns differ in UTF-16, UTF-8 and code points
+    'tag = "🧠形状😀"; y = layers.MaxPooling2D(pool_size=16)(x)  # 形状\nmodel = keras.Model(x, y)\n',
+]
+POOL = "layers.MaxPooling2D(pool_size=16)"
+
+
+async def cell_positions_in(client: LanguageClient, encoding: str) -> None:
+    await configure(client, debounceMs=0)
+    notebook = SyncedNotebook(client, f"/work/notebooks/columns_{encoding}.ipynb").open([code(t) for t in EMOJI_CELLS])
+    text = notebook.text_of(2)
+    [error] = await wait_for_codes(client, notebook.uri_of(2), ["negative-dimension"])
+    expected = types.Range(start=position_of(text, POOL, encoding=encoding), end=position_of(text, POOL, len(POOL), encoding=encoding))
+    assert error.range == expected
+    hover = await notebook.hover(2, position_of(text, POOL, len("layers.Max"), encoding=encoding))
+    assert "MaxPooling2D" in hover_text(hover) and hover.range == expected
+
+
+async def test_cell_columns_in_utf16(notebook_client: LanguageClient):
+    assert position_of(EMOJI_CELLS[2], POOL).character == EMOJI_CELLS[2].index(POOL) + 2  # two astral characters
+    await cell_positions_in(notebook_client, "utf-16")
+
+
+async def test_cell_columns_in_utf8(utf8_client: LanguageClient):
+    await cell_positions_in(utf8_client, "utf-8")

@@ -57,7 +57,7 @@ class NotebookState:
     latest: Optional[NotebookView] = None  # the newest snapshot analysed
     shown: Optional[NotebookView] = None  # the snapshot whose diagnostics are published
     edited: Optional[str] = None  # the cell whose text changed last
-    diagnosed: dict[str, Optional[int]] = field(default_factory=dict)  # cells with diagnostics → version
+    diagnosed: set[str] = field(default_factory=set)  # the cells whose published diagnostics are not empty
 
     def __post_init__(self) -> None:
         self.program = AnalysisState(self.uri)
@@ -148,8 +148,9 @@ class NotebookSync:
             self.forget(state)
 
     def forget(self, state: NotebookState) -> None:
+        """Stop analysing the notebook and clear its cells' diagnostics."""
         state.program.cancel_pending()
-        for cell_uri in list(state.diagnosed):
+        for cell_uri in state.diagnosed:
             self.clear(cell_uri)
         state.diagnosed.clear()
 
@@ -220,20 +221,19 @@ class NotebookSync:
         options = self.server.options
         by_cell = notebook_view.cell_diagnostics(view, self.server.codec, options) if options.enable else {}
         present = self.cell_uris(state)
-        before, state.diagnosed = state.diagnosed, {}
+        before, state.diagnosed = state.diagnosed, set()
         for uri, found in by_cell.items():
             if uri in present:
-                version = view.cells[view.index_of[uri]].version
-                self.send(uri, found, version)
-                state.diagnosed[uri] = version
-        for uri in before.keys() - state.diagnosed.keys():
+                self.send(uri, found, view.cells[view.index_of[uri]].version)
+                state.diagnosed.add(uri)
+        for uri in before - state.diagnosed:
             index = view.index_of.get(uri)
             self.send(uri, [], view.cells[index].version if index is not None and uri in present else None)
 
     def clear_removed_cells(self, state: NotebookState) -> None:
         present = self.cell_uris(state)
-        for uri in [uri for uri in state.diagnosed if uri not in present]:
-            del state.diagnosed[uri]
+        for uri in state.diagnosed - present:
+            state.diagnosed.discard(uri)
             self.clear(uri)
 
     def send(self, uri: str, found: list[types.Diagnostic], version: Optional[int]) -> None:
@@ -249,10 +249,7 @@ class NotebookSync:
             if options.enable and not before.enable:
                 self.schedule(state, 0)
             elif not options.enable:
-                state.program.cancel_pending()
-                for uri in list(state.diagnosed):
-                    self.clear(uri)
-                state.diagnosed.clear()
+                self.forget(state)
             else:
                 self.publish(state)
 

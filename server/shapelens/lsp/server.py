@@ -3,6 +3,7 @@
 Analysis is a pure function of a snapshot (uri, version, text). It runs in a worker thread
 after a debounce, and its result is published only if that version is still the one the
 editor shows. Hovers, inlay hints and code actions are lookups in the stored analysis.
+Notebooks (synced as notebooks) are one program of their cells each: ``notebooks.py``.
 """
 
 from __future__ import annotations
