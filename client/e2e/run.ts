@@ -164,7 +164,11 @@ async function runScenario(page: Page, options: Options, sampleFile: string, pyt
     await runNotebookScenario(page, editor, shot);
 }
 
-/** lenet.ipynb: the data cell's 28x28 images reach the model cell, whose fc1 expects 32x32 ones. */
+/**
+ * lenet.ipynb: the data cell's 28x28 images reach the model cell, whose fc1 expects 32x32 ones.
+ * The model cell alone has no error (no input reaches it), so the squiggle also shows that
+ * vscode-languageclient synced the notebook as a notebook and the server read its cells as one program.
+ */
 async function runNotebookScenario(page: Page, editor: Editor, shot: (name: string) => Promise<void>): Promise<void> {
     const notebook = new NotebookEditor(page);
     const runCommand = (title: string) => editor.runCommand(title);
