@@ -85,9 +85,14 @@ export class Editor {
     }
 
     async openFile(name: string): Promise<void> {
+        await this.openTab(name);
+        await this.editor.locator(".view-lines").waitFor({ state: "visible", timeout: 30_000 });
+    }
+
+    /** Opens a file with Quick Open, in whichever editor VS Code gives it (a notebook's too). */
+    async openTab(name: string): Promise<void> {
         await this.quickInput(() => this.page.keyboard.press("Control+P"), name, new RegExp(`^${name.replace(".", "\\.")}$`), `opening ${name}`);
         await this.page.locator(`.tabs-container .tab[aria-label*="${name}"]`).first().waitFor({ state: "visible", timeout: 30_000 });
-        await this.editor.locator(".view-lines").waitFor({ state: "visible", timeout: 30_000 });
     }
 
     /** Moves the cursor; line and column count from 1 as in the status bar. */
@@ -137,6 +142,12 @@ export class Editor {
             }
             return true;
         });
+    }
+
+    /** Hides the panel (Problems, Output), if it shows. */
+    async hidePanel(): Promise<void> {
+        if (await this.page.locator(".part.panel").isVisible()) await this.runCommand("View: Hide Panel");
+        await this.page.locator(".part.panel").waitFor({ state: "hidden", timeout: 10_000 });
     }
 
     /** The texts of the Problems panel's rows. */

@@ -6,13 +6,15 @@
 //        [--python python3] [--work .e2e] [--screenshots .e2e/screenshots]
 //
 // It asserts, from the page: the error squiggle and its message in the Problems panel, a hover
-// card with an output shape, an inlay hint, and that the quick fix removes the error.
+// card with an output shape, an inlay hint, and that the quick fix removes the error; then the
+// same in a Jupyter notebook's cells, in VS Code's own notebook editor.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, Browser, Page } from "playwright-core";
 import { CodeServer, freePort, startCodeServer } from "./codeServer";
 import { Editor } from "./editor";
+import { NotebookEditor } from "./notebook";
 
 const CHROMIUM = "/usr/bin/chromium";
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -158,6 +160,56 @@ async function runScenario(page: Page, options: Options, sampleFile: string, pyt
     await editor.setUserSetting("shapelens.interpreter", python);
     await editor.openFile("model.py");
     await editor.problemRow(/spatial-collapse/);
+
+    await runNotebookScenario(page, editor, shot);
+}
+
+/**
+ * lenet.ipynb: the data cell's 28x28 images reach the model cell, whose fc1 expects 32x32 ones.
+ * The model cell alone has no error (no input reaches it), so the squiggle also shows that
+ * vscode-languageclient synced the notebook as a notebook and the server read its cells as one program.
+ */
+async function runNotebookScenario(page: Page, editor: Editor, shot: (name: string) => Promise<void>): Promise<void> {
+    const notebook = new NotebookEditor(page);
+    const runCommand = (title: string) => editor.runCommand(title);
+    const fc1 = "self.fc1 = nn.Linear(";
+    const conv1 = "self.conv1 = nn.Conv2d(1, 6, kernel_size=5)";
+
+    step("notebook: a squiggle in the model cell, from the images of the cell before it, and the Problems entry");
+    await editor.openTab("lenet.ipynb");
+    await editor.hidePanel(); // room for the cells
+    await notebook.waitForCodeCell();
+    await notebook.reveal(fc1);
+    await notebook.waitForSquiggles(1, 180_000);
+    const problem = await editor.problemRow(/Linear\(400, 120\) receives 256 features \(input \(64, 256\)\)/);
+    assertMatch(problem, /shapelens/, "the notebook problem's source");
+    assertMatch(problem, /linear-in-features/, "the notebook problem's code");
+    assertMatch(problem, /\[Ln 6, Col 20\]/, "the notebook problem's place in its cell");
+
+    step("notebook: hovers in a cell show shapes");
+    await editor.hidePanel();
+    const failing = await notebook.hoverAt(fc1, fc1.indexOf("nn.Linear") + 3, /Input\s*\(64, 256\)/, runCommand);
+    assertMatch(failing, /receives 256 features/, "the hover on the failing Linear");
+    await editor.dismiss();
+    const hover = await notebook.hoverAt(conv1, conv1.indexOf("nn.Conv2d") + 3, /\(64, 6, 24, 24\)/, runCommand);
+    assertMatch(hover, /Conv2d/, "the hover card in the cell");
+    await shot("notebook");
+    await editor.dismiss();
+
+    step("notebook: inlay hints in the model cell's forward()");
+    const hint = await notebook.waitForLineText("x = F.max_pool2d(F.relu(self.conv1(x)), 2)", /→\s*\(64, 6, 24, 24\)/);
+    assertMatch(hint, /self\.conv1\(x\)\), 2\)\s*→\s*\(64, 6, 24, 24\)/, "the forward line with its hint");
+
+    step("notebook: quick fix in the cell: Set in_features to 256");
+    const titles = await notebook.openQuickFixes(fc1, fc1.indexOf("nn.Linear") + 3);
+    assertMatch(titles.join("\n"), /Set in_features to 256/, "the quick fixes offered in the cell");
+    await editor.chooseQuickFix(/Set in_features to 256/);
+
+    step("notebook: after the fix, no squiggle, no error in the Problems panel, and the cell says Linear(256, 120)");
+    await notebook.waitForSquiggles(0, 60_000);
+    await editor.waitForNoErrorProblems(/linear-in-features/);
+    await notebook.waitForLineText(fc1, /nn\.Linear\(256, 120\)/);
+    await notebook.waitForLineText("x = F.relu(self.fc1(x))", /→\s*\(64, 120\)/);
 }
 
 let stepNumber = 0;

@@ -49,3 +49,32 @@ export class EventEmitter<T> {
         for (const listener of this.listeners) listener(value);
     }
 }
+
+// --- notebooks, for vscode-languageclient's notebook sync feature -------------------------------
+
+export enum NotebookCellKind {
+    Markup = 1,
+    Code = 2,
+}
+
+/** The workspace events the notebook sync feature listens to; tests fire them. */
+export const workspaceEvents = {
+    openTextDocument: new EventEmitter<unknown>(),
+    changeTextDocument: new EventEmitter<unknown>(),
+    closeTextDocument: new EventEmitter<unknown>(),
+    openNotebook: new EventEmitter<unknown>(),
+    changeNotebook: new EventEmitter<unknown>(),
+    saveNotebook: new EventEmitter<unknown>(),
+    closeNotebook: new EventEmitter<unknown>(),
+};
+
+export const workspace = {
+    notebookDocuments: [] as unknown[],
+    onDidOpenTextDocument: workspaceEvents.openTextDocument.event,
+    onDidChangeTextDocument: workspaceEvents.changeTextDocument.event,
+    onDidCloseTextDocument: workspaceEvents.closeTextDocument.event,
+    onDidOpenNotebookDocument: workspaceEvents.openNotebook.event,
+    onDidChangeNotebookDocument: workspaceEvents.changeNotebook.event,
+    onDidSaveNotebookDocument: workspaceEvents.saveNotebook.event,
+    onDidCloseNotebookDocument: workspaceEvents.closeNotebook.event,
+};

@@ -10,7 +10,8 @@ objects on this side) is counted as server latency.
   changes so that both see the same machine load;
 * hover round trips on layer constructors;
 * the first (uncached) quick-fix request for a diagnostic, each time on a new version;
-* the server's resident memory with 50 open documents.
+* the server's resident memory with 50 open documents;
+* a 60-cell notebook's change → diagnostics over notebook sync (``notebook_bench``).
 """
 
 from __future__ import annotations
@@ -268,9 +269,12 @@ def started_server(command: Sequence[str] = SERVER_COMMAND) -> WireClient:
 
 def server_figures(paths: list[Path]) -> list[str]:
     """Printable lines: latency of diagnostics, hovers and quick fixes per file, and memory."""
+    from notebook_bench import measure_notebook, notebook_lines
+
     client = started_server()
     try:
         figures = {path: measure_file(client, path) for path in paths}
+        notebook = measure_notebook(client)
         busy = measure_busy_hovers(client, paths[0], paths[-1]) if len(paths) > 1 else None
         memory = measure_memory(client, paths[0])
     finally:
@@ -294,6 +298,7 @@ def server_figures(paths: list[Path]) -> list[str]:
         " files get a broken model appended; '1st fix' is the file's first request; measuring starts after"
         f" the server's background import of libcst, {FIX_WARM_UP_SECONDS:g} s after start)"
     )
+    lines += notebook_lines(notebook)
     if busy is not None:
         lines.append(
             f"Hover on {paths[0].name} while {paths[-1].name} is re-analysed: median {busy[0]:.2f} ms, "

@@ -3,6 +3,7 @@
 Analysis is a pure function of a snapshot (uri, version, text). It runs in a worker thread
 after a debounce, and its result is published only if that version is still the one the
 editor shows. Hovers, inlay hints and code actions are lookups in the stored analysis.
+Notebooks (synced as notebooks) are one program of their cells each: ``notebooks.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shapelens.analysis.report import Diagnostic, Fix
 from shapelens.analysis.sources.project import Project
 from shapelens.lsp import features
 from shapelens.lsp.analysis_state import Analysis, AnalysisState
+from shapelens.lsp.notebooks import NOTEBOOK_SYNC, NotebookSync
 from shapelens.lsp.options import ServerOptions, options_from_settings
 from shapelens.lsp.projects import ProjectIndex, fs_path, workspace_folders
 from shapelens.lsp.quick_fixes import load_fix_machinery, verified_fixes
@@ -82,12 +84,20 @@ def analyse_snapshot(uri: str, version: Optional[int], source: str, project: Opt
 
 class ShapeLensServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("shapelens", __version__, text_document_sync_kind=TEXT_SYNC, protocol_cls=ShapeLensProtocol)
+        super().__init__(
+            "shapelens",
+            __version__,
+            text_document_sync_kind=TEXT_SYNC,
+            notebook_document_sync=NOTEBOOK_SYNC,
+            protocol_cls=ShapeLensProtocol,
+        )
         self.options = ServerOptions()
         # The open Python documents' analyses, by uri (their text is in ``self.workspace``).
         self.analysis_states: dict[str, AnalysisState] = {}
         # The project of each document, and the diagnostics one document's analysis finds in another file.
         self.projects = ProjectIndex(self.open_text)
+        # The open notebooks' analyses (their cells are in ``self.workspace`` too).
+        self.notebooks = NotebookSync(self, COLLECTOR)
         # One analysis at a time: a newer snapshot waits instead of competing for the GIL.
         self.analysis_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-analysis")
         self.fix_pool = ThreadPoolExecutor(1, thread_name_prefix="shapelens-fixes")
@@ -245,6 +255,7 @@ class ShapeLensServer(LanguageServer):
                 self.clear(state.uri)
             else:
                 self.publish(state)
+        self.notebooks.apply_options(before, options)
         if before.inlay_hints != options.inlay_hints and self.client_supports(
             "workspace.inlay_hint.refresh_support"
         ):
@@ -320,13 +331,17 @@ async def did_change_configuration(ls: ShapeLensServer, params: types.DidChangeC
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: ShapeLensServer, params: types.DidOpenTextDocumentParams) -> None:
-    if params.text_document.language_id == "python":
+    # a cell of a synced notebook is analysed with its notebook, never on its own
+    if params.text_document.language_id == "python" and not ls.notebooks.is_cell(params.text_document.uri):
         ls.open_python_document(params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ShapeLensServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.edited(params.text_document.uri)
+    if ls.notebooks.is_cell(params.text_document.uri):
+        ls.notebooks.cell_changed(params.text_document.uri)
+    else:
+        ls.edited(params.text_document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -339,14 +354,38 @@ def did_close(ls: ShapeLensServer, params: types.DidCloseTextDocumentParams) -> 
     ls.close_document(params.text_document.uri)
 
 
+@SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+def notebook_did_open(ls: ShapeLensServer, params: types.DidOpenNotebookDocumentParams) -> None:
+    ls.notebooks.open(params.notebook_document.uri)
+
+
+@SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+def notebook_did_change(ls: ShapeLensServer, params: types.DidChangeNotebookDocumentParams) -> None:
+    ls.notebooks.change(params)
+
+
+@SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+def notebook_did_save(ls: ShapeLensServer, params: types.DidSaveNotebookDocumentParams) -> None:
+    ls.notebooks.save(params.notebook_document.uri)
+
+
+@SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+def notebook_did_close(ls: ShapeLensServer, params: types.DidCloseNotebookDocumentParams) -> None:
+    ls.notebooks.close(params.notebook_document.uri)
+
+
 @SERVER.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(ls: ShapeLensServer, params: types.HoverParams) -> Optional[types.Hover]:
+    if ls.notebooks.is_cell(params.text_document.uri):
+        return ls.notebooks.hover(params)
     analysis = ls.served_analysis(params.text_document.uri)
     return features.hover(analysis, params.position, ls.codec) if analysis else None
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
 def inlay_hint(ls: ShapeLensServer, params: types.InlayHintParams) -> Optional[list[types.InlayHint]]:
+    if ls.notebooks.is_cell(params.text_document.uri):
+        return ls.notebooks.inlay_hints(params)
     analysis = ls.served_analysis(params.text_document.uri)
     if analysis is None or not ls.options.inlay_hints:
         return None
@@ -361,6 +400,8 @@ def inlay_hint(ls: ShapeLensServer, params: types.InlayHintParams) -> Optional[l
     ),
 )
 async def code_action(ls: ShapeLensServer, params: types.CodeActionParams) -> Optional[list[types.CodeAction]]:
+    if ls.notebooks.is_cell(params.text_document.uri):
+        return await ls.notebooks.code_actions(params)
     return await ls.code_actions(params)
 
 

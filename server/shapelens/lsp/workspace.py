@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import io
 import itertools
+import logging
 from typing import Optional
+from urllib.parse import unquote
 
+import attrs
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument, Workspace
 
 TEXT_SYNC = types.TextDocumentSyncKind.Incremental
+log = logging.getLogger("shapelens.lsp")
 
 
 def lsp_lines(text: str) -> list[str]:
@@ -74,6 +78,25 @@ class LspWorkspace(Workspace):
             sync_kind=self._sync_kind,
             position_codec=self.position_codec,
         )
+
+    def update_notebook_document(self, params: types.DidChangeNotebookDocumentParams) -> None:
+        """pygls' update, for an open notebook and the cells it holds: a change to a notebook that
+        is not open, or to the text of a cell that is not, is logged and left out (pygls would
+        raise halfway through the update)."""
+        if self.get_notebook_document(notebook_uri=params.notebook_document.uri) is None:
+            log.warning("a change to a notebook that is not open: %s", params.notebook_document.uri)
+            return
+        cells = params.change.cells
+        if cells is not None and cells.text_content:
+            structure = cells.structure
+            opening = {unquote(item.uri) for item in (structure.did_open or ())} if structure is not None else set()
+            closing = {unquote(item.uri) for item in (structure.did_close or ())} if structure is not None else set()
+            opened = (set(self.text_documents) - closing) | opening
+            known = [text for text in cells.text_content if unquote(text.document.uri) in opened]
+            if len(known) != len(cells.text_content):
+                log.warning("a change to the text of cells that are not open in %s", params.notebook_document.uri)
+                params = attrs.evolve(params, change=attrs.evolve(params.change, cells=attrs.evolve(cells, text_content=known)))
+        super().update_notebook_document(params)
 
 
 class ShapeLensProtocol(LanguageServerProtocol):

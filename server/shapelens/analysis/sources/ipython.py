@@ -150,6 +150,11 @@ def _mask_logical_line(line: str) -> Optional[str]:
     return None
 
 
+def _may_be_ipython(line: str) -> bool:
+    """Whether ``_mask_logical_line`` could rewrite the line (its cheap first test)."""
+    return bool(_HELP.match(line) or _ASSIGN_FROM_ESCAPE.match(line) or _ESCAPE.match(line))
+
+
 def _first_code_line(lines: Sequence[str]) -> Optional[int]:
     return next((number for number, line in enumerate(lines) if line.strip()), None)
 
@@ -168,6 +173,9 @@ def mask_cell(lines: Sequence[str]) -> MaskedCell:
         output[first] = "pass"
         masked.append(first)
         start = first + 1
+    if not any(_may_be_ipython(line) for line in lines[start:]):
+        # nothing for the scanner to decide: no line would be IPython's even at a logical start
+        return MaskedCell(lines=tuple(output), masked_lines=tuple(masked))
     state = _ScanState()
     number = start
     while number < len(lines):

@@ -123,8 +123,8 @@ def view(tensor: Tensor, target) -> Tensor:
         known_size = product(known)
         if total is not None and None not in known and isinstance(known_size, int) and known_size:
             dims[dims.index(-1)] = total // known_size
-        elif None in known or total is None or not isinstance(known_size, int):
-            # `x.view(x.size(0), -1)` (the batch known, unknown or symbolic): it stays, the rest is the product of the others
+        else:  # an unknown or symbolic size: -1 cannot be divided out
+            # `x.view(x.size(0), -1)`: the batch stays, the rest is the product of the others
             if shape and (dims[0] is shape[0] or same_size(dims[0], shape[0])):
                 rest = product(shape[1:])
                 if len(dims) == 2:
