@@ -172,3 +172,57 @@ def test_layer_norm_over_a_symbolic_size() -> None:
     """)
     assert ("LayerNorm", ["N", "hidden_dim"], "2*hidden_dim") in layers_of(document)
     assert ("GELU", ["N", "hidden_dim"], 0) in layers_of(document)
+
+
+LENET = """
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 6, 5)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 6, 120)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            return self.fc1(x.flatten(1))
+"""
+
+
+def test_an_equation_in_two_sizes_without_a_square_solution_is_no_error() -> None:
+    """16 * 5 * 6 features: no square input gives them, a 32x36 one does (torch agrees)."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    conv1, pool, conv2, fc1 = nn.Conv2d(3, 6, 5), nn.MaxPool2d(2, 2), nn.Conv2d(6, 16, 5), nn.Linear(480, 120)
+    features = pool(F.relu(conv2(pool(F.relu(conv1(torch.zeros(1, 3, 32, 36))))))).flatten(1)
+    assert fc1(features).shape == (1, 120)
+    document = report(LENET)
+    assert not [d for d in document["diagnostics"] if d["severity"] == "error"]
+    (model,) = document["models"]
+    assert any("= 480" in condition for condition in model["requires"])
+
+
+def test_an_equation_in_one_size_that_no_size_satisfies_is_an_error() -> None:
+    """4 channels times a length never make 6 features: every length fails (torch agrees)."""
+    import torch
+    from torch import nn
+
+    net = nn.Sequential(nn.Conv1d(1, 4, 3, stride=2), nn.Flatten(), nn.Linear(6, 2))
+    for length in range(3, 40):
+        try:
+            net(torch.zeros(1, 1, length))
+        except RuntimeError:
+            continue
+        raise AssertionError(f"torch accepted a length of {length}")
+    document = report("""
+        import torch.nn as nn
+        net = nn.Sequential(nn.Conv1d(1, 4, 3, stride=2), nn.Flatten(), nn.Linear(6, 2))
+    """)
+    (error,) = [d for d in document["diagnostics"] if d["severity"] == "error"]
+    assert error["code"] == "linear-in-features" and "holds for no input size" in error["message"]

@@ -245,7 +245,9 @@ def model_of(record: ModelRecord, places: Places, found: list[Diagnostic]) -> Mo
     requires = [r for node in record.nodes if node.result.error is None for r in node.result.requires]
     conditions, solved = solve_all(requires)
     for requirement, solution in solved:
-        if solution is None and requirement.code and set(requirement.expression.symbols()) <= names:
+        # only an equation in one size was searched exhaustively (with several, only square inputs were)
+        sizes = set(requirement.expression.symbols())
+        if solution is None and requirement.code and len(sizes) == 1 and sizes <= names:
             node = next(n for n in record.nodes if requirement in n.result.requires)
             found.append(conditional(never_satisfied(node.layer, requirement), node.condition))
     symbols = tuple((name, record.symbols.get(name, "a size left open")) for name in sorted(names))

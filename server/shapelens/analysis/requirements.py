@@ -52,7 +52,8 @@ def minimum_sizes(requirements: Iterable[Requirement]) -> dict[str, int]:
 
 
 class Solution:
-    """The sizes an equation allows: a range of one size, or of a square input."""
+    """The sizes an equation allows: a range of one size, or, for several sizes, the range of square
+    inputs (one solution among others, said as such)."""
 
     def __init__(self, names: list[str], low: int, high: int) -> None:
         self.names = names
@@ -60,10 +61,10 @@ class Solution:
         self.high = high
 
     def describe(self) -> str:
-        if len(self.names) > 1:
+        if len(self.names) > 1:  # one solution among others: say that it is the square one
             size = lambda n: "×".join([str(n)] * len(self.names))  # noqa: E731
             sizes = size(self.low) if self.low == self.high else f"{size(self.low)} to {size(self.high)}"
-            return f"expects {sizes} inputs ({' = '.join(self.names)})"
+            return f"square inputs ({' = '.join(self.names)}) fit at {sizes}"
         name = self.names[0]
         return f"expects {name} = {self.low}" if self.low == self.high else f"expects {name} from {self.low} to {self.high}"
 
@@ -102,6 +103,9 @@ def conditions(requirements: list[Requirement]) -> tuple[tuple[Condition, ...], 
         text = f"{pretty(requirement)} ({requirement.why})"
         if solution is not None:
             text = f"{solution.describe()}: {requirement.why} = {requirement.bound}"
+            if len(solution.names) > 1:  # the relation itself, when it is short enough to read
+                relation = pretty(requirement)
+                text += f"; in general {relation}" if len(relation) <= 60 else "; inputs that are not square may fit too"
         found.append(Condition(requirement.python(), text))
     return tuple(found), solved
 
