@@ -211,6 +211,14 @@ def test_tf_keras_code_is_keras2_whatever_is_said(fixture: VersionFixture) -> No
 # --- the Keras 3 corpus under Keras 2 ------------------------------------------------------
 
 
+# Corpus scripts where Keras 2's eager execution accepts what its graph mode (fit, predict) rejects:
+# the script calls a subclassed model eagerly, and TensorFlow's eager CPU max_pool gives an empty
+# map where the graph raises "Negative dimension size" (checked by hand in .venv-keras2:
+# `model(x)` returns (2, 10), `model.predict(x)` raises). The engine reports what fit and predict
+# do; for these scripts the comparison of errors is skipped, the shapes are still compared.
+EAGER_ONLY_ACCEPTS = {"subclass_pool_too_deep.py": 11}
+
+
 def corpus_comparison(fixture) -> Optional[list[str]]:
     """The engine in Keras 2 mode against Keras 2 on one corpus script; None when Keras 2 cannot
     run the script for reasons that are not about shapes (a Keras 3 API it lacks)."""
@@ -221,8 +229,9 @@ def corpus_comparison(fixture) -> Optional[list[str]]:
                                 or NOT_ABOUT_SHAPES.search(failure.message)):
         return None
     view = engine(fixture.path, fixture.source, "2")
+    lines |= {EAGER_ONLY_ACCEPTS[fixture.name]} if fixture.name in EAGER_ONLY_ACCEPTS else set()
     problems = [f"unexpected {d.describe()}" for d in view.with_severity("error") if d.line not in lines]
-    if lines and not any(d.line in lines for d in view.with_severity("error")):
+    if failure is not None and not any(d.line in lines for d in view.with_severity("error")):
         problems.append(f"no error on line {sorted(lines)}, where Keras 2 fails: {first_line(failure.message)[:200]}")
     problems += application_mismatches(outcome.applications, view.applications, keras_stopped_early=failure is not None)
     return [f"{fixture.name}: {p}" for p in problems]

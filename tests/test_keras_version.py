@@ -74,9 +74,13 @@ def test_auto_reads_this_interpreters_metadata() -> None:
     ("import tensorflow as tf\nx = tf.zeros((2, 3))\n", set()),
     ("import tensorflow as tf\nimport keras\nm = keras.Sequential()\n", {"keras"}),
     ("import torch\n", set()),
+    ("import tensorflow as tf\nx = tf.zeros((2, 3))  # not tf.keras\n", set()),
+    ("try:\n    import tf_keras as keras\nexcept ImportError:\n    from tensorflow import keras\n", {"tf_keras", "tensorflow"}),
+    ("def build():\n    from keras import layers\n    return layers.Dense(3)\n", {"keras"}),
 ])
 def test_a_file_runs_with_the_keras_of_the_roots_it_imports(source: str, roots: set) -> None:
     assert keras_roots(ast.parse(source)) == roots
+    assert keras_roots(ast.parse(source), source.splitlines()) == roots  # the text search for `tf.keras`
 
 
 AVERAGE_POOLING = """\

@@ -104,8 +104,30 @@ class Recorder:
             Layer.__call__ = original_call
 
     def user_layers(self) -> list[tuple[Layer, tuple[int, str]]]:
-        return [(layer, (line, canonical_class(layer))) for layer, line in self.constructed
-                if not isinstance(layer, (InputLayer, Model))]
+        return [(layer, (line, canonical_class(layer))) for layer, line in self.constructed if self.listed(layer)]
+
+    def listed(self, layer: Layer) -> bool:
+        """Whether the layer is one row, by the rule of the Keras 3 harness
+        (``tests/oracle/keras_truth.py``): every layer of Keras' own; a layer class of the script
+        when it owns weights directly (``add_weight``) or holds no layers (the layers inside it are
+        rows of their own). Keras 2 wraps a TensorFlow function applied to a Keras tensor in a
+        ``TFOpLambda`` (or ``SlicingOpLambda``) layer: the script wrote no layer there and Keras 3
+        makes none, so those are not rows."""
+        if isinstance(layer, (InputLayer, Model)) or type(layer).__name__ in WRAPPED_OPS:
+            return False
+        if not self.in_script(layer):
+            return True
+        return bool(own_weights(layer)) or not layer._flatten_layers(include_self=False, recursive=False)
+
+    def in_script(self, layer: Layer) -> bool:
+        """A class the script defines (or one deriving from such a class)."""
+        return any(getattr(member, "__code__", None) is not None and member.__code__.co_filename == self.script_file
+                   for klass in type(layer).__mro__ for member in vars(klass).values())
+
+    def params(self, layer: Layer) -> Optional[int]:
+        if self.in_script(layer):
+            return sum(int(np.prod(w.shape)) for w in own_weights(layer))
+        return layer.count_params() if layer.built else None
 
     def failing_layer(self, error: BaseException) -> Optional[tuple[int, str]]:
         chain = exception_chain(error)
@@ -114,6 +136,14 @@ class Recorder:
             if id(failed_error) in chain and id(layer) in keys:
                 return keys[id(layer)]
         return None
+
+
+WRAPPED_OPS = frozenset({"TFOpLambda", "SlicingOpLambda"})
+
+
+def own_weights(layer: Layer) -> list:
+    """The weights a layer made itself (``add_weight``), not those of the layers inside it."""
+    return list(layer._trainable_weights) + list(layer._non_trainable_weights)
 
 
 def exception_chain(error: BaseException) -> set[int]:
@@ -151,7 +181,7 @@ def applications(recorder: Recorder) -> list:
             outputs = tf.nest.flatten(node.outputs)
             shapes = tuple(tuple(shape_of(t)) for t in outputs)
             output = shapes[0] if len(shapes) == 1 else shapes
-            found[key].add((output, layer.count_params() if layer.built else None))
+            found[key].add((output, recorder.params(layer)))
     return [[line, name, [[json_shape(o), p] for o, p in sorted(apps, key=repr)]]
             for (line, name), apps in sorted(found.items())]
 
@@ -179,6 +209,7 @@ def run(path: Path) -> dict:
     recorder = Recorder(script_file)
     failure = None
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
+    sys.argv = [script_file]  # run as `python script.py`: argparse gives every option its default
     tf_keras.backend.clear_session()
     tf_keras.utils.set_random_seed(0)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

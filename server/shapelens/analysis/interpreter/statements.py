@@ -31,6 +31,7 @@ class Executor:
     def __init__(self, interp: "Interpreter") -> None:
         self.interp = interp
         self.eval = interp.evaluator.eval
+        self.bound: dict[int, frozenset[str]] = {}  # id of a block → the names it binds
         self.handlers = {
             getattr(ast, name[5:]): getattr(self, name)
             for name in dir(self)
@@ -189,8 +190,14 @@ class Executor:
         finally:
             self.interp.uncertain -= 1
         merged = dict(before)
-        names = set().union(*[r.keys() for r in results]) if results else set()
+        # only a name a branch binds can differ (the module's whole namespace is large); a star
+        # import binds names only running it tells
+        names = {name for block in blocks for name in self.bound_names(block)}
+        if "*" in names:
+            names = set().union(*[r.keys() for r in results])
         for name in names:
+            if name not in before and not any(name in r for r in results):
+                continue  # bound by a statement no branch reached
             values = [r.get(name, before.get(name)) for r in results]
             if all(v is values[0] for v in values):
                 merged[name] = values[0]
@@ -199,6 +206,20 @@ class Executor:
             else:
                 merged[name] = Unknown(f"`{name}` depends on a condition that cannot be decided statically")
         env.vars = merged
+
+    def bound_names(self, block: list[ast.stmt]) -> frozenset[str]:
+        """Every name a block's statements bind or delete (at any depth), once per block."""
+        key = id(block)
+        found = self.bound.get(key)
+        if found is None:
+            names: set[str] = set()
+            if self.interp.walrus:  # `:=` binds from inside any expression
+                for statement in block:
+                    names.update(node.target.id for node in ast.walk(statement)
+                                 if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name))
+            statements_binding(block, names)
+            found = self.bound[key] = frozenset(names)
+        return found
 
     def stmt_For(self, stmt: ast.For, env: Env) -> None:
         interp = self.interp
@@ -247,3 +268,41 @@ class Executor:
         self.exec_block(stmt.finalbody, env)
 
     stmt_TryStar = stmt_Try
+
+
+def statements_binding(block: list[ast.stmt], names: set[str]) -> None:
+    """Add the names the statements bind (assignment and loop targets, definitions, imports,
+    ``except ... as``, ``match`` captures, ``del``), descending into nested blocks but not into
+    function or class bodies."""
+    for statement in block:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+            continue
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                names.add("*" if alias.name == "*" else (alias.asname or alias.name).split(".")[0])
+            continue
+        targets: list[ast.expr] = []
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+            targets = [statement.target]
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
+        elif isinstance(statement, ast.Delete):
+            targets = statement.targets
+        for target in targets:
+            names.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load))
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, field, None)
+            if inner:
+                statements_binding(inner, names)
+        for handler in getattr(statement, "handlers", ()):
+            if handler.name:
+                names.add(handler.name)
+            statements_binding(handler.body, names)
+        for case in getattr(statement, "cases", ()):
+            names.update(node.name for node in ast.walk(case.pattern)
+                         if isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name)
+            names.update(node.rest for node in ast.walk(case.pattern) if isinstance(node, ast.MatchMapping) and node.rest)
+            statements_binding(case.body, names)

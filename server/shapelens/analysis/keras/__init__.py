@@ -101,7 +101,7 @@ class KerasPlugin(Plugin):
         """The Keras version the file runs with: the analysis option, for the roots it imports from."""
         setup = getattr(interp.options, "keras_version", None)
         state = self.state(interp)
-        state.version = (setup if isinstance(setup, KerasSetup) else REFERENCE).for_file(interp.tree)
+        state.version = (setup if isinstance(setup, KerasSetup) else REFERENCE).for_file(interp.tree, interp.lines)
         state.rules = rules_for(state.version.majors)
 
     def auto_name(self, interp: "Interpreter", base: str) -> str:

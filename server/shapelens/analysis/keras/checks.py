@@ -76,9 +76,15 @@ def build_unbuilt(interp: "Interpreter", state: "KerasState") -> None:
             model.run(interp, None, model.context, reason=f"the model is built by the data given to {call.where()}, "
                                                           f"whose shape is not known: {call.reason}")
             continue
-        batch = "its rows" if call.method not in BATCHED else f"{call.batch} rows" if call.batch is not None else "rows"
-        note = (f"input {format_shape(built)}: the first batch ({batch}) of the data given to {call.where()}, "
-                f"on which Keras builds a Sequential without an input")
+        if call.method == "__call__" and 2 in model.version.majors:
+            # tf_keras builds a Sequential without an input, called on data, for any batch size
+            built = (None, *built[1:])
+            note = (f"input {format_shape(built)}: the data given to {call.where()}, on which Keras 2 builds "
+                    f"a Sequential without an input, for any batch size")
+        else:
+            batch = "its rows" if call.method not in BATCHED else f"{call.batch} rows" if call.batch is not None else "rows"
+            note = (f"input {format_shape(built)}: the first batch ({batch}) of the data given to {call.where()}, "
+                    f"on which Keras builds a Sequential without an input")
         model.run(interp, built, model.context, merge(call.array.notes, (note,)))  # type: ignore[union-attr]
 
 
@@ -104,7 +110,8 @@ def data_diagnostics(interp: "Interpreter", state: "KerasState") -> list[Diagnos
         if call.array is None:
             continue
         model = call.model
-        if isinstance(model, KerasSequential) and model.declared_input() is None:
+        if isinstance(model, KerasSequential) and all(declared_input(model, d) is None
+                                                          for d in dialects(model.version.majors)):
             # built by its first data: later data is checked against what that built, as Keras does
             first = built_by.setdefault(id(model), call)
             built = model.run_input

@@ -10,6 +10,7 @@ overrides what Keras 2 does differently.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional, Sequence
 
 from ..dims import Dim, Shape, defined, format_built, format_shape
@@ -18,6 +19,7 @@ from ..rules import LayerRule, ShapeError
 CONV_CLASSES = frozenset({"Conv1D", "Conv2D", "Conv3D"})
 
 
+@lru_cache(maxsize=512)
 def snake_case(name: str) -> str:
     """Keras' default layer name for a class (``MaxPooling2D`` -> ``max_pooling2d``), as its messages print it."""
     intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)

@@ -11,8 +11,9 @@ a callable, so any environment can be described in a test. Each import root reso
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Optional
+from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 # TensorFlow ships under several distribution names; the first one installed is the one.
 TENSORFLOW_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel")
@@ -78,8 +79,8 @@ class KerasSetup:
         why = "; ".join(dict.fromkeys(v.why for v in found))
         return KerasVersion(majors, why)
 
-    def for_file(self, tree: ast.Module) -> KerasVersion:
-        return self.for_roots(keras_roots(tree))
+    def for_file(self, tree: ast.Module, lines: Sequence[str] = ()) -> KerasVersion:
+        return self.for_roots(keras_roots(tree, lines))
 
 
 TF_KERAS = version(2, "tf_keras is Keras 2")
@@ -140,13 +141,29 @@ def installed_version(distribution: str) -> Optional[str]:
         return None
 
 
-def keras_roots(tree: ast.Module) -> frozenset[str]:
+def import_statements(body: list[ast.stmt]) -> Iterator[Union[ast.Import, ast.ImportFrom]]:
+    """Every import statement, at any depth of statements (expressions hold none)."""
+    for statement in body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            yield statement
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, field, None)
+            if inner:
+                yield from import_statements(inner)
+        for handler in getattr(statement, "handlers", ()):
+            yield from import_statements(handler.body)
+        for case in getattr(statement, "cases", ()):
+            yield from import_statements(case.body)
+
+
+def keras_roots(tree: ast.Module, lines: Sequence[str] = ()) -> frozenset[str]:
     """The import roots a file takes Keras names from: ``keras``, ``tf_keras``, ``tensorflow``
     (``from tensorflow import keras``, ``tensorflow.keras...``, or ``tf.keras`` used on an
-    imported ``tensorflow``)."""
+    imported ``tensorflow``; ``lines``: the source, read for that use when given)."""
     roots: set[str] = set()
     tensorflow_names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in import_statements(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 top = alias.name.split(".")[0]
@@ -156,16 +173,23 @@ def keras_roots(tree: ast.Module) -> frozenset[str]:
                     if alias.name.startswith("tensorflow.keras") or alias.name.startswith("tensorflow.python.keras"):
                         roots.add("tensorflow")
                     tensorflow_names.add(alias.asname or "tensorflow")
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif node.module and not node.level:
             top = node.module.split(".")[0]
             if top in ("keras", "tf_keras"):
                 roots.add(top)
             elif top == "tensorflow" and (".keras" in node.module or any(a.name == "keras" for a in node.names)):
                 roots.add("tensorflow")
-    if tensorflow_names and "tensorflow" not in roots:
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and node.attr == "keras" and isinstance(node.value, ast.Name)
-                    and node.value.id in tensorflow_names):
-                roots.add("tensorflow")
-                break
+    if tensorflow_names and "tensorflow" not in roots and uses_keras_attribute(tree, lines, tensorflow_names):
+        roots.add("tensorflow")
     return frozenset(roots)
+
+
+def uses_keras_attribute(tree: ast.Module, lines: Sequence[str], names: set[str]) -> bool:
+    """Whether ``<tensorflow>.keras`` is read anywhere. With the source's ``lines``, found in the
+    code part of a line (before a ``#``): walking the whole tree of a long file costs as much as
+    parsing it."""
+    if lines:
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\.\s*keras\b")
+        return any(pattern.search(line.split("#", 1)[0]) for line in lines)
+    return any(isinstance(node, ast.Attribute) and node.attr == "keras" and isinstance(node.value, ast.Name)
+               and node.value.id in names for node in ast.walk(tree))
