@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from shapelens.lsp.server import CollectorPause
+from shapelens.analysis.collector import CollectorPause
 
 
 def test_the_collector_is_held_off_until_the_last_holder_leaves():

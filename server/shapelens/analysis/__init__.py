@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
+from .collector import COLLECTOR
 from .report import Report
 
 if TYPE_CHECKING:
@@ -90,6 +91,12 @@ def analyze(source: str | bytes, options: Optional[AnalysisOptions] = None, path
     With a ``project`` (``sources/project.py``) the source's imports of the project's own modules
     are read and interpreted too; ``path`` is the source's file (its folder is searched first, and
     its relative imports start there). Without one, every import is a library's."""
+    with COLLECTOR.held():
+        return _analyze(source, options, path, project)
+
+
+def _analyze(source: str | bytes, options: Optional[AnalysisOptions], path: Optional[str],
+             project: Optional["Project"]) -> Report:
     from .assemble import assemble_report
     from .interpreter import Interpreter
 

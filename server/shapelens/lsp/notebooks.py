@@ -31,7 +31,8 @@ from shapelens.lsp.notebook_view import CellSnapshot, NotebookView
 from shapelens.lsp.options import ServerOptions
 
 if TYPE_CHECKING:
-    from shapelens.lsp.server import CollectorPause, ShapeLensServer
+    from shapelens.analysis.collector import CollectorPause
+    from shapelens.lsp.server import ShapeLensServer
 
 log = logging.getLogger("shapelens.lsp")
 

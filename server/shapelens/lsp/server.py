@@ -9,12 +9,9 @@ Notebooks (synced as notebooks) are one program of their cells each: ``notebooks
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
@@ -23,6 +20,7 @@ from pygls.workspace.position_codec import PositionCodec
 
 from shapelens import __version__
 from shapelens.analysis import AnalysisOptions, analyze
+from shapelens.analysis.collector import COLLECTOR
 from shapelens.analysis.report import Diagnostic, Fix
 from shapelens.analysis.sources.project import Project
 from shapelens.lsp import features
@@ -39,38 +37,6 @@ log = logging.getLogger("shapelens.lsp")
 FIX_WARM_UP_SECONDS = 2.0
 
 
-class CollectorPause:
-    """Python's cycle collector, held off while a snapshot is analysed and published.
-
-    An analysis allocates tens of thousands of objects that all live until it ends, and the
-    automatic collector would walk them several times meanwhile (a tenth of the analysis'
-    time) while finding nothing to free: the engine breaks its own reference cycles, so its
-    garbage is freed as soon as the report is out. Process-wide, hence counted: several
-    documents' analyses can be in flight at once (one running, the others queued for the thread).
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.holders = 0
-        self.was_enabled = True
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self.lock:
-            if self.holders == 0:
-                self.was_enabled = gc.isenabled()
-                gc.disable()
-            self.holders += 1
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.holders -= 1
-                if self.holders == 0 and self.was_enabled:
-                    gc.enable()
-
-
-COLLECTOR = CollectorPause()
 
 
 def analyse_snapshot(uri: str, version: Optional[int], source: str, project: Optional[Project],
