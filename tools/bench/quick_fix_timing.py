@@ -6,7 +6,7 @@ context's parse trees). Every file is timed ``--rounds`` times with a fresh cont
 medians are printed, because the machines here are shared and noisy. The last line times the
 same on the 5,000-line script of ``shapelens bench`` with a Flatten put before a conv.
 
-    PYTHONPATH=server python tools/bench/quick_fix_timing.py [--rounds 5]
+    PYTHONPATH=server:tools/bench python tools/bench/quick_fix_timing.py [--rounds 5]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from shapelens.analysis import analyze
-from shapelens.bench import model_file
+from engine_bench import model_file
 from shapelens.fixes import FixContext, fixes_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
 from .collector import COLLECTOR
 from .report import Report
+from .statements import StatementIndex
 
 if TYPE_CHECKING:
     from .keras.version import KerasSetup
@@ -118,7 +119,8 @@ def _analyze(source: str | bytes, options: Optional[AnalysisOptions], path: Opti
     try:
         interpreter.run()
         rerun = partial(analyze, options=options, path=path, project=project)
-        return replace(assemble_report(interpreter), options=options, rerun=rerun)
+        return replace(assemble_report(interpreter), options=options, rerun=rerun,
+                       statements=lru_cache(maxsize=1)(partial(StatementIndex.of_tree, text, tree)))
     except RecursionError:
         return Report(parsed=True, parse_error="the file nests too deeply to analyse", lines=lines)
     finally:

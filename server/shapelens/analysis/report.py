@@ -149,6 +149,9 @@ class Report:
     # Analyses an edited text of the same file as this report was made: with the same options, path
     # and project (quick fixes verify their edits with it).
     rerun: Optional[Callable[[str], "Report"]] = field(default=None, repr=False, compare=False)
+    # The top-level statements of the analysed text (a ``StatementIndex``, made on first use from
+    # the engine's own parse), for the quick fixes.
+    statements: Optional[Callable[[], object]] = field(default=None, repr=False, compare=False)
 
     def layers_at(self, line: int, col: int) -> list[tuple[Model, Layer]]:
         """Every layer application of the report's own file whose constructor span holds the

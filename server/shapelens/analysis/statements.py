@@ -120,6 +120,11 @@ class StatementIndex:
                 tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return cls((), source, parsed=False)
+        return cls.of_tree(source, tree)
+
+    @classmethod
+    def of_tree(cls, source: str, tree: ast.Module) -> "StatementIndex":
+        """The index of a source already parsed (``tree`` is ``ast.parse(source)``)."""
         statements = tuple(
             Statement(node, first_line(node) - 1, last_line(node) - 1, frozenset(bound_names(node)))
             for node in tree.body

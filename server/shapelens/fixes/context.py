@@ -44,6 +44,9 @@ class FixContext:
 
     @cached_property
     def statements(self) -> StatementIndex:
+        made = self.report.statements() if self.report.statements is not None else None
+        if isinstance(made, StatementIndex) and made.source == self.source:
+            return made  # the engine's parse of this very text
         return StatementIndex.of(self.source)
 
     def region(self, *lines: int) -> Optional[Region]:
