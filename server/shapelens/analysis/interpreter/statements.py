@@ -202,7 +202,13 @@ class Executor:
 
     def stmt_For(self, stmt: ast.For, env: Env) -> None:
         interp = self.interp
-        items = interp.iterate(self.eval(stmt.iter, env))
+        iterable = self.eval(stmt.iter, env)
+        each = iterable.each() if isinstance(iterable, Value) else None
+        if each is not None:  # items not counted, one value standing for each (a module's parameters)
+            interp.assign(stmt.target, each, env)
+            self.exec_uncertain([stmt.body], env)
+            return
+        items = interp.iterate(iterable)
         if items is None or len(items) > MAX_UNROLL:
             interp.assign(stmt.target, Unknown("loop variable of a loop that cannot be unrolled"), env)
             self.exec_uncertain([stmt.body], env)
