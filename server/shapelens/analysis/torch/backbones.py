@@ -12,7 +12,7 @@ analysis no longer knows: its output is unknown, with the reason.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, Value
@@ -237,10 +237,7 @@ class TorchvisionModule(TorchModuleValue):
         if isinstance(value, ArrayValue):
             if self.ran:
                 return Tensor(None, "a second run of the model", None, ())
-            tensor = Tensor(value.shape, None, None, (), None, self.plugin)
-            tensor.example = interp.span(node.args[0]) if node.args else interp.span(node)
-            tensor.notes = value.notes
-            return self.run(interp, tensor)
+            return self.run(interp, example_input(interp, value, node, self.plugin))
         if not isinstance(value, Tensor):
             return Unknown(f"{self.builder} called on a value that is not a tensor")
         return self.forward(interp, value, interp.span(node))
@@ -248,10 +245,14 @@ class TorchvisionModule(TorchModuleValue):
     def run(self, interp: "Interpreter", tensor: Tensor) -> object:
         """The model as a model of its own, on this input."""
         self.ran = True
-        record = ModelRecord("torch", self.span, self.context, interp.next_model_index(), [], None, self.name,
-                             self.name_spans, self.builder, interp.symbols.scope)
+        return self.record_run(interp, tensor, self.forward, self.name)
+
+    def record_run(self, interp: "Interpreter", tensor: Tensor, forward: Callable[..., object], name: str) -> object:
+        """``forward`` on an input of its own (a literal array): a model of the report."""
+        record = ModelRecord("torch", self.span, self.context, interp.next_model_index(), [], None, name,
+                             self.name_spans if name == self.name else [], self.builder, interp.symbols.scope)
         start = len(interp.layers.nodes)
-        result = self.forward(interp, tensor, self.span)
+        result = forward(interp, tensor, self.span)
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
         interp.register_model(record)
@@ -300,7 +301,7 @@ class TorchvisionModule(TorchModuleValue):
         if not group or not isinstance(tensor, Tensor):
             return tensor
         run = self.run_layer(group)
-        return interp.layers.apply_to(run, [tensor], call_span)
+        return interp.layers.apply(run, [tensor], {}, call_span)
 
     def run_layer(self, group: list[tuple[str, object]]) -> BackboneRun:
         """One layer per distinct group (a model called twice applies the same layer twice)."""
@@ -426,6 +427,10 @@ class BodyModule(TorchModuleValue):
         return True
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
+        if args and isinstance(args[0], ArrayValue):
+            module = self.module
+            name = f"{module.name or module.builder}.features"
+            return module.record_run(interp, example_input(interp, args[0], node, module.plugin), self.forward, name)
         if not args or not isinstance(args[0], Tensor):
             return Unknown("`features` called on a value that is not a tensor")
         return self.forward(interp, args[0], interp.span(node))
@@ -480,6 +485,14 @@ class ModulePart(Value):
         if name in SAME_MODULE or name in ("eval", "train", "requires_grad_"):
             return self  # (requires_grad_ here is not followed: the trainable count stays unknown)
         return Unknown(self.reason())
+
+
+def example_input(interp: "Interpreter", value: ArrayValue, node: ast.Call, plugin: "TorchPlugin") -> Tensor:
+    """A literal array given to a model: its example input."""
+    tensor = Tensor(value.shape, None, None, (), None, plugin)
+    tensor.example = interp.span(node.args[0]) if node.args else interp.span(node)
+    tensor.notes = value.notes
+    return tensor
 
 
 def is_module_like(value: object) -> bool:

@@ -164,8 +164,11 @@ class TorchSequential(Value):
                 tensor = entry.cls.hook.forward(interp, entry, [tensor], {})
             elif isinstance(entry, TorchModuleValue) and isinstance(tensor, Tensor):
                 tensor = entry.forward(interp, tensor, entry.span)
-            elif isinstance(entry, Unknown):
-                tensor = Tensor(None, f"an entry of the nn.Sequential is not known: {entry.reason}", None, ())
+            elif isinstance(entry, Unknown) and isinstance(tensor, Tensor):
+                # a row of its own: its parameters are not known, so neither is the model's total
+                stand_in = LayerObj("?", self.span, None, f"an entry of the nn.Sequential is not known: {entry.reason}",
+                                    self.plugin)
+                tensor = interp.layers.apply(stand_in, [tensor], {}, self.span)
             else:
                 tensor = Tensor(None, "an entry of the nn.Sequential is not modelled", None, ())
             if isinstance(tensor, tuple) and tensor and isinstance(tensor[0], Tensor):
@@ -267,6 +270,9 @@ class ModuleHook(ClassHook):
         owned: set[int] = set()
         for inst in state.instances:
             for value in inst.attrs.values():
+                self.own(value, owned)
+        for backbone in state.backbones:  # a head put in a torchvision model runs with it
+            for _, value in backbone.slots:
                 self.own(value, owned)
         for sequential in state.sequentials:
             if id(sequential) in owned:
