@@ -34,6 +34,7 @@ def library_calls() -> None:
     calls = [((name, "weights"), {}) for name in BUILDERS]
     calls += [((name, "stem"), {"size": stem_size(name)}) for name in BUILDERS]
     calls += [((name, "build"), {"kwargs": kwargs, "size": size}) for name, kwargs, size, _ in BUILD_CASES + REFUSED]
+    calls += [((name, "build"), {"kwargs": {}, "size": size}) for name, size in VIT_SIZES]
     prefetch("oracle_backbones.torch_builder_probe", calls)
 
 
@@ -164,3 +165,15 @@ def test_refused_builds_are_errors_in_torchvision_words(builder: str, kwargs: di
     report = report_of(f"from torchvision import models\n\nmodel = {call}\n")
     error_type, text = refusal
     assert any(f"torchvision raises {error_type}: \"{text}\"" in t for t in error_texts(report)), (refusal, error_texts(report))
+
+
+VIT_SIZES = [("vit_b_16", 256), ("vit_b_32", 160), ("vit_l_16", 223)]
+
+
+@pytest.mark.parametrize("builder,size", VIT_SIZES)
+def test_vit_takes_its_image_size_only(builder: str, size: int) -> None:
+    torch_says = probe(builder, "build", kwargs={}, size=size)["output_error"]
+    report = report_of(f"import torch\nimport torchvision\n\nmodel = torchvision.models.{builder}()\n"
+                       f"y = model(torch.zeros(2, 3, {size}, {size}))\n")
+    assert torch_says[0] == "AssertionError"
+    assert any(f"torch fails with \"{torch_says[1]}\"" in text for text in error_texts(report)), (torch_says, error_texts(report))

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 SAME_MODULE = frozenset({"to", "cuda", "cpu", "float", "double", "half", "share_memory", "zero_grad"})
 CONSTRUCTION_ONLY = frozenset({"inplace"})
-LAYER_ATTRIBUTES = frozenset({"in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
-                              "padding", "weight", "bias", "num_features", "p"})
+# Attributes that read a layer's constructor arguments: of a layer inside the body they are not known.
+BODY_LAYER_ARGUMENTS = frozenset({"in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
+                                  "padding", "weight", "bias", "num_features", "p"})
 
 
 class BuilderLayer(LayerObj):
@@ -456,7 +457,7 @@ class ModulePart(Value):
         return f"`{self.path}` of {self.module.builder} is not modelled layer by layer"
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
-        if name in LAYER_ATTRIBUTES:
+        if name in BODY_LAYER_ARGUMENTS:
             return Unknown(self.reason())
         return ModulePart(self.module, f"{self.path}.{name}", self.aux)
 
