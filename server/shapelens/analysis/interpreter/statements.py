@@ -203,14 +203,11 @@ class Executor:
     def stmt_For(self, stmt: ast.For, env: Env) -> None:
         interp = self.interp
         iterable = self.eval(stmt.iter, env)
-        each = iterable.each() if isinstance(iterable, Value) else None
-        if each is not None:  # items not counted, one value standing for each (a module's parameters)
-            interp.assign(stmt.target, each, env)
-            self.exec_uncertain([stmt.body], env)
-            return
         items = interp.iterate(iterable)
         if items is None or len(items) > MAX_UNROLL:
-            interp.assign(stmt.target, Unknown("loop variable of a loop that cannot be unrolled"), env)
+            variable = (iterable.loop_variable() if isinstance(iterable, Value) and items is None
+                        else Unknown("loop variable of a loop that cannot be unrolled"))
+            interp.assign(stmt.target, variable, env)
             self.exec_uncertain([stmt.body], env)
             return
         for position, item in enumerate(items):

@@ -68,6 +68,10 @@ class Value:
     def iterate(self) -> Optional[list]:
         return None
 
+    def loop_variable(self) -> object:
+        """What the variable of a loop over this value holds when its items are not known."""
+        return Unknown("loop variable of a loop that cannot be unrolled")
+
     def subscript(self, interp: "Interpreter", index: object) -> object:
         return Unknown("a subscript the analysis does not evaluate")
 
@@ -92,11 +96,6 @@ class Value:
 
     def set_item(self, interp: "Interpreter", key: object, value: object) -> None:
         """``self[key] = value``; most values do not keep items."""
-
-    def each(self) -> object:
-        """For an iterable whose items are not counted (a module's parameters): one value that
-        stands for every item, what ``for item in self`` binds; ``None`` when there is none."""
-        return None
 
     # only for tracks_name values
     def note_name(self, name: str, span: Span) -> None:

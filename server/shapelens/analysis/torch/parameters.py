@@ -35,7 +35,8 @@ class ParametersValue(Value):
         self.owners = tuple(owners)
         self.named = named
 
-    def each(self) -> object:
+    def loop_variable(self) -> object:
+        """Every parameter at once: what ``for p in model.parameters()`` binds."""
         parameter = EachParameter(self.owners)
         return (Unknown("the name of a parameter"), parameter) if self.named else parameter
 
