@@ -67,8 +67,10 @@ def test_training_mode_with_auxiliary_outputs_is_not_guessed() -> None:
         "net = models.googlenet(weights=None)\n"
         "out = net(torch.randn(2, 3, 224, 224))\n"
     )
-    (layer,) = model_named(report, "net").layers if model_named(report, "net").layers else (None,)
-    assert layer is None or layer.output_shape is None
+    model = model_named(report, "net")
+    (layer,) = model.layers
+    assert layer.class_name == "googlenet" and layer.output_shape is None and model.total_params is None
+    assert "returns its auxiliary logits too" in (layer.unknown_reason or "")
 
 
 def test_changing_the_body_makes_the_model_unknown() -> None:
@@ -80,4 +82,6 @@ def test_changing_the_body_makes_the_model_unknown() -> None:
     )
     assert [d for d in report.diagnostics if d.severity == "error"] == []  # no false error
     model = model_named(report, "model")
-    assert model.total_params is None or all(layer.output_shape is None for layer in model.layers)
+    (layer,) = model.layers
+    assert layer.output_shape is None and model.total_params is None  # not 0, not resnet18's count
+    assert "`conv1` of resnet18 was replaced" in (layer.unknown_reason or "")

@@ -103,6 +103,7 @@ class TorchvisionModule(TorchModuleValue):
         self.body_frozen = False
         self.aux_frozen = False
         self.runs: dict[tuple, BackboneRun] = {}
+        self.stand_ins: dict[str, LayerObj] = {}  # why a forward is not followed → its row
         self.name = ""
         self.name_spans: list[Span] = []
         self.ran = False  # run as a model of its own
@@ -262,11 +263,12 @@ class TorchvisionModule(TorchModuleValue):
     def forward(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
         self.applied = True
         if self.unknown is not None:
-            return Tensor(None, self.unknown, None, (tensor,))
+            return self.not_followed(interp, tensor, self.unknown, call_span)
         if self.aux_logits and self.training is not False:
             mode = "in training mode" if self.training else "perhaps in training mode"
-            return Tensor(None, f"{self.builder} {mode} returns its auxiliary logits too (a named tuple); call "
-                                f"`model.eval()` or build it with aux_logits=False", None, (tensor,))
+            return self.not_followed(interp, tensor, f"{self.builder} {mode} returns its auxiliary logits too (a named "
+                                                     f"tuple); call `model.eval()` or build it with aux_logits=False",
+                                     call_span)
         items: list[tuple[str, object]] = [("body", self)]
         for step in self.family.head:
             if step in STEPS:
@@ -274,6 +276,13 @@ class TorchvisionModule(TorchModuleValue):
             else:
                 items += [(path, value) for path, value in self.slots if path == step or path.startswith(step + ".")]
         return self.apply(interp, items, tensor, call_span)
+
+    def not_followed(self, interp: "Interpreter", tensor: Tensor, reason: str, call_span: Span) -> object:
+        """A forward the analysis cannot follow: one row at the builder call whose output and
+        parameters are unknown, so that no count is given for the model either."""
+        if reason not in self.stand_ins:
+            self.stand_ins[reason] = LayerObj(self.builder, self.span, None, reason, self.plugin, None, (self.note,))
+        return interp.layers.apply(self.stand_ins[reason], [tensor], {}, call_span)
 
     def apply(self, interp: "Interpreter", items: list[tuple[str, object]], tensor: object, call_span: Span) -> object:
         """The items in forward order: consecutive builder items (and the steps between them) as
@@ -439,7 +448,7 @@ class BodyModule(TorchModuleValue):
     def forward(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
         module = self.module
         if module.unknown is not None:
-            return Tensor(None, module.unknown, None, (tensor,))
+            return module.not_followed(interp, tensor, module.unknown, call_span)
         return module.apply(interp, [("body", module)], tensor, call_span)
 
 
