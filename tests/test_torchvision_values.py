@@ -85,3 +85,18 @@ def test_changing_the_body_makes_the_model_unknown() -> None:
     (layer,) = model.layers
     assert layer.output_shape is None and model.total_params is None  # not 0, not resnet18's count
     assert "`conv1` of resnet18 was replaced" in (layer.unknown_reason or "")
+
+
+def test_weights_looked_up_by_name_build_the_pretrained_model() -> None:
+    report = report_of(
+        "import torch\nfrom torchvision import models\n\n"
+        "weights = models.get_weight(\"ResNet50_Weights.IMAGENET1K_V2\")\n"
+        "preprocess = weights.transforms()\n"
+        "a = models.resnet50(weights=weights)\n"
+        "ya = a(torch.randn(1, 3, 224, 224))\n"
+        "b = models.resnet50(weights=models.get_model_weights(\"resnet50\").DEFAULT, num_classes=10)\n"
+    )
+    assert model_named(report, "a").total_params == 25557032  # torchvision's resnet50
+    (refusal,) = [d for d in report.diagnostics if d.severity == "error"]
+    assert "The parameter 'num_classes' expected value 1000 but got 10 instead." in refusal.message
+    assert refusal.span.start_line == 7
