@@ -48,7 +48,7 @@ class Places:
 
     def non_trainable(self, layer: LayerObj, params: object) -> object:
         """Of a layer's parameters, those its framework says training leaves alone once the file has run."""
-        return 0 if params is None else layer.framework.non_trainable_params(self.interp, layer, params)
+        return layer.framework.non_trainable_params(self.interp, layer, params)
 
 
 def hint_position(span: Span, lines: tuple[str, ...]) -> tuple[int, int]:

@@ -152,8 +152,8 @@ class Plugin:
 
     def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, params: object) -> object:
         """How many of the ``params`` of one of its layers training leaves alone, once the file has
-        run (``None`` when not known)."""
-        return 0
+        run; ``None`` (not known) unless the framework says."""
+        return None
 
 
 class Frameworks:
