@@ -38,6 +38,7 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 
 from oracle.command_line import script_arguments
+from oracle_torch.builders import BuilderCalls, weights_stubbed
 from oracle_torch.corpus import BATCH_SIZES, Fixture, ModelInput
 from project_imports import in_project, project_on_path
 
@@ -132,13 +133,16 @@ def _statement_line(error: BaseException, script_file: str) -> Optional[int]:
 
 
 class _Recorder:
-    def __init__(self, script_file: str, project_dir: Optional[Path] = None) -> None:
+    def __init__(self, script_file: str, project_dir: Optional[Path] = None,
+                 builder_names: Optional[frozenset[str]] = None) -> None:
         self.script_file = script_file
         self.project_dir = project_dir
         self.origins: dict[nn.Module, LayerKey] = {}
         self.user_classes: set[str] = set()
         self.running: list[nn.Module] = []
         self.run = _Run()
+        # the modules torchvision builders made for the script, and their runs (oracle_torch/builders.py)
+        self.builders = BuilderCalls(builder_names) if builder_names else None
 
     def owns(self, filename: str) -> bool:
         """A file whose modules are recorded: the script, or any file of its project."""
@@ -159,18 +163,36 @@ class _Recorder:
             site = _constructor_site(module, sys._getframe(1))
             if site is not None and recorder.owns(site.f_code.co_filename):
                 recorder.origins[module] = recorder.key(site.f_code.co_filename, site.f_lineno, type(module).__name__)
+            elif recorder.builders is not None:
+                made = recorder.builders.site(sys._getframe(1), recorder.owns)
+                if made is not None:
+                    filename, line, builder, token = made
+                    recorder.origins[module] = recorder.key(filename, line, builder)
+                    recorder.builders.made[module] = token
             forward_code = getattr(getattr(type(module), "forward", None), "__code__", None)
             if forward_code is not None and recorder.owns(forward_code.co_filename):
                 recorder.user_classes.add(type(module).__name__)
 
+        builders = recorder.builders
+
         def push(module: nn.Module, args: object) -> None:
             recorder.running.append(module)
+            if builders is not None and module in builders.made:
+                builders.push(module, recorder.running, recorder.run.calls, _Call)
 
         def record(module: nn.Module, args: object, output: object) -> None:
             recorder.running.pop()
-            if module in recorder.origins and _is_leaf(module):
-                tensor = _first_tensor(output)
-                shape = None if tensor is None else tuple(int(d) for d in tensor.shape)
+            if module not in recorder.origins:
+                return
+            tensor = _first_tensor(output)
+            shape = None if tensor is None else tuple(int(d) for d in tensor.shape)
+            if builders is not None and module in builders.made:
+                if _is_leaf(module):
+                    builders.leaf_output(shape, recorder.run.calls, _Call)
+                builders.finished(module, recorder.run.calls, _Call)
+            elif _is_leaf(module):
+                if builders is not None:
+                    builders.close()
                 params = sum(p.numel() for p in module.parameters())
                 recorder.run.calls.append(_Call(module=module, output_shape=shape, params=params))
 
@@ -187,6 +209,8 @@ class _Recorder:
     def start_run(self) -> None:
         self.running.clear()
         self.run = _Run()
+        if self.builders is not None:
+            self.builders.reset()
 
     def fail(self, error: Exception) -> None:
         leaves = [m for m in self.running if _is_leaf(m) and m in self.origins]
@@ -197,6 +221,8 @@ class _Recorder:
             running_module=type(self.running[-1]).__name__ if self.running else None,
             statement_line=_statement_line(error, self.script_file),
         )
+        if self.builders is not None:
+            self.builders.failed(self.running, self.run.calls)
 
 
 @contextlib.contextmanager
@@ -262,11 +288,19 @@ def run_in_torch(fixture: Fixture, grad_enabled: bool = False, project_dir: Opti
     ``project_dir`` the modules of every file of that folder are recorded, the script's folder
     first on ``sys.path``."""
     script_file = str(fixture.path)
-    recorder = _Recorder(script_file, project_dir)
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
     code = compile(fixture.source, script_file, "exec")
     runs: list[_Run] = []
     on_path = project_on_path(project_dir, fixture.path) if project_dir is not None else contextlib.nullcontext()
+    with weights_stubbed(fixture.source) as builder_names:
+        recorder = _Recorder(script_file, project_dir, builder_names)
+        return _run_script(fixture, recorder, namespace, code, runs, grad_enabled, on_path, then)
+
+
+def _run_script(fixture: Fixture, recorder: _Recorder, namespace: dict, code: object, runs: list[_Run],
+                grad_enabled: bool, on_path: "contextlib.AbstractContextManager[object]",
+                then: Optional[Callable[[dict], object]]) -> TorchOutcome:
+    script_file = recorder.script_file
     with _quiet_torch(grad_enabled), recorder.installed(), on_path, script_arguments(script_file):
         recorder.start_run()
         torch.manual_seed(0)

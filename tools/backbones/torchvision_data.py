@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 
+from oracle_backbones.torch_builder_probe import probe as builder_probe  # noqa: E402
 from oracle_backbones.torch_probe import VERSION, probe, torchvision  # noqa: E402
 from shapelens.analysis.torch.torchvision_models import FAMILIES, family_of  # noqa: E402
 
@@ -68,6 +69,23 @@ def smallest_and_error(result: dict[str, Any]) -> tuple[int, Optional[tuple[str,
     return smallest, (tuple(below["error"]) if below else None)
 
 
+def weights_entry(name: str) -> tuple[Any, ...]:
+    """(enum, {member: (num_classes, smallest input)}, DEFAULT, what pretrained=True loads)."""
+    result = builder_probe(name, "weights")
+    members = {member: (classes, tuple(size)) for member, (classes, size) in result["members"].items()}
+    return (result["enum"], members, result["default"], result.get("legacy"))
+
+
+def stem_size(name: str) -> int:
+    return 299 if name == "inception_v3" else 224
+
+
+def stem_entry(name: str) -> tuple[Any, ...]:
+    """(weight shape, groups) of the first convolution a forward pass applies."""
+    result = builder_probe(name, "stem", size=stem_size(name))
+    return (tuple(result["weight"]), result["groups"])
+
+
 def entry(name: str) -> tuple[Any, ...]:
     family = FAMILIES[family_of(name)]
     paths = list(family.head_modules) + list(family.aux_modules)
@@ -119,6 +137,17 @@ BUILDERS[name] = (channels, body, aux, min_size, below_min, head)
   head       the head's layers in forward order: (path, class, attributes, (parameters,
              per class), repr with {{num_classes}}); "num_classes" marks an attribute that is
              the num_classes argument
+
+WEIGHTS[name] = (enum, members, default, legacy)
+  enum       the class name of the builder's weights enum
+  members    {{member: (num_classes, min_size)}} from each member's meta (DEFAULT is an alias);
+             num_classes None: the weights fix no classifier (torchvision keeps the argument)
+  default    the member DEFAULT stands for
+  legacy     the member ``pretrained=True`` loads, or None: torchvision raises
+             ValueError("No weights available for model <name>")
+
+STEMS[name] = (weight shape, groups) of the first Conv2d a forward pass applies (the one that
+  checks the input's channels)
 """
 '''
 
@@ -134,5 +163,10 @@ def render() -> str:
             lines.append(f"            {row!r},")
         lines.append("        ),")
         lines.append("    ),")
+    lines.append("}")
+    lines += ["", "WEIGHTS = {"]
+    lines += [f"    {name!r}: {weights_entry(name)!r}," for name in builder_names()]
+    lines += ["}", "", "STEMS = {"]
+    lines += [f"    {name!r}: {stem_entry(name)!r}," for name in builder_names()]
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -46,6 +46,10 @@ class Places:
     def lines(self, path: Optional[str]) -> tuple[str, ...]:
         return self.interp.lines if path is None else self.sources.get(path, ())
 
+    def non_trainable(self, layer: LayerObj, params: object) -> object:
+        """Of a layer's parameters, those its framework says training leaves alone once the file has run."""
+        return layer.framework.non_trainable_params(self.interp, layer, params)
+
 
 def hint_position(span: Span, lines: tuple[str, ...]) -> tuple[int, int]:
     line = span.end_line
@@ -90,6 +94,8 @@ def node_layer(node: Node, places: Places) -> Layer:
         failed=result.error is not None,
         path=path,
         notes=node.notes,
+        non_trainable=places.non_trainable(layer, result.params),
+        part=layer.part,
     )
 
 

@@ -73,6 +73,7 @@ class Interpreter:
         self.symbols = Symbols()
         self.states = {plugin.name: plugin.new_state() for plugin in frameworks.each()}
         self.sites: list[ast.AST] = []  # the calls (and imports) being evaluated, innermost last
+        self.target: Optional[ast.Attribute] = None  # the attribute being assigned (``p.requires_grad``), for its value
         self.model_sites: dict[int, Span] = {}  # model index → the analysed file's call that made it
         self.evaluator = Evaluator(self)
         self.eval = self.evaluator.eval
@@ -227,16 +228,19 @@ class Interpreter:
         elif isinstance(target, ast.Attribute):
             owner = self.eval(target.value, env)
             if isinstance(owner, Value):
+                self.target = target
                 owner.set_attribute(self, target.attr, value)
         elif isinstance(target, ast.Subscript):
             self.assign_item(self.eval(target.value, env), self.eval(target.slice, env), value)
         # other targets hold nothing the analysis needs
 
-    @staticmethod
-    def assign_item(container: object, key: object, value: object) -> None:
+    def assign_item(self, container: object, key: object, value: object) -> None:
         """``layers["conv1"] = ...`` on a dict, ``blocks[i] = ...`` on a list (an ``OrderedDict`` built
-        in a loop, an ``nn.ModuleDict``); a key that is not known makes the dict's content unknown."""
-        if isinstance(container, dict):
+        in a loop, an ``nn.ModuleDict``); a key that is not known makes the dict's content unknown.
+        A value that keeps items (a model's classifier) takes it itself."""
+        if isinstance(container, Value):
+            container.set_item(self, key, value)
+        elif isinstance(container, dict):
             if isinstance(key, (str, int, float, bool, tuple)) or key is None:
                 container[key] = value
             else:

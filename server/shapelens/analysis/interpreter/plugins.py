@@ -142,6 +142,19 @@ class Plugin:
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
         return output
 
+    def layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str) -> object:
+        """``layer.name``: a constructor argument the library keeps (``fc.in_features``), or a method."""
+        return BoundMethod(layer, name)
+
+    def layer_method(self, interp: "Interpreter", layer: LayerObj, name: str, args: list, kwargs: dict,
+                     node: ast.Call) -> object:
+        return Unknown(f"the result of `.{name}(...)`")
+
+    def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, params: object) -> object:
+        """How many of the ``params`` of one of its layers training leaves alone, once the file has
+        run; ``None`` (not known) unless the framework says."""
+        return None
+
 
 class Frameworks:
     """The plugins composed: one lookup of library names for the whole interpreter, cached."""

@@ -68,6 +68,10 @@ class Value:
     def iterate(self) -> Optional[list]:
         return None
 
+    def loop_variable(self) -> object:
+        """What the variable of a loop over this value holds when its items are not known."""
+        return Unknown("loop variable of a loop that cannot be unrolled")
+
     def subscript(self, interp: "Interpreter", index: object) -> object:
         return Unknown("a subscript the analysis does not evaluate")
 
@@ -89,6 +93,9 @@ class Value:
 
     def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
         """``self.name = value``; most values do not keep attributes."""
+
+    def set_item(self, interp: "Interpreter", key: object, value: object) -> None:
+        """``self[key] = value``; most values do not keep items."""
 
     # only for tracks_name values
     def note_name(self, name: str, span: Span) -> None:
@@ -358,10 +365,10 @@ class ArrayValue(Value):
 class LayerObj(Value):
     """A constructed layer; ``spec`` is None for a class the rule tables do not model."""
 
-    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input", "notes")
+    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input", "notes", "part")
 
     def __init__(self, class_name: str, span: Span, spec: Optional[LayerSpec], reason: Optional[str],
-                 framework: "Plugin", declared_input: Optional[Shape] = None, notes: Notes = ()) -> None:
+                 framework: "Plugin", declared_input: Optional[Shape] = None, notes: Notes = (), part: str = "") -> None:
         self.class_name = class_name
         self.span = span
         self.spec = spec
@@ -370,9 +377,15 @@ class LayerObj(Value):
         self.declared_input = declared_input  # `input_shape=` / `input_dim=` given to the layer
         self.built_input: Optional[Shape] = None  # the input its weights were built for (first call)
         self.notes = notes  # what its arguments assume (an argparse default, ...)
+        # which part of a module built by one call it is, when that call builds several (a
+        # torchvision model's layers before and after a replaced head): a part counts on its own
+        self.part = part
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
-        return BoundMethod(self, name)
+        return self.framework.layer_attribute(interp, self, name)
+
+    def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        return self.framework.layer_method(interp, self, name, args, kwargs, node)
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
         return interp.layers.apply(self, args, kwargs, interp.span(node))

@@ -9,14 +9,19 @@ from typing import TYPE_CHECKING, Optional
 from ..interpreter.layers import LayerResult
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
-from ..interpreter.values import ArrayValue, Instance, LayerObj
+from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj
 from ..interpreter.symbols import Symbols
 from ..rules import Args, LayerRule, ShapeError, UnknownArgument
 from ..symbolic import Sym
+from ..unknown import Unknown
+from .backbones import BackboneRun, BuilderLayer
 from .containers import ContainerHook, container_kind
 from .frontend import ARRAY_FACTORIES, Frontend, is_layer_path
-from .modules import ModuleHook, TorchSequential
+from .modules import PASS_THROUGH, ModuleHook, TorchSequential
+from .parameters import ParametersValue, freezing_followed, requires_grad_flag, set_requires_grad
 from .rules import TORCH_RULES
+from .rules.backbone import BACKBONE_RUN, Body
+from .torchvision_frontend import TorchvisionFrontend
 from .rules.convolutional import torch_conv
 from .rules.core import torch_embedding, torch_linear
 from .rules.normalization import torch_batch_norm
@@ -31,6 +36,9 @@ if TYPE_CHECKING:
 MODULE_CLASSES = ("torch.nn.Module", "torch.nn.modules.module.Module")
 # torch errors that, raised by the first layer on a literal example input, are the input's fault.
 EXAMPLE_CODES = {"in-channels", "rank-mismatch", "num-features", "linear-in-features", "input-size"}
+# Constructor arguments a torch layer keeps as attributes of the same value (``fc.in_features``).
+LAYER_ATTRIBUTES = frozenset({"in_features", "out_features", "in_channels", "out_channels", "num_features",
+                              "num_embeddings", "embedding_dim", "input_size", "hidden_size", "num_layers", "p"})
 
 
 @dataclass
@@ -39,15 +47,26 @@ class TorchState:
     instances: list[Instance] = field(default_factory=list)
     instantiated: set[str] = field(default_factory=set)  # class names
     open_scopes: dict[int, dict] = field(default_factory=dict)  # instance id → the symbols of its open parameters
+    backbones: list = field(default_factory=list)  # the torchvision models built
+    frozen: dict[int, bool] = field(default_factory=dict)  # layer id → its parameters are frozen
+    followed_sites: set = field(default_factory=set)  # where the file sets requires_grad, followed
+    written_sites: Optional[set] = None  # where the file's text sets requires_grad (read once)
+
+
+def builder_names() -> frozenset[str]:
+    from .torchvision_models import builder_names as names
+
+    return frozenset({*names(), "get_model"})
 
 
 class TorchPlugin(Plugin):
     name = "torch"
-    roots = ("torch",)
-    model_builders = frozenset({"Sequential"})
+    roots = ("torch", "torchvision")
 
     def __init__(self) -> None:
+        self.model_builders = frozenset({"Sequential"}) | builder_names()  # (torchvision's data is read here)
         self.frontend = Frontend(self)
+        self.vision = TorchvisionFrontend(self)
         self.tensors = TensorOps(self)
         self.modules = ModuleHook(self)
         self.containers = {kind: ContainerHook(self, kind) for kind in ("sequential", "list", "dict")}
@@ -65,6 +84,8 @@ class TorchPlugin(Plugin):
         return next((name for name, rule in TORCH_RULES.items() if rule.role == role and name == rule.name), None)
 
     def call_hook(self, path: str) -> Optional[CallHook]:
+        if path.startswith("torchvision."):
+            return self.vision.call_hook(path)
         front = self.frontend
         if path in ARRAY_FACTORIES:
             return front.array
@@ -88,7 +109,12 @@ class TorchPlugin(Plugin):
         kind = container_kind(path)
         return self.containers[kind] if kind is not None else None
 
+    def constant(self, path: str) -> object:
+        return self.vision.constant(path)
+
     def star_names(self, module: str) -> dict[str, str]:
+        if module.startswith("torchvision"):
+            return self.vision.star_names(module)
         if module != "torch.nn":
             return {}
         return {name: f"torch.nn.{name}" for name in (*TORCH_RULES, "Sequential", "Module", "ModuleList", "ModuleDict")}
@@ -134,7 +160,41 @@ class TorchPlugin(Plugin):
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
         if layer.spec is not None and layer.spec.rule.family is torch_rnn:
             return rnn_outputs(layer, output)
+        if isinstance(layer, (BackboneRun, BuilderLayer)):  # the builder's note stays with its own layers
+            output.notes = tuple(note for note in output.notes if note not in layer.notes)
         return output
+
+    def layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str) -> object:
+        if name in LAYER_ATTRIBUTES and layer.spec is not None:
+            value = layer.spec.args.values.get(name)
+            if isinstance(value, (int, float, Sym)) and not isinstance(value, bool):
+                return value
+        return BoundMethod(layer, name)
+
+    def layer_method(self, interp: "Interpreter", layer: LayerObj, name: str, args: list, kwargs: dict,
+                     node: ast.Call) -> object:
+        if name in ("parameters", "named_parameters", "requires_grad_"):
+            return self.parameter_method(interp, layer, name, args, kwargs, node)
+        if name in PASS_THROUGH:
+            return layer
+        return Unknown(f"the result of `.{name}(...)`")
+
+    def parameter_method(self, interp: "Interpreter", owner: object, name: str, args: list, kwargs: dict,
+                         node: ast.Call) -> object:
+        """``module.parameters()`` / ``named_parameters()`` and ``module.requires_grad_(False)``."""
+        if name == "requires_grad_":
+            set_requires_grad(interp, [owner], requires_grad_flag(args, kwargs), interp.span(node))
+            return owner
+        return ParametersValue([owner], name == "named_parameters")
+
+    def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, params: object) -> object:
+        if not freezing_followed(interp):
+            return None
+        frozen = self.state(interp).frozen
+        if isinstance(layer, BackboneRun):
+            trainable = layer.trainable(frozen)
+            return None if trainable is None or params is None else params - trainable  # type: ignore[operator]
+        return params if frozen.get(id(layer)) else 0
 
     def finish(self, interp: "Interpreter") -> None:
         self.modules.finish(interp)
@@ -163,6 +223,12 @@ class Seeds:
 def seed_shape(rule: LayerRule, args: Args, seeds: Seeds) -> Optional[tuple]:
     """With no example input: the input the first layer implies, symbolic but for what the layer fixes."""
     try:
+        if rule is BACKBONE_RUN:  # a torchvision model first: an image of the channels its stem takes
+            body = args.values["parts"][0]  # type: ignore[index]
+            if isinstance(body, Body):
+                weight, groups = body.stem
+                return (seeds.batch(), weight[1] * groups, *seeds.spatial(2))
+            return None
         if rule.family is torch_conv and "in_channels" in rule.args:
             return (seeds.batch(), args.size("in_channels"), *seeds.spatial(rule.rank))
         if rule.family is torch_batch_norm and "num_features" in rule.args:

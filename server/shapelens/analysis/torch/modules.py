@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 MODULE_METHODS = frozenset({"add_module", "register_module"})
 # Methods that give back the container they are called on.
 PASS_THROUGH = frozenset({"to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_"})
+# What freezes a module's parameters, or lists them to be frozen (``parameters.py``).
+PARAMETER_METHODS = frozenset({"parameters", "named_parameters", "requires_grad_"})
 INPUT_COMMENT = re.compile(r"#\s*shapelens:\s*input\s*=\s*\(([^)]*)\)")
 
 
@@ -49,6 +51,20 @@ def comment_shape(line: str, symbols: Symbols) -> Optional[Shape]:
         else:
             return None
     return tuple(dims)
+
+
+class TorchModuleValue(Value):
+    """A module the analysis models as a whole (a ``torchvision.models`` model): applied to a tensor
+    where a forward or an ``nn.Sequential`` reaches it, and frozen with ``parameters()``."""
+
+    span: Span
+
+    def forward(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
+        return Tensor(None, "a module the analysis does not model", None, (tensor,))
+
+    def freeze(self, interp: "Interpreter", frozen: bool) -> bool:
+        """``requires_grad = not frozen`` on all its parameters; False when that cannot be followed."""
+        return False
 
 
 class TorchSequential(Value):
@@ -117,6 +133,8 @@ class TorchSequential(Value):
             self.entries.insert(args[0], args[1])
             interp.events += 1
             return None
+        if name in PARAMETER_METHODS:
+            return self.plugin.parameter_method(interp, self, name, args, kwargs, node)
         if name in PASS_THROUGH:
             return self
         return Unknown(f"the result of `{name}`")
@@ -144,6 +162,13 @@ class TorchSequential(Value):
                 tensor = entry.chain(interp, tensor)
             elif isinstance(entry, Instance) and isinstance(entry.cls.hook, ModuleHook) and isinstance(tensor, Tensor):
                 tensor = entry.cls.hook.forward(interp, entry, [tensor], {})
+            elif isinstance(entry, TorchModuleValue) and isinstance(tensor, Tensor):
+                tensor = entry.forward(interp, tensor, entry.span)
+            elif isinstance(entry, Unknown) and isinstance(tensor, Tensor):
+                # a row of its own: its parameters are not known, so neither is the model's total
+                stand_in = LayerObj("?", self.span, None, f"an entry of the nn.Sequential is not known: {entry.reason}",
+                                    self.plugin)
+                tensor = interp.layers.apply(stand_in, [tensor], {}, self.span)
             else:
                 tensor = Tensor(None, "an entry of the nn.Sequential is not modelled", None, ())
             if isinstance(tensor, tuple) and tensor and isinstance(tensor[0], Tensor):
@@ -170,7 +195,7 @@ class ModuleHook(ClassHook):
         self.plugin = plugin
 
     def attribute(self, interp: "Interpreter", instance: Instance, name: str) -> object:
-        if name in MODULE_METHODS or name in PASS_THROUGH_METHODS:
+        if name in MODULE_METHODS or name in PASS_THROUGH_METHODS or name in PARAMETER_METHODS:
             return BoundMethod(instance, name)
         return super().attribute(interp, instance, name)
 
@@ -181,6 +206,8 @@ class ModuleHook(ClassHook):
             instance.attrs[args[0]] = args[1]
             interp.events += 1
             return None
+        if name in PARAMETER_METHODS:
+            return self.plugin.parameter_method(interp, instance, name, args, kwargs, node)
         if name in PASS_THROUGH_METHODS:
             return instance
         return super().method(interp, instance, name, args, kwargs, node)
@@ -244,6 +271,9 @@ class ModuleHook(ClassHook):
         for inst in state.instances:
             for value in inst.attrs.values():
                 self.own(value, owned)
+        for backbone in state.backbones:  # a head put in a torchvision model runs with it
+            for _, value in backbone.slots:
+                self.own(value, owned)
         for sequential in state.sequentials:
             if id(sequential) in owned:
                 sequential.owned = True
@@ -254,6 +284,12 @@ class ModuleHook(ClassHook):
                 scope.update(sequential.symbols)
                 owner = f"`{sequential.name}`" if sequential.name else f"the nn.Sequential at line {sequential.span.start_line + 1}"
                 sequential.run(interp, self.seeded(interp, self.declared_input(interp, sequential.span), owner))
+        for backbone in list(state.backbones):
+            if backbone.applied or id(backbone) in owned or self.nested(state.sequentials, backbone):
+                continue
+            with interp.symbols.new_scope():
+                owner = f"`{backbone.name or backbone.builder}`"
+                backbone.run(interp, self.seeded(interp, self.declared_input(interp, backbone.span), owner))
         for instance in list(state.instances):
             if instance.model is not None or id(instance) in owned:
                 continue

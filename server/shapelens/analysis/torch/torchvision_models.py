@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
+from ..symbolic import Sym
+
 Dim = Optional[int]
 Shape = tuple[Dim, ...]
 Size = TypeVar("Size")
@@ -296,7 +298,7 @@ def torchvision_model(builder: str, kwargs: Mapping[str, Any]) -> Optional[Torch
     if kwargs.get("weights") is not None or kwargs.get("pretrained", False) is not False:
         return None
     num_classes = kwargs.get("num_classes", 1000)
-    if not isinstance(num_classes, int) or isinstance(num_classes, bool):
+    if not isinstance(num_classes, (int, Sym)) or isinstance(num_classes, bool):  # a Sym: left open by a function
         return None
     channels, body, aux, min_size, below_min, head_rows = builders[builder]
     body_params, _, per_token = body
