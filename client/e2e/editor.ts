@@ -4,14 +4,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Locator, Page } from "playwright-core";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Text as rendered: Monaco draws spaces as no-break spaces. */
-function normalise(text: string | null): string {
+export function normalise(text: string | null): string {
     return (text ?? "").replace(/\u00a0/g, " ");
 }
 
-async function poll<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
+export async function poll<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     while (Date.now() < deadline) {

@@ -4,27 +4,7 @@
 // cell's line and moving along it with the keyboard, and checked by what the editor then shows.
 import { Locator, Page } from "playwright-core";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Text as rendered: Monaco draws spaces as no-break spaces. */
-function normalise(text: string | null): string {
-    return (text ?? "").replace(/\u00a0/g, " ");
-}
-
-async function poll<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const result = await attempt();
-            if (result !== undefined) return result;
-        } catch (error) {
-            lastError = error;
-        }
-        await sleep(250);
-    }
-    throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
-}
+import { normalise, poll, sleep } from "./editor";
 
 export class NotebookEditor {
     constructor(private readonly page: Page) {}

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Value", "Unknown", "QName", "Function", "LambdaValue", "ClassValue", "Instance", "BoundMethod", "Builtin",
-    "SuperCall", "SuperProxy", "ArrayValue", "LayerObj", "Node", "ModelRecord", "NAMED_VALUES", "is_known",
+    "SuperCall", "SuperProxy", "NamedValue", "ArrayValue", "LayerObj", "Node", "ModelRecord", "NAMED_VALUES", "is_known",
 ]
 
 REQUIRED = Unknown("a required field")  # a dataclass field without a default
@@ -105,6 +105,25 @@ class Value:
         pass
 
 
+class NamedValue(Value):
+    """A value that remembers the names it is bound to: the first one names it, and every place
+    it is named or used is kept (a hover on any of them shows it)."""
+
+    __slots__ = ()
+    tracks_name = True
+    name: str
+    name_spans: list[Span]
+
+    def note_name(self, name: str, span: Span) -> None:
+        if not self.name:
+            self.name = name
+        self.name_spans.append(span)
+
+    def note_use(self, span: Span) -> None:
+        if span not in self.name_spans:
+            self.name_spans.append(span)
+
+
 @dataclass(frozen=True)
 class QName(Value):
     """A name from an imported library, canonical: ``keras.layers.Conv2D``, ``numpy.random.rand``."""
@@ -158,11 +177,10 @@ class ClassValue(Value):
         return Unknown(f"attribute `{name}` is not known statically") if found is MISSING else found
 
 
-class Instance(Value):
+class Instance(NamedValue):
     """An object of one of the file's classes; a framework's class hook gives it behaviour."""
 
     __slots__ = ("cls", "attrs", "span", "name", "name_spans", "model")
-    tracks_name = True
 
     def __init__(self, cls: ClassValue, span: Optional[Span]) -> None:
         self.cls = cls
@@ -208,15 +226,6 @@ class Instance(Value):
         if self.cls.hook is not None:
             return self.cls.hook.subscript(interp, self, index)
         return Unknown("a subscript the analysis does not evaluate")
-
-    def note_name(self, name: str, span: Span) -> None:
-        if not self.name:
-            self.name = name
-        self.name_spans.append(span)
-
-    def note_use(self, span: Span) -> None:
-        if span not in self.name_spans:
-            self.name_spans.append(span)
 
 
 @dataclass(eq=False)

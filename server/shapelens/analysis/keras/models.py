@@ -13,7 +13,7 @@ from ..interpreter.layers import apply_rule, nodes_between
 from ..interpreter.provenance import Notes, merge, notes_of
 from ..interpreter.tensors import Tensor
 from ..assemble import conditional
-from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, Node, Value
+from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, NamedValue, Node, Value
 from ..report import Diagnostic, Span
 from ..rules import Applied, Args, LayerRule, LayerSpec, ShapeError, UnknownArgument
 from ..unknown import Unknown
@@ -41,10 +41,9 @@ class InputLayerObj(Value):
         self.span = span
 
 
-class KerasModel(Value):
+class KerasModel(NamedValue):
     """What both model kinds share: a name, data calls, use as a layer."""
 
-    tracks_name = True
     class_name = "Model"
     fallback_name = "model"
 
@@ -59,15 +58,6 @@ class KerasModel(Value):
         self.symbols: dict[str, str] = {}  # the size symbols of the scope the model is made in
         self.version: KerasVersion = REFERENCE.keras  # the Keras the file runs with (set by the frontend)
         self.keras_name = self.fallback_name  # the name Keras gives it (``sequential_1``), for its messages
-
-    def note_name(self, name: str, span: Span) -> None:
-        if not self.name:
-            self.name = name
-        self.name_spans.append(span)
-
-    def note_use(self, span: Span) -> None:
-        if span not in self.name_spans:
-            self.name_spans.append(span)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         return BoundMethod(self, name)

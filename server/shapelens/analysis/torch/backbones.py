@@ -15,7 +15,7 @@ import ast
 from typing import TYPE_CHECKING, Callable, Optional
 
 from ..interpreter.tensors import Tensor
-from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, Value
+from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, NamedValue, Value
 from ..report import Span
 from ..rules import Args, LayerSpec
 from ..unknown import Unknown
@@ -79,10 +79,9 @@ class BackboneRun(LayerObj):
         return count
 
 
-class TorchvisionModule(TorchModuleValue):
+class TorchvisionModule(NamedValue, TorchModuleValue):
     """What a ``torchvision.models`` builder call returns."""
 
-    tracks_name = True
 
     def __init__(self, plugin: "TorchPlugin", model: TorchvisionModel, span: Span, context: str,
                  stem: tuple[tuple[int, ...], int], transform_input: bool, aux_logits: bool) -> None:
@@ -119,15 +118,6 @@ class TorchvisionModule(TorchModuleValue):
         if self.aux_replaced or (self.aux_removed and set(self.family.aux_modules) - self.aux_removed):
             return None
         return 0 if self.aux_removed else self.model.aux_params
-
-    def note_name(self, name: str, span: Span) -> None:
-        if not self.name:
-            self.name = name
-        self.name_spans.append(span)
-
-    def note_use(self, span: Span) -> None:
-        if span not in self.name_spans:
-            self.name_spans.append(span)
 
     def truth(self) -> Optional[bool]:
         return True

@@ -16,7 +16,7 @@ from ..dims import Shape
 from ..interpreter.plugins import ClassHook
 from ..interpreter.symbols import Symbols
 from ..interpreter.tensors import Tensor
-from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, Value
+from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, NamedValue, Value
 from ..report import Span
 from ..unknown import Unknown
 from .tensors import PASS_THROUGH_METHODS
@@ -67,10 +67,9 @@ class TorchModuleValue(Value):
         return False
 
 
-class TorchSequential(Value):
+class TorchSequential(NamedValue):
     """``nn.Sequential(...)``: applied in turn inside a ``forward``, or run as a model of its own."""
 
-    tracks_name = True
 
     def __init__(self, plugin: "TorchPlugin", span: Span, context: str, entries: list,
                  names: Optional[dict] = None) -> None:
@@ -84,15 +83,6 @@ class TorchSequential(Value):
         self.ran = False
         self.owned = False  # an attribute of a module (it runs as part of that module)
         self.symbols: dict[str, str] = {}  # the size symbols of the scope it is made in (a builder's parameters)
-
-    def note_name(self, name: str, span: Span) -> None:
-        if not self.name:
-            self.name = name
-        self.name_spans.append(span)
-
-    def note_use(self, span: Span) -> None:
-        if span not in self.name_spans:
-            self.name_spans.append(span)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         return self.names[name] if name in self.names else BoundMethod(self, name)
