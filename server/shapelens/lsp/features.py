@@ -194,16 +194,19 @@ def quick_fix_actions(
     for diag, client_diag, fixes in fixed:
         shown = client_diag or to_diagnostic(diag, analysis.report, analysis.lines, codec, options, analysis.uri)
         for fix in fixes:
-            actions.append(
-                types.CodeAction(
-                    title=fix.title,
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=[shown] if shown is not None else None,
-                    is_preferred=fix.preferred or None,
-                    edit=_workspace_edit(analysis, fix.edits, codec, versioned),
-                )
-            )
+            actions.append(fix_action(fix, shown, _workspace_edit(analysis, fix.edits, codec, versioned)))
     return actions
+
+
+def fix_action(fix: Fix, shown: Optional[types.Diagnostic], edit: types.WorkspaceEdit) -> types.CodeAction:
+    """One verified fix as a quick-fix code action for the diagnostic as the client shows it."""
+    return types.CodeAction(
+        title=fix.title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[shown] if shown is not None else None,
+        is_preferred=fix.preferred or None,
+        edit=edit,
+    )
 
 
 def shape_comments_action(

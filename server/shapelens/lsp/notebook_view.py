@@ -268,17 +268,8 @@ def quick_fix_actions(
             shown = located[1] if located is not None else None
         for fix in fixes:
             edit = cell_workspace_edit(view, fix.edits, codec, versioned)
-            if edit is None:
-                continue
-            actions.append(
-                types.CodeAction(
-                    title=fix.title,
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=[shown] if shown is not None else None,
-                    is_preferred=fix.preferred or None,
-                    edit=edit,
-                )
-            )
+            if edit is not None:
+                actions.append(features.fix_action(fix, shown, edit))
     return actions
 
 
