@@ -58,7 +58,7 @@ def test_json_follows_the_contract() -> None:
         for model in report["models"]:
             assert set(model) == {"name", "framework", "range", "layers", "symbols", "requires"}
             for layer in model["layers"]:
-                assert set(layer) == {"class", "range", "input_shape", "output_shape", "params"}
+                assert set(layer) == {"class", "range", "input_shape", "output_shape", "params", "trainable_params"}
         for diagnostic in report["diagnostics"]:
             assert set(diagnostic) == {"range", "severity", "code", "message", "fixes"}
     torch_report, keras_report = files
@@ -69,7 +69,8 @@ def test_json_follows_the_contract() -> None:
     start = line.index(call)
     assert conv == {"class": "Conv2D",
                     "range": {"start": {"line": 10, "character": start}, "end": {"line": 10, "character": start + len(call)}},
-                    "input_shape": [None, 28, 28, 1], "output_shape": [None, 26, 26, 32], "params": 320}
+                    "input_shape": [None, 28, 28, 1], "output_shape": [None, 26, 26, 32], "params": 320,
+                    "trainable_params": 320}
     linear = next(d for d in torch_report["diagnostics"] if d["code"] == "linear-in-features")
     assert linear["severity"] == "error"
     assert linear["range"]["start"] == {"line": 17, "character": 18}

@@ -89,7 +89,7 @@ def summary_table(model: Model, where: Callable[[Span], str] = line_of, where_he
         f"  {line:>{where_width}}  {name:<{width}}{shape:<{shape_width}}{params:<{params_width}}{context}".rstrip()
         for line, name, shape, params, context in rows
     ]
-    out.append(f"  Total params: {format_count(model.total_params)}")
+    out += [f"  {line}" for line in count_lines(model)]
     out += [f"  {line}" for line in sizes_lines(model)]
     out += [f"  note: {note}" for note in dict.fromkeys(note for layer in model.layers for note in layer.notes)]
     return out
@@ -105,8 +105,18 @@ def model_summary(model: Model) -> str:
         rows.append(f"| Input | `{format_output(model.input_shape)}` | 0 |")
     rows += [f"| {row.class_name} | `{row.output_shape}` | {row.params} |" for row in summary_rows(model)]
     assumed = ["", model.assumptions] if model.assumptions else []
-    return "\n".join([title, "", *rows, "", f"Total params: {format_count(model.total_params)}", *sizes_markdown(model),
-                      *assumed])
+    return "\n".join([title, "", *rows, "", *count_lines(model, "  "), *sizes_markdown(model), *assumed])
+
+
+def count_lines(model: Model, end: str = "") -> list[str]:
+    """``Total params``, and as Keras' summary splits them ``Trainable`` / ``Non-trainable params`` when
+    some are not trained (a frozen backbone, moving statistics). ``end`` ends a line but the last
+    (two spaces: a Markdown line break)."""
+    lines = [f"Total params: {format_count(model.total_params)}"]
+    if model.non_trainable_params != 0:
+        lines += [f"Trainable params: {format_count(model.trainable_params)}",
+                  f"Non-trainable params: {format_count(model.non_trainable_params)}"]
+    return [line + end for line in lines[:-1]] + lines[-1:]
 
 
 def sizes_lines(model: Model) -> list[str]:
@@ -154,6 +164,9 @@ def layer_card(layer: Layer) -> str:
         if layer.unknown_reason:
             lines += ["", f"Some sizes unknown: {layer.unknown_reason}"]
     lines += ["", f"Params: {format_count(layer.params)}"]
+    if layer.non_trainable != 0:
+        lines[-1] += (f" (trainable {format_count(layer.trainable_params)}, "
+                      f"non-trainable {format_count(layer.non_trainable)})")
     if layer.notes:
         lines += ["", *(f"Note: {note}" for note in layer.notes)]
     if layer.arithmetic:

@@ -92,6 +92,7 @@ def snapshot(source: str, path: Optional[Path] = None, keras_version: Optional[s
             "name_spans": spans(model.name_spans),
             "context": model.context,
             "total_params": dim(model.total_params),
+            **({"non_trainable_params": dim(model.non_trainable_params)} if model.non_trainable_params != 0 else {}),
             "symbols": [list(pair) for pair in model.symbols],
             "requires": [[c.python, c.text] for c in model.requires],
             "layers": [
@@ -109,6 +110,7 @@ def snapshot(source: str, path: Optional[Path] = None, keras_version: Optional[s
                     "call_span": span(layer.call_span) if layer.call_span else None,
                     "failed": layer.failed,
                     **({"notes": list(layer.notes)} if layer.notes else {}),
+                    **({"non_trainable": dim(layer.non_trainable)} if layer.non_trainable != 0 else {}),
                 }, layer.path)
                 for layer in model.layers
             ],

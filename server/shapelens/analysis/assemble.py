@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable, Optional
 
-from .dims import OutputShape, format_shape
+from .dims import Dim, OutputShape, format_shape
 from .interpreter.core import Interpreter
 from .interpreter.layers import LayerResult
 from .interpreter.positions import SourceSpan, span_path
@@ -89,8 +89,17 @@ def node_layer(node: Node, places: Places) -> Layer:
         call_span=call if local_call and node.call_span != layer.span else None,
         failed=result.error is not None,
         path=path,
-        notes=node.notes,
+        notes=node.notes if layer.trainable_reason is None else (*node.notes, layer.trainable_reason),
+        non_trainable=non_trainable(layer, result),
     )
+
+
+def non_trainable(layer: LayerObj, result: LayerResult) -> Dim:
+    """Of the layer's parameters, those training leaves alone, as the layer ends the file: all of them
+    once it is frozen, unknown when whether it is is not known."""
+    if layer.trainable is None:
+        return None
+    return result.params if layer.trainable is False else result.non_trainable
 
 
 def conditional(diagnostic: Diagnostic, condition: Optional[str]) -> Diagnostic:

@@ -57,6 +57,19 @@ class Layer:
     failed: bool = False  # the library rejects this application (a diagnostic says why)
     path: Optional[str] = None  # the file of the constructor, when it is not the report's own
     notes: tuple[str, ...] = ()  # what its shapes assume: "`--img-size` = 224 from argparse default", ...
+    # Of ``params``, those training leaves alone (moving statistics, a frozen layer); None when not known.
+    non_trainable: Dim = 0
+
+    @property
+    def trainable_params(self) -> Dim:
+        return difference(self.params, self.non_trainable)
+
+
+def difference(total: Dim, part: Dim) -> Dim:
+    """``total - part``, unknown when either is."""
+    if total is None or part is None:
+        return None
+    return total if isinstance(part, int) and part == 0 else total - part  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
@@ -85,11 +98,23 @@ class Model:
 
     @property
     def total_params(self) -> Dim:
+        return self.count(lambda layer: layer.params)
+
+    @property
+    def non_trainable_params(self) -> Dim:
+        return self.count(lambda layer: layer.non_trainable)
+
+    @property
+    def trainable_params(self) -> Dim:
+        return difference(self.total_params, self.non_trainable_params)
+
+    def count(self, of: Callable[[Layer], Dim]) -> Dim:
+        """A count summed over the layers, a shared layer once; unknown when one layer's is."""
         seen: dict[tuple[Optional[str], Span], Dim] = {}
         for layer in self.layers:
-            if layer.params is None:
+            if of(layer) is None:
                 return None
-            seen[(layer.path, layer.span)] = layer.params  # a shared layer counts once
+            seen[(layer.path, layer.span)] = of(layer)  # a shared layer counts once
         return sum(seen.values())  # type: ignore[arg-type, return-value]
 
 
@@ -230,6 +255,7 @@ def report_json(path: str, report: Report) -> dict:
                         else [shape_json(s) for s in layer.input_shapes],
                         "output_shape": shape_json(layer.output_shape),
                         "params": dim_json(layer.params),
+                        "trainable_params": dim_json(layer.trainable_params),
                     }, layer.path)
                     for layer in model.layers
                 ],

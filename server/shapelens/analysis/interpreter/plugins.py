@@ -142,6 +142,9 @@ class Plugin:
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
         return output
 
+    def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
+        """``layer.name = value`` on one of its layers (Keras' ``layer.trainable = False``)."""
+
 
 class Frameworks:
     """The plugins composed: one lookup of library names for the whole interpreter, cached."""

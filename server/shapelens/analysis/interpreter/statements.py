@@ -47,6 +47,7 @@ class Executor:
             handler = handlers.get(type(stmt))
             if handler is None:
                 continue
+            interp.statement = stmt
             if not top_level:
                 handler(stmt, env)
                 continue
@@ -202,9 +203,12 @@ class Executor:
 
     def stmt_For(self, stmt: ast.For, env: Env) -> None:
         interp = self.interp
-        items = interp.iterate(self.eval(stmt.iter, env))
+        iterable = self.eval(stmt.iter, env)
+        items = interp.iterate(iterable)
         if items is None or len(items) > MAX_UNROLL:
-            interp.assign(stmt.target, Unknown("loop variable of a loop that cannot be unrolled"), env)
+            variable = (iterable.loop_variable() if isinstance(iterable, Value) and items is None
+                        else Unknown("loop variable of a loop that cannot be unrolled"))
+            interp.assign(stmt.target, variable, env)
             self.exec_uncertain([stmt.body], env)
             return
         for position, item in enumerate(items):

@@ -68,6 +68,10 @@ class Value:
     def iterate(self) -> Optional[list]:
         return None
 
+    def loop_variable(self) -> object:
+        """What the variable of a loop over this value holds when its items are not known."""
+        return Unknown("loop variable of a loop that cannot be unrolled")
+
     def subscript(self, interp: "Interpreter", index: object) -> object:
         return Unknown("a subscript the analysis does not evaluate")
 
@@ -358,7 +362,8 @@ class ArrayValue(Value):
 class LayerObj(Value):
     """A constructed layer; ``spec`` is None for a class the rule tables do not model."""
 
-    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input", "notes")
+    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input", "notes",
+                 "trainable", "trainable_reason")
 
     def __init__(self, class_name: str, span: Span, spec: Optional[LayerSpec], reason: Optional[str],
                  framework: "Plugin", declared_input: Optional[Shape] = None, notes: Notes = ()) -> None:
@@ -370,12 +375,18 @@ class LayerObj(Value):
         self.declared_input = declared_input  # `input_shape=` / `input_dim=` given to the layer
         self.built_input: Optional[Shape] = None  # the input its weights were built for (first call)
         self.notes = notes  # what its arguments assume (an argparse default, ...)
+        # whether training updates its weights: False once frozen, None when that is not known (and why)
+        self.trainable: Optional[bool] = True
+        self.trainable_reason: Optional[str] = None
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         return BoundMethod(self, name)
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
         return interp.layers.apply(self, args, kwargs, interp.span(node))
+
+    def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
+        self.framework.set_layer_attribute(interp, self, name, value)
 
     def truth(self) -> Optional[bool]:
         return None
