@@ -164,7 +164,7 @@ class KerasBackbone(KerasFunctional):
                 self.reason or f"the {name} of the {self.builder} backbone")
         if name == "layers":
             where = interp.span(interp.statement) if interp.statement is not None else None
-            listing = InnerLayers(self, f"`{self.name or 'base'}.layers`", where)
+            listing = InnerLayers(self, f"`{self.name or 'base'}.layers`", where, interp.uncertain)
             self.inner_uses.append(listing)
             return listing
         if name == "trainable":
@@ -177,7 +177,7 @@ class KerasBackbone(KerasFunctional):
             which = args[0] if args else kwargs.get("name", kwargs.get("index"))
             label = f"`{self.name or 'base'}.get_layer({which!r})`" if isinstance(which, (str, int)) else \
                 f"`{self.name or 'base'}.get_layer(...)`"
-            return InnerLayer(self, label, interp.span(node), whole=False)
+            return InnerLayer(self, label, interp.span(node), False, interp.uncertain)
         if name == "count_params":
             total = self.result.total_params if self.result is not None else None
             return total if total is not None else Unknown(self.reason or "the backbone's parameter count")
@@ -189,13 +189,13 @@ class KerasBackbone(KerasFunctional):
         if name == "trainable":
             self.plugin.set_layer_attribute(interp, self.layer(), name, value)
 
-    def freeze_inner(self, interp: "Interpreter", value: object, whole: bool, label: str, span: Span) -> None:
-        """``layer.trainable = value`` on inner layers: every one of them (``for layer in base.layers``)
-        is the backbone's own flag; some of them leave the split unknown."""
-        if whole:
-            self.plugin.set_layer_attribute(interp, self.layer(), "trainable", value)
-            return
+    def freeze_inner(self, value: object, whole: bool, label: str, span: Span) -> None:
+        """``layer.trainable = value`` on inner layers: every one of them (``for layer in base.layers``,
+        a loop that always runs) is the backbone's own flag; some of them leave the split unknown."""
         layer = self.layer()
+        if whole and isinstance(value, bool):
+            layer.trainable, layer.trainable_reason = value, None
+            return
         layer.trainable = None
         layer.trainable_reason = (f"which parameters of the {self.builder} backbone are trainable is not known: "
                                   f"`.trainable` is set on some of its inner layers ({label}, line "
@@ -243,26 +243,29 @@ class InnerLayers(Value):
     """``base.layers`` (or a slice of it): the inner layers Shape Lens does not list. A loop over it
     gives an ``InnerLayer`` standing for each; setting ``trainable`` through one is followed."""
 
-    def __init__(self, backbone: KerasBackbone, label: str, span: Optional[Span], whole: bool = True) -> None:
+    def __init__(self, backbone: KerasBackbone, label: str, span: Optional[Span], uncertain_at: int,
+                 whole: bool = True) -> None:
         self.backbone = backbone
         self.label = label
         self.span = span
+        self.uncertain_at = uncertain_at  # the interpreter's depth of undecided code where it is reached
         self.whole = whole
         self.followed = False  # used in a way the analysis follows (a loop, a slice, an index, `len`)
 
     def loop_variable(self) -> object:
         self.followed = True
-        return InnerLayer(self.backbone, self.label, self.span, self.whole)
+        # the loop's body runs one level deeper; a backbone always has layers, so it runs for each
+        return InnerLayer(self.backbone, self.label, self.span, self.whole, self.uncertain_at + 1)
 
     def subscript(self, interp: "Interpreter", index: object) -> object:
         self.followed = True
         shown = f"{self.label[:-1]}[...]`" if self.label.endswith("`") else self.label
         if isinstance(index, slice):
             whole = self.whole and index == slice(None, None, None)
-            listing = InnerLayers(self.backbone, shown, self.span, whole)
+            listing = InnerLayers(self.backbone, shown, self.span, self.uncertain_at, whole)
             self.backbone.inner_uses.append(listing)
             return listing
-        return InnerLayer(self.backbone, shown, self.span, whole=False)
+        return InnerLayer(self.backbone, shown, self.span, False, self.uncertain_at)
 
     def length(self) -> object:
         self.followed = True
@@ -275,11 +278,12 @@ class InnerLayers(Value):
 class InnerLayer(Value):
     """One inner layer of a backbone (``base.get_layer("block_13_expand_relu")``, a loop's variable)."""
 
-    def __init__(self, backbone: KerasBackbone, label: str, span: Optional[Span], whole: bool) -> None:
+    def __init__(self, backbone: KerasBackbone, label: str, span: Optional[Span], whole: bool, runs_at: int) -> None:
         self.backbone = backbone
         self.label = label
         self.span = span
         self.whole = whole  # stands for every inner layer (the variable of a loop over all of them)
+        self.runs_at = runs_at  # the depth of undecided code at which a statement on it runs for every layer
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         reason = self.backbone.inner_reason(self.label)
@@ -295,7 +299,8 @@ class InnerLayer(Value):
     def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
         if name == "trainable":
             span = self.span or self.backbone.span
-            self.backbone.freeze_inner(interp, value, self.whole and isinstance(value, bool), self.label, span)
+            every = self.whole and interp.uncertain == self.runs_at  # not under a condition inside the loop
+            self.backbone.freeze_inner(value, every, self.label, span)
 
 
 # --- the call hooks -------------------------------------------------------------------------
