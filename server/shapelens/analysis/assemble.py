@@ -91,6 +91,7 @@ def node_layer(node: Node, places: Places) -> Layer:
         path=path,
         notes=node.notes if layer.trainable_reason is None else (*node.notes, layer.trainable_reason),
         non_trainable=non_trainable(layer, result),
+        instance=id(layer),
     )
 
 

@@ -59,6 +59,8 @@ class Layer:
     notes: tuple[str, ...] = ()  # what its shapes assume: "`--img-size` = 224 from argparse default", ...
     # Of ``params``, those training leaves alone (moving statistics, a frozen layer); None when not known.
     non_trainable: Dim = 0
+    # which layer object this application is of: a helper called twice makes two layers at one span
+    instance: int = field(default=0, compare=False)
 
     @property
     def trainable_params(self) -> Dim:
@@ -114,7 +116,7 @@ class Model:
         for layer in self.layers:
             if of(layer) is None:
                 return None
-            seen[(layer.path, layer.span)] = of(layer)  # a shared layer counts once
+            seen[(layer.path, layer.span, layer.instance)] = of(layer)  # a shared layer counts once
         return sum(seen.values())  # type: ignore[arg-type, return-value]
 
 
