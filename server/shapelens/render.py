@@ -113,7 +113,7 @@ def count_lines(model: Model, end: str = "") -> list[str]:
     some are not trained (a frozen backbone, moving statistics). ``end`` ends a line but the last
     (two spaces: a Markdown line break)."""
     lines = [f"Total params: {format_count(model.total_params)}"]
-    if model.non_trainable_params != 0:
+    if model.total_params is not None and model.non_trainable_params != 0:
         lines += [f"Trainable params: {format_count(model.trainable_params)}",
                   f"Non-trainable params: {format_count(model.non_trainable_params)}"]
     return [line + end for line in lines[:-1]] + lines[-1:]

@@ -92,7 +92,7 @@ def snapshot(source: str, path: Optional[Path] = None, keras_version: Optional[s
             "name_spans": spans(model.name_spans),
             "context": model.context,
             "total_params": dim(model.total_params),
-            **({"non_trainable_params": dim(model.non_trainable_params)} if model.non_trainable_params != 0 else {}),
+            **({"non_trainable_params": dim(model.non_trainable_params)} if model.non_trainable_params not in (0, None) else {}),
             "symbols": [list(pair) for pair in model.symbols],
             "requires": [[c.python, c.text] for c in model.requires],
             "layers": [

@@ -104,6 +104,8 @@ class Model:
 
     @property
     def non_trainable_params(self) -> Dim:
+        if self.total_params is None:  # a layer of unknown size may hold some
+            return None
         return self.count(lambda layer: layer.non_trainable)
 
     @property

@@ -14,7 +14,7 @@ from ..interpreter.values import ArrayValue, Instance, LayerObj
 from ..report import Span
 from ..rules import LayerRule, ShapeError
 from ..unknown import Unknown
-from .backbones import BACKBONE_RULE, Backbones, KerasBackbone, finish_backbones
+from .backbones import Backbones, KerasBackbone, finish_backbones, is_backbone
 from .checks import build_unbuilt, data_diagnostics, first_batch
 from .data import Data
 from .dialect import Keras3, dialect_of
@@ -226,7 +226,7 @@ class KerasPlugin(Plugin):
 
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
         """A backbone's description is its own row's note, not an assumption of the layers after it."""
-        if layer.spec is not None and layer.spec.rule is BACKBONE_RULE and layer.notes:
+        if is_backbone(layer) and layer.notes:
             output.notes = tuple(note for note in output.notes if note != layer.notes[-1])
         return output
 

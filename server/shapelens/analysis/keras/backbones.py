@@ -13,6 +13,7 @@ refuses is an error at the call, in Keras' words; the inner layers (``base.layer
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
 from ..assemble import conditional
@@ -26,7 +27,10 @@ from ..symbolic import Sym
 from ..unknown import Unknown
 from .applications import (UNKNOWN, BackboneResult, body_size, default_argument, keras_application, model_names,
                            size_dependent)
+from .dialect import DIALECTS, Keras3, dialect_of
+from .joined import JoinedArgs, JoinedRule
 from .models import KerasFunctional
+from .version import KerasVersion
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -117,7 +121,7 @@ class KerasBackbone(KerasFunctional):
         assert self.as_layer is not None, "a backbone's layer is made with it"
         return self.as_layer
 
-    def apply(self, got: Shape) -> Applied:
+    def apply(self, got: Shape, dialect: Keras3) -> Applied:
         """Keras' input check of a functional model, then the backbone's output for that input."""
         result, expected = self.result, self.built_input
         if result is None or result.output_shape is None or expected is None:
@@ -125,10 +129,32 @@ class KerasBackbone(KerasFunctional):
         if len(got) != len(expected):
             raise UnknownArgument(f"the {self.builder} backbone takes 4-D images; a {len(got)}-D input is not modelled")
         mismatch = input_mismatch(expected, got)
+        if mismatch is not None and dialect.reruns_nested_model():
+            return self.rerun(expected, got)
         if mismatch is not None:
             raise ShapeError("input-mismatch", f"the {self.builder} backbone was built for {format_shape(expected)} but "
                              f"receives {format_shape(got)}; Keras fails with \"{mismatch}\"",
                              expected_shape=expected)
+        return self.output_for(expected, got)
+
+    def rerun(self, expected: Shape, got: Shape) -> Applied:
+        """Keras 2 runs the backbone's layers again on an input of other sizes. Padding fitted to the
+        built size (``correct_pad``) is the same for any size all of whose stride-2 stages halve an even
+        size (a multiple of 32 both times); anything else is not followed."""
+        if differ(expected[-1], got[-1]):
+            raise UnknownArgument(f"Keras 2 runs the {self.builder} backbone's layers again on {format_shape(got)}; its "
+                                  f"first layer's weights were built for {expected[-1]} channels")
+        if size_dependent(self.builder):
+            sizes = [*expected[1:-1], *got[1:-1]]
+            if self.builder.startswith("NASNet") or not all(isinstance(n, int) and n % 32 == 0 for n in sizes):
+                raise UnknownArgument(f"Keras 2 runs the {self.builder} backbone's layers again on {format_shape(got)}, "
+                                      f"with padding fitted to {format_shape(expected)}; Shape Lens does not follow that")
+        return self.output_for(got, got)
+
+    def output_for(self, expected: Shape, got: Shape) -> Applied:
+        """The backbone's output on ``got``, an input it accepts (built for ``expected``)."""
+        result = self.result
+        assert result is not None and result.output_shape is not None
         output: tuple = (got[0], *result.output_shape[1:])
         requires: tuple = ()
         if len(output) == 4:
@@ -230,10 +256,24 @@ def input_mismatch(expected: Shape, got: Shape) -> Optional[str]:
 def backbone_layer(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     """A backbone applied to an input: what its graph gives for it."""
     backbone: KerasBackbone = args.values["backbone"]  # type: ignore[assignment]
-    return backbone.apply(inputs[0])
+    return backbone.apply(inputs[0], dialect_of(rule))
 
 
 BACKBONE_RULE = LayerRule("Backbone", backbone_layer, ("backbone",))
+BACKBONE_ROWS = {major: replace(BACKBONE_RULE, dialect=dialect) for major, dialect in DIALECTS.items()}
+BACKBONE_EITHER = JoinedRule.of([BACKBONE_ROWS[3], BACKBONE_ROWS[2]])
+
+
+def backbone_spec(name: str, backbone: KerasBackbone, version: KerasVersion) -> LayerSpec:
+    """The backbone's row under the Keras the file runs with (both, joined, when that is not known)."""
+    args = Args(name, {"backbone": backbone})
+    if version.known:
+        return LayerSpec(BACKBONE_ROWS[next(iter(version.majors))], args, name)
+    return LayerSpec(BACKBONE_EITHER, JoinedArgs(name, [args, args]), name)
+
+
+def is_backbone(layer: LayerObj) -> bool:
+    return layer.spec is not None and isinstance(layer.spec.args.values.get("backbone"), KerasBackbone)
 
 
 # --- its inner layers -----------------------------------------------------------------------
@@ -351,7 +391,7 @@ class Backbones:
         note = (f"{name} backbone from keras.applications (weights={weights!r}): known by its input, output and "
                 f"parameter counts; its inner layers are not listed") if isinstance(weights, (str, type(None))) else \
             f"{name} backbone from keras.applications: known by its input, output and parameter counts"
-        layer = LayerObj(name, span, LayerSpec(BACKBONE_RULE, Args(name, {"backbone": backbone}), name), None, plugin,
+        layer = LayerObj(name, span, backbone_spec(name, backbone, state.version), None, plugin,
                          None, (*call_notes(interp, args, kwargs), note))
         backbone.as_layer = layer
         own_input = self.own_input(interp, backbone, kwargs.get("input_tensor"), span)
