@@ -237,6 +237,7 @@ def run(path: Path) -> dict:
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
     tf_keras.backend.clear_session()
     tf_keras.utils.set_random_seed(0)
+    saved_argv, sys.argv = sys.argv, [script_file]  # `python script.py`: argparse gives its defaults
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         with recorder.installed(), pretrained_weights_not_fetched():
@@ -251,6 +252,7 @@ def run(path: Path) -> dict:
                     "failing_layer": recorder.failing_layer(error),
                     "statement_line": innermost_script_line(error, script_file),
                 }
+    sys.argv = saved_argv
     recorder.settle_backbones()
     outcome = {"path": script_file, "applications": applications(recorder), "failure": failure}
     namespace.clear()
