@@ -70,7 +70,7 @@ def test_json_follows_the_contract() -> None:
     assert conv == {"class": "Conv2D",
                     "range": {"start": {"line": 10, "character": start}, "end": {"line": 10, "character": start + len(call)}},
                     "input_shape": [None, 28, 28, 1], "output_shape": [None, 26, 26, 32], "params": 320,
-                    "trainable_params": None}
+                    "trainable_params": 320}
     linear = next(d for d in torch_report["diagnostics"] if d["code"] == "linear-in-features")
     assert linear["severity"] == "error"
     assert linear["range"]["start"] == {"line": 17, "character": 18}
@@ -108,3 +108,25 @@ def test_notes_say_where_assumed_sizes_come_from() -> None:
     assert "model 'features' (keras), input (16, 8)" in result.stdout
     assert "  note: input (16, 8): the first batch (16 rows) of the data given to `features.fit(...)` at line 27" \
            in result.stdout
+
+
+def test_a_pretrained_backbone_is_one_row_with_its_trainable_split() -> None:
+    # Keras 3.15.1 (tests/test_oracle_keras.py): VGG16(include_top=False) on 150x150 has 14,714,688
+    # parameters and gives (None, 4, 4, 512); frozen, only the Dense head trains
+    result = check("tests/fixtures/keras/valid/vgg16_conv_base_flatten_head.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    model = result.stdout[result.stdout.index("model 'model' (keras)"):]
+    assert re.search(r"\n\s+7  VGG16\s+\(None, 4, 4, 512\)\s+14,714,688\n\s+11  Flatten\s+\(None, 8192\)\s+0\n", model), model
+    assert "  Total params: 16,812,353\n  Trainable params: 2,097,665\n  Non-trainable params: 14,714,688\n" in model
+    assert "  note: VGG16 backbone from keras.applications (weights='imagenet'): known by its input, output and " \
+           "parameter counts; its inner layers are not listed" in model
+
+
+def test_a_builder_keras_refuses_is_an_error_at_its_call_in_keras_words() -> None:
+    result = check("tests/fixtures/keras/broken/imagenet_weights_with_ten_classes.py")
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("tests/fixtures/keras/broken/imagenet_weights_with_ten_classes.py:4:9: error[invalid-argument]"), first
+    # Keras 3.15.1's ValueError, as tests/test_oracle_keras.py sees it raised
+    assert "ValueError: If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000.  " \
+           "Received classes=10" in first

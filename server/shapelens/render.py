@@ -113,7 +113,7 @@ def count_lines(model: Model, end: str = "") -> list[str]:
     some are not trained (a frozen backbone, moving statistics). ``end`` ends a line but the last
     (two spaces: a Markdown line break)."""
     lines = [f"Total params: {format_count(model.total_params)}"]
-    if model.non_trainable_params not in (0, None):  # shown when some are known to be left alone
+    if model.total_params is not None and model.non_trainable_params != 0:
         lines += [f"Trainable params: {format_count(model.trainable_params)}",
                   f"Non-trainable params: {format_count(model.non_trainable_params)}"]
     return [line + end for line in lines[:-1]] + lines[-1:]
@@ -164,7 +164,7 @@ def layer_card(layer: Layer) -> str:
         if layer.unknown_reason:
             lines += ["", f"Some sizes unknown: {layer.unknown_reason}"]
     lines += ["", f"Params: {format_count(layer.params)}"]
-    if layer.non_trainable not in (0, None):
+    if layer.params is not None and layer.non_trainable != 0:  # a split of a known count
         lines[-1] += (f" (trainable {format_count(layer.trainable_params)}, "
                       f"non-trainable {format_count(layer.non_trainable)})")
     if layer.notes:

@@ -110,7 +110,7 @@ def snapshot(source: str, path: Optional[Path] = None, keras_version: Optional[s
                     "call_span": span(layer.call_span) if layer.call_span else None,
                     "failed": layer.failed,
                     **({"notes": list(layer.notes)} if layer.notes else {}),
-                    **({"non_trainable": dim(layer.non_trainable)} if layer.non_trainable not in (0, None) else {}),
+                    **({"non_trainable": dim(layer.non_trainable)} if layer.non_trainable != 0 else {}),
                 }, layer.path)
                 for layer in model.layers
             ],

@@ -22,7 +22,7 @@ FIXTURES_ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "keras"
 CORPUS_FOLDERS = ("valid", "broken", "seeds")
 
 ERROR_CODES = frozenset(
-    {"negative-dimension", "rank-mismatch", "merge-mismatch", "reshape-size", "input-mismatch"}
+    {"negative-dimension", "rank-mismatch", "merge-mismatch", "reshape-size", "input-mismatch", "invalid-argument"}
 )
 WARNING_CODES = frozenset({"dense-on-rank>2", "spatial-collapse"})
 

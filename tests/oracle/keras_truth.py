@@ -31,10 +31,18 @@ A project (a folder: ``models.py`` + ``train.py``) runs from its main script wit
 
 The script runs as ``python script.py`` with no arguments (``sys.argv == [script]``: argparse
 gives its defaults), with Keras' dataset loaders replaced by offline zero arrays of the documented
-shapes (``oracle/datasets.py``), and every ``fit`` / ``evaluate`` / ``predict`` stops after its first
+shapes (``oracle/datasets.py``), the pretrained weights of ``keras.applications`` never downloaded
+nor loaded (the builder runs every check it makes on its arguments, then keeps its initial weights:
+shapes and parameter counts do not depend on their values), and every ``fit`` / ``evaluate`` / ``predict`` stops after its first
 batch (Keras' own ``stop_training`` / ``stop_evaluating`` / ``stop_predicting``): batches are made
 exactly as Keras makes them, a Sequential without an input is built on the first one, and every
 shape check Keras makes happens on it; training 60,000 images for 12 epochs would check nothing more.
+
+A ``keras.applications`` builder called by the script (``MobileNetV2(include_top=False)``) is one
+row, as Keras' summary shows a nested model: keyed by the builder's line and name (``MobileNetV2``),
+its applications are its own graph (``base.output``) and each call of it, its parameters its
+``count_params()``; the layers the builder makes inside are not recorded. A builder that refuses its
+arguments fails at that row.
 """
 
 from __future__ import annotations
@@ -61,7 +69,7 @@ import torch  # noqa: E402  (Keras' backend here)
 from keras.src.layers.core.input_layer import InputLayer  # noqa: E402
 from keras.src.models.functional import Functional  # noqa: E402
 from keras.src.layers.layer import Layer  # noqa: E402
-from keras.src.utils import module_utils  # noqa: E402
+from keras.src.utils import file_utils, module_utils  # noqa: E402
 from project_imports import in_project, project_on_path  # noqa: E402
 
 from oracle.command_line import script_arguments  # noqa: E402
@@ -69,6 +77,8 @@ from oracle.datasets import stubbed_loaders  # noqa: E402
 
 SHIMS_DIR = Path(__file__).resolve().parent / "shims"
 KERAS_DIR = str(Path(keras.__file__).resolve().parent) + os.sep
+APPLICATIONS_DIR = os.path.join(KERAS_DIR, "src", "applications") + os.sep
+PRETRAINED_STAND_IN = "/nonexistent/shapelens-oracle/pretrained_weights.h5"  # what get_file answers instead of downloading
 
 Dim = Optional[int]
 Shape = tuple[Dim, ...]
@@ -184,6 +194,9 @@ class _Recorder:
         self.trace_depth = 0  # nested `compute_output_spec` runs
         # Nodes Keras makes inside a trace (a Sequential building itself on the filled sizes).
         self.trace_nodes: set[int] = set()
+        # Models a `keras.applications` builder made, with the script line that called it and its name.
+        self.built_by_builders: list[tuple[Layer, str, int, str]] = []
+        self.backbones: dict[int, str] = {}  # id of each backbone the script got -> its builder's name
 
     def in_script(self, layer: object) -> bool:
         return isinstance(layer, Layer) and _defined_in_script(type(layer), self.script_file)
@@ -225,11 +238,17 @@ class _Recorder:
             layer = new_function(cls, *args, **kwargs)
             # Skip Keras' own frames: `layers.concatenate([a, b])` constructs its Concatenate
             # inside Keras, on behalf of the script line that called it.
-            caller = sys._getframe(1)
+            caller, builder = sys._getframe(1), None
             while caller is not None and caller.f_code.co_filename.startswith(KERAS_DIR):
+                if caller.f_code.co_filename.startswith(APPLICATIONS_DIR):
+                    builder = caller.f_code.co_name  # the outermost: `EfficientNetB0`, not its `EfficientNet`
                 caller = caller.f_back
-            if caller is not None and recorder.owns(caller.f_code.co_filename):
+            if caller is None or not recorder.owns(caller.f_code.co_filename):
+                return layer
+            if builder is None:
                 recorder.constructed.append((layer, caller.f_code.co_filename, caller.f_lineno))
+            elif isinstance(layer, keras.Model):  # the backbone, or a model nested in it (sorted out later)
+                recorder.built_by_builders.append((layer, caller.f_code.co_filename, caller.f_lineno, builder))
             return layer
 
         def recording_call(layer: Layer, *args: object, **kwargs: object) -> object:
@@ -299,8 +318,20 @@ class _Recorder:
             finally:
                 self.running.pop()
 
+    def settle_backbones(self) -> None:
+        """Of the models the builders made, the ones they returned (not nested in another): one row each."""
+        nested = {id(inner) for model, *_ in self.built_by_builders
+                  for inner in model._flatten_layers(include_self=False, recursive=True)}
+        for model, filename, line, builder in self.built_by_builders:
+            if id(model) not in nested and id(model) not in self.backbones:
+                self.backbones[id(model)] = builder
+                self.constructed.append((model, filename, line))
+
     def listed(self, layer: Layer) -> bool:
-        """Whether the layer is one row: every layer of Keras' own; a script class by the rule above."""
+        """Whether the layer is one row: every layer of Keras' own; a script class by the rule above;
+        a backbone."""
+        if id(layer) in self.backbones:
+            return True
         if isinstance(layer, (InputLayer, Functional)) or not hasattr(layer, "_inbound_nodes"):
             return False  # (a layer whose own __init__ failed before Keras' ran has no state)
         if self.in_script(layer):
@@ -313,15 +344,31 @@ class _Recorder:
         return layer.count_params() if layer.built else None
 
     def user_layers(self) -> list[tuple[Layer, LayerKey]]:
-        return [(layer, self.key(filename, line, type(layer).__name__))
+        return [(layer, self.key(filename, line, self.backbones.get(id(layer), type(layer).__name__)))
                 for layer, filename, line in self.constructed if self.listed(layer)]
 
     def failing_layer(self, error: BaseException) -> Optional[LayerKey]:
         chain = _exception_chain(error)
+        self.settle_backbones()
         keys = {id(layer): key for layer, key in self.user_layers()}
         for failed_error, layer in self.failed_calls:  # innermost call first
             if id(failed_error) in chain and id(layer) in keys:
                 return keys[id(layer)]
+        return self.refusing_builder(error)
+
+    def refusing_builder(self, error: BaseException) -> Optional[LayerKey]:
+        """A builder that refused its arguments, as the row of its call: the script's frame calling
+        into ``keras.applications`` on the way to the exception."""
+        traceback, script_frame = error.__traceback__, None
+        while traceback is not None:
+            code = traceback.tb_frame.f_code
+            if self.owns(code.co_filename):
+                script_frame = (code.co_filename, traceback.tb_lineno)
+            elif script_frame is not None and code.co_filename.startswith(APPLICATIONS_DIR):
+                return self.key(script_frame[0], script_frame[1], code.co_name)
+            else:
+                script_frame = None
+            traceback = traceback.tb_next
         return None
 
 
@@ -362,6 +409,8 @@ def _applications(recorder: _Recorder) -> dict[LayerKey, frozenset[Application]]
     keys = {}
     for layer, key in recorder.user_layers():
         keys[id(layer)] = key
+        if id(layer) in recorder.backbones:  # its own graph: `base.input` -> `base.output`
+            applications[key].add((_output_shape(layer.output), recorder.params(layer)))
         for node in getattr(layer, "_inbound_nodes", ()):  # absent when the layer's constructor failed
             if id(node) in recorder.trace_nodes:
                 continue
@@ -423,9 +472,30 @@ def _first_batch_only() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _pretrained_weights_not_fetched() -> Iterator[None]:
+    """``weights="imagenet"``: the builder asks ``file_utils.get_file`` for the file and loads it into
+    the model it built; here it gets a stand-in path and the loading of that path does nothing."""
+    get_file, load_weights = file_utils.get_file, keras.Model.load_weights
+
+    def stand_in(*args: object, **kwargs: object) -> str:
+        return PRETRAINED_STAND_IN
+
+    def load(model: keras.Model, filepath: object, *args: object, **kwargs: object) -> None:
+        if filepath != PRETRAINED_STAND_IN:
+            return load_weights(model, filepath, *args, **kwargs)
+        return None
+
+    file_utils.get_file, keras.Model.load_weights = stand_in, load
+    try:
+        yield
+    finally:
+        file_utils.get_file, keras.Model.load_weights = get_file, load_weights
+
+
+@contextlib.contextmanager
 def _script_environment() -> Iterator[None]:
-    """Fresh Keras session, the tensorflow shim importable, offline datasets, one batch per data
-    call, and Keras' console noise swallowed."""
+    """Fresh Keras session, the tensorflow shim importable, offline datasets and pretrained weights,
+    one batch per data call, and Keras' console noise swallowed."""
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
     lazy_tensorflow = module_utils.tensorflow
@@ -441,7 +511,7 @@ def _script_environment() -> Iterator[None]:
     torch.set_num_threads(1)  # the machine is shared; a first batch gains nothing from threads
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                stubbed_loaders(), _first_batch_only():
+                stubbed_loaders(), _first_batch_only(), _pretrained_weights_not_fetched():
             warnings.simplefilter("ignore")
             yield
     finally:
@@ -483,6 +553,7 @@ def run_in_keras(path: Path, source: str, project_dir: Optional[Path] = None,
                 failing_layer=recorder.failing_layer(error),
                 statement_line=_innermost_script_line(error, script_file),
             )
+    recorder.settle_backbones()
     outcome = KerasOutcome(applications=_applications(recorder), failure=failure)
     namespace.clear()
     recorder.failed_calls.clear()

@@ -7,6 +7,10 @@ is tf_keras too, as the ``keras`` 2.x package was), records every layer the scri
 each of its applications (output shape, parameter count), and the first exception, like
 ``tests/oracle/keras_truth.py`` does for Keras 3. Ground truth comes from symbolic model building
 and ``predict`` (graph mode): oneDNN is off, since eager TF on CPU is not a reliable oracle.
+
+As there, a ``keras.applications`` builder the script calls is one row (its line, the builder's
+name), its own layers are not recorded, a builder that refuses its arguments fails at that row, and
+its pretrained weights are neither downloaded nor loaded (shapes and counts do not depend on them).
 """
 
 from __future__ import annotations
@@ -39,10 +43,28 @@ import tf_keras  # noqa: E402
 from tf_keras.src.engine.base_layer import Layer  # noqa: E402
 from tf_keras.src.engine.input_layer import InputLayer  # noqa: E402
 from tf_keras.src.engine.training import Model  # noqa: E402
+from tf_keras.src.utils import data_utils  # noqa: E402
 
 tf.get_logger().setLevel(logging.ERROR)
 TF_KERAS_DIR = str(Path(tf_keras.__file__).resolve().parent) + os.sep
 TENSORFLOW_DIR = str(Path(tf.__file__).resolve().parent) + os.sep
+APPLICATIONS_DIR = os.path.join(TF_KERAS_DIR, "src", "applications") + os.sep
+PRETRAINED_STAND_IN = "/nonexistent/shapelens-oracle/pretrained_weights.h5"
+
+
+@contextlib.contextmanager
+def pretrained_weights_not_fetched() -> Iterator[None]:
+    """``weights="imagenet"``: ``data_utils.get_file`` answers a stand-in path, whose loading does nothing."""
+    get_file, load_weights = data_utils.get_file, Model.load_weights
+
+    def load(model: Model, filepath: object, *args: object, **kwargs: object) -> object:
+        return None if filepath == PRETRAINED_STAND_IN else load_weights(model, filepath, *args, **kwargs)
+
+    data_utils.get_file, Model.load_weights = (lambda *args, **kwargs: PRETRAINED_STAND_IN), load
+    try:
+        yield
+    finally:
+        data_utils.get_file, Model.load_weights = get_file, load_weights
 
 
 class KerasIsTfKeras(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -71,6 +93,8 @@ class Recorder:
         self.script_file = script_file
         self.constructed: list[tuple[Layer, int]] = []
         self.failed_calls: list[tuple[BaseException, Layer]] = []
+        self.built_by_builders: list[tuple[Layer, int, str]] = []  # models a builder made: (model, line, builder)
+        self.backbones: dict[int, str] = {}  # id of each backbone the script got -> its builder's name
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
@@ -81,11 +105,17 @@ class Recorder:
 
         def recording_new(cls: type, *args: object, **kwargs: object) -> Layer:
             layer = new_function(cls, *args, **kwargs)
-            caller = sys._getframe(1)
+            caller, builder = sys._getframe(1), None
             while caller is not None and caller.f_code.co_filename.startswith((TF_KERAS_DIR, TENSORFLOW_DIR)):
+                if caller.f_code.co_filename.startswith(APPLICATIONS_DIR):
+                    builder = caller.f_code.co_name  # the outermost: `EfficientNetB0`, not its `EfficientNet`
                 caller = caller.f_back
-            if caller is not None and caller.f_code.co_filename == recorder.script_file:
+            if caller is None or caller.f_code.co_filename != recorder.script_file:
+                return layer
+            if builder is None:
                 recorder.constructed.append((layer, caller.f_lineno))
+            elif isinstance(layer, Model):
+                recorder.built_by_builders.append((layer, caller.f_lineno, builder))
             return layer
 
         def recording_call(layer: Layer, *args: object, **kwargs: object) -> object:
@@ -103,8 +133,18 @@ class Recorder:
             Layer.__new__ = original_new
             Layer.__call__ = original_call
 
+    def settle_backbones(self) -> None:
+        """Of the models the builders made, the ones they returned (not nested in another)."""
+        nested = {id(inner) for model, *_ in self.built_by_builders
+                  for inner in model._flatten_layers(include_self=False, recursive=True)}
+        for model, line, builder in self.built_by_builders:
+            if id(model) not in nested and id(model) not in self.backbones:
+                self.backbones[id(model)] = builder
+                self.constructed.append((model, line))
+
     def user_layers(self) -> list[tuple[Layer, tuple[int, str]]]:
-        return [(layer, (line, canonical_class(layer))) for layer, line in self.constructed if self.listed(layer)]
+        return [(layer, (line, self.backbones.get(id(layer), canonical_class(layer)))) for layer, line in self.constructed
+                if id(layer) in self.backbones or self.listed(layer)]
 
     def listed(self, layer: Layer) -> bool:
         """Whether the layer is one row, by the rule of the Keras 3 harness
@@ -131,10 +171,25 @@ class Recorder:
 
     def failing_layer(self, error: BaseException) -> Optional[tuple[int, str]]:
         chain = exception_chain(error)
+        self.settle_backbones()
         keys = {id(layer): key for layer, key in self.user_layers()}
         for failed_error, layer in self.failed_calls:
             if id(failed_error) in chain and id(layer) in keys:
                 return keys[id(layer)]
+        return self.refusing_builder(error)
+
+    def refusing_builder(self, error: BaseException) -> Optional[tuple[int, str]]:
+        """A builder that refused its arguments: the script's frame calling into the applications."""
+        traceback, line = error.__traceback__, None
+        while traceback is not None:
+            code = traceback.tb_frame.f_code
+            if code.co_filename == self.script_file:
+                line = traceback.tb_lineno
+            elif line is not None and code.co_filename.startswith(APPLICATIONS_DIR):
+                return (line, code.co_name)
+            else:
+                line = None
+            traceback = traceback.tb_next
         return None
 
 
@@ -176,6 +231,8 @@ def shape_of(tensor: object) -> list:
 def applications(recorder: Recorder) -> list:
     found: dict[tuple[int, str], set] = defaultdict(set)
     for layer, key in recorder.user_layers():
+        if id(layer) in recorder.backbones:  # its own graph: `base.input` -> `base.output`
+            found[key].add((tuple(shape_of(layer.output)), layer.count_params()))
         nodes = getattr(layer, "_inbound_nodes_value", None)  # absent when the constructor itself failed
         for node in nodes or ():
             outputs = tf.nest.flatten(node.outputs)
@@ -209,12 +266,12 @@ def run(path: Path) -> dict:
     recorder = Recorder(script_file)
     failure = None
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
-    sys.argv = [script_file]  # run as `python script.py`: argparse gives every option its default
     tf_keras.backend.clear_session()
     tf_keras.utils.set_random_seed(0)
+    saved_argv, sys.argv = sys.argv, [script_file]  # `python script.py`: argparse gives its defaults
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
-        with recorder.installed():
+        with recorder.installed(), pretrained_weights_not_fetched():
             try:
                 exec(compile(source, script_file, "exec"), namespace)
                 for build in functions_with_all_defaults(namespace, script_file):
@@ -226,6 +283,8 @@ def run(path: Path) -> dict:
                     "failing_layer": recorder.failing_layer(error),
                     "statement_line": innermost_script_line(error, script_file),
                 }
+    sys.argv = saved_argv
+    recorder.settle_backbones()
     outcome = {"path": script_file, "applications": applications(recorder), "failure": failure}
     namespace.clear()
     return outcome

@@ -46,9 +46,9 @@ class Places:
     def lines(self, path: Optional[str]) -> tuple[str, ...]:
         return self.interp.lines if path is None else self.sources.get(path, ())
 
-    def non_trainable(self, layer: LayerObj, params: object) -> object:
+    def non_trainable(self, layer: LayerObj, result: LayerResult) -> object:
         """Of a layer's parameters, those its framework says training leaves alone once the file has run."""
-        return layer.framework.non_trainable_params(self.interp, layer, params)
+        return layer.framework.non_trainable_params(self.interp, layer, result)
 
 
 def hint_position(span: Span, lines: tuple[str, ...]) -> tuple[int, int]:
@@ -93,9 +93,10 @@ def node_layer(node: Node, places: Places) -> Layer:
         call_span=call if local_call and node.call_span != layer.span else None,
         failed=result.error is not None,
         path=path,
-        notes=node.notes,
-        non_trainable=places.non_trainable(layer, result.params),
+        notes=node.notes if layer.trainable_reason is None else (*node.notes, layer.trainable_reason),
+        non_trainable=places.non_trainable(layer, result),
         part=layer.part,
+        instance=id(layer),
     )
 
 

@@ -62,6 +62,8 @@ class Layer:
     # which part of what one constructor call built (a torchvision model's layers before and after a
     # replaced head): the parts of one call each count in the model's total
     part: str = ""
+    # which layer object this application is of: a helper called twice makes two layers at one span
+    instance: int = field(default=0, compare=False)
 
     @property
     def trainable_params(self) -> Dim:
@@ -105,6 +107,8 @@ class Model:
 
     @property
     def non_trainable_params(self) -> Dim:
+        if self.total_params is None:  # a layer of unknown size may hold some
+            return None
         return self.count(lambda layer: layer.non_trainable)
 
     @property
@@ -113,12 +117,12 @@ class Model:
 
     def count(self, of: Callable[[Layer], Dim]) -> Dim:
         """A count summed over the layers, a shared layer once; unknown when one layer's is."""
-        seen: dict[tuple[Optional[str], Span, str], Dim] = {}
+        seen: dict[tuple[Optional[str], Span, str, int], Dim] = {}
         for layer in self.layers:
             count = of(layer)
             if count is None:
                 return None
-            seen[(layer.path, layer.span, layer.part)] = count  # a shared layer counts once
+            seen[(layer.path, layer.span, layer.part, layer.instance)] = count  # a shared layer counts once
         return sum(seen.values())  # type: ignore[arg-type, return-value]
 
 

@@ -83,6 +83,7 @@ class Applied(NamedTuple):  # a NamedTuple: built for every layer application, s
     arithmetic: tuple[str, ...] = ()
     warnings: tuple[tuple[str, str], ...] = ()  # (code, message)
     requires: tuple[Requirement, ...] = ()  # what the sizes must satisfy (symbolic inputs only)
+    non_trainable: Dim = 0  # of ``params``, those training never changes (BatchNormalization's moving statistics)
 
 
 def is_int(value: object) -> bool:

@@ -67,6 +67,9 @@ class Interpreter:
         self.assumed: list[Notes] = []  # the notes of the decided conditions it is inside
         self.models: list[ModelRecord] = []
         self.diagnostics: list[Diagnostic] = []
+        # `owner.name = value` where the owner is not known: (name, where), for frameworks to read
+        self.lost_attributes: list[tuple[str, Span]] = []
+        self.statement: Optional[ast.stmt] = None  # the statement being run (where a value is reached from)
         self.model_count = 0
         self.module_calls: dict[str, list] = {}  # function name → argument tuples of module-level calls
         self.called: set[int] = set()  # the file's functions that some code called (by their node)
@@ -230,6 +233,8 @@ class Interpreter:
             if isinstance(owner, Value):
                 self.target = target
                 owner.set_attribute(self, target.attr, value)
+            else:  # a framework may need to know that something it cannot see was changed
+                self.lost_attributes.append((target.attr, self.span(target)))
         elif isinstance(target, ast.Subscript):
             self.assign_item(self.eval(target.value, env), self.eval(target.slice, env), value)
         # other targets hold nothing the analysis needs

@@ -32,6 +32,7 @@ class LayerResult(NamedTuple):
     reason: Optional[str] = None  # why the output is unknown
     warnings: tuple[tuple[str, str], ...] = ()
     requires: tuple[Requirement, ...] = ()  # what the sizes must satisfy for the layer not to fail
+    non_trainable: Dim = 0  # of ``params``, those the layer never trains (moving statistics)
 
 
 def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable[Optional[str]] = (),
@@ -46,7 +47,8 @@ def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable
         partial = apply_rule(layer, [(None,) * layer.spec.rule.ndim])
         if partial.output is not None and partial.error is None:
             reason = next((r for r in reasons if r), None) or "its input shape is unknown"
-            return LayerResult(partial.output, partial.params, (), None, reason, partial.warnings)
+            return LayerResult(partial.output, partial.params, (), None, reason, partial.warnings,
+                               non_trainable=partial.non_trainable)
     if any(shape is None for shape in inputs) or not inputs:
         reason = next((r for r in reasons if r), None) or "its input shape is unknown"
         return LayerResult(None, None, reason=reason)
@@ -61,7 +63,8 @@ def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable
         return LayerResult(None, None, error=error, reason=f"{layer.class_name} fails here")
     except (TypeError, ValueError, IndexError, ZeroDivisionError, AttributeError) as bad:
         return LayerResult(None, None, reason=f"its arguments could not be read ({type(bad).__name__})")
-    return LayerResult(applied.output, applied.params, applied.arithmetic, None, None, applied.warnings, applied.requires)
+    return LayerResult(applied.output, applied.params, applied.arithmetic, None, None, applied.warnings, applied.requires,
+                       applied.non_trainable)
 
 
 def failed(interp: "Interpreter", layer: LayerObj) -> str:

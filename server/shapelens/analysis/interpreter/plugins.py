@@ -150,10 +150,16 @@ class Plugin:
                      node: ast.Call) -> object:
         return Unknown(f"the result of `.{name}(...)`")
 
-    def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, params: object) -> object:
-        """How many of the ``params`` of one of its layers training leaves alone, once the file has
-        run; ``None`` (not known) unless the framework says."""
-        return None
+    def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
+        """``layer.name = value`` on one of its layers (Keras' ``layer.trainable = False``)."""
+
+    def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, result: "LayerResult") -> object:
+        """Of one of its layers' parameters, those training leaves alone once the file has run: all of
+        them once the layer is frozen, what its rule says stays fixed otherwise (moving statistics),
+        ``None`` when whether it is frozen is not known."""
+        if layer.trainable is None:
+            return None
+        return result.params if layer.trainable is False else result.non_trainable
 
 
 class Frameworks:

@@ -48,6 +48,7 @@ class Executor:
             handler = handlers.get(type(stmt))
             if handler is None:
                 continue
+            interp.statement = stmt
             if not top_level:
                 handler(stmt, env)
                 continue

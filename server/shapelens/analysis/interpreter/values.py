@@ -374,7 +374,8 @@ class ArrayValue(Value):
 class LayerObj(Value):
     """A constructed layer; ``spec`` is None for a class the rule tables do not model."""
 
-    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input", "notes", "part")
+    __slots__ = ("class_name", "span", "spec", "reason", "declared_input", "framework", "built_input", "notes", "part",
+                 "trainable", "trainable_reason")
 
     def __init__(self, class_name: str, span: Span, spec: Optional[LayerSpec], reason: Optional[str],
                  framework: "Plugin", declared_input: Optional[Shape] = None, notes: Notes = (), part: str = "") -> None:
@@ -389,6 +390,9 @@ class LayerObj(Value):
         # which part of a module built by one call it is, when that call builds several (a
         # torchvision model's layers before and after a replaced head): a part counts on its own
         self.part = part
+        # whether training updates its weights: False once frozen, None when that is not known (and why)
+        self.trainable: Optional[bool] = True
+        self.trainable_reason: Optional[str] = None
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         return self.framework.layer_attribute(interp, self, name)
@@ -398,6 +402,9 @@ class LayerObj(Value):
 
     def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
         return interp.layers.apply(self, args, kwargs, interp.span(node))
+
+    def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
+        self.framework.set_layer_attribute(interp, self, name, value)
 
     def truth(self) -> Optional[bool]:
         return None

@@ -14,6 +14,7 @@ from ..interpreter.values import ArrayValue, Instance, LayerObj
 from ..report import Span
 from ..rules import LayerRule, ShapeError
 from ..unknown import Unknown
+from .backbones import Backbones, KerasBackbone, finish_backbones, is_backbone
 from .checks import build_unbuilt, data_diagnostics, first_batch
 from .data import Data
 from .dialect import Keras3, dialect_of
@@ -89,6 +90,7 @@ class KerasPlugin(Plugin):
         self.as_shape = as_shape
         self.named_sizes = named_sizes
         self.functions = TensorFunctions(self)
+        self.backbones = Backbones(self)
         self.subclass_hooks = {"model": SubclassHook(self, "model"), "layer": SubclassHook(self, "layer")}
 
     def new_state(self) -> KerasState:
@@ -129,6 +131,8 @@ class KerasPlugin(Plugin):
             return self.functions.call
         if not path.startswith("keras"):
             return None
+        if path.startswith("keras.applications."):
+            return self.backbones.hook(path)
         leaf = path.rsplit(".", 1)[-1]
         if leaf == "Sequential":
             return front.sequential
@@ -220,6 +224,26 @@ class KerasPlugin(Plugin):
                 return result._replace(params=apply_rule(layer, [layer.built_input]).params)
         return result
 
+    def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
+        """A backbone's description is its own row's note, not an assumption of the layers after it."""
+        if is_backbone(layer) and layer.notes:
+            output.notes = tuple(note for note in output.notes if note != layer.notes[-1])
+        return output
+
+    def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
+        """``layer.trainable = False`` freezes its weights; a value or a path the analysis cannot decide
+        leaves whether it trains unknown."""
+        if name != "trainable":
+            return
+        if isinstance(value, bool) and not interp.uncertain:
+            layer.trainable, layer.trainable_reason = value, None
+            return
+        line = interp.statement.lineno if interp.statement is not None else layer.span.start_line + 1
+        why = (f"under `{interp.condition()}`, which Shape Lens cannot decide" if interp.condition() is not None
+               else "on a path Shape Lens cannot decide" if interp.uncertain else "to a value Shape Lens does not know")
+        layer.trainable = None
+        layer.trainable_reason = f"whether {layer.class_name} trains is not known: its `trainable` is set {why} (line {line})"
+
     def weight_axis_conflict(self, layer: LayerObj, shape: Shape, dialect: Optional[Keras3] = None,
                              direct: bool = False) -> Optional[str]:
         """A layer whose weights were built for one size, called on another (Keras' InputSpec axes;
@@ -266,9 +290,27 @@ class KerasPlugin(Plugin):
         state = self.state(interp)
         self.subclass_hooks["model"].finish(interp)
         build_unbuilt(interp, state)
+        finish_backbones(interp, [m for m in state.functionals if isinstance(m, KerasBackbone)])
+        for model in [*state.sequentials, *state.functionals]:
+            model.apply_trainable(interp)
+        self.lost_trainable(interp)
         for model in sorted([*state.sequentials, *state.functionals], key=lambda m: m.index):
             interp.register_model(model.record())
         interp.diagnostics.extend(data_diagnostics(interp, state))
+
+
+    def lost_trainable(self, interp: "Interpreter") -> None:
+        """``something.trainable = ...`` where the analysis cannot tell what is set (``model.layers[0]``):
+        any Keras layer may be the one, so whether each trains is not known."""
+        lost = next((span for name, span in interp.lost_attributes if name == "trainable"), None)
+        if lost is None:
+            return
+        for node in interp.layers.nodes:
+            layer = node.layer
+            if layer.framework is self and layer.trainable is not None:
+                layer.trainable = None
+                layer.trainable_reason = (f"whether {layer.class_name} trains is not known: `.trainable` is set at line "
+                                          f"{lost.start_line + 1} on a layer Shape Lens cannot tell")
 
 
 KERAS_INPUT_SPEC = Keras3()  # both versions' InputSpec axes check, run when a model calls its layers

@@ -132,6 +132,18 @@ _SIZE_DEPENDENT = frozenset(
 )
 
 
+def size_dependent(name: str) -> bool:
+    """Whether the builder fits its padding or wiring to the input's static size (so a model built
+    with an open size runs another graph than one built for a given size)."""
+    return name in _SIZE_DEPENDENT
+
+
+def default_argument(name: str, argument: str) -> Any:
+    """The default of one of the builder's parameters (``UNKNOWN`` when it has no such parameter)."""
+    signature = _data().MODELS[name][0]
+    return next((default for parameter, default in signature if parameter == argument), UNKNOWN)
+
+
 def body_size(name: str, size: Size) -> Size:
     """The body's output size along one spatial axis, for an accepted input size."""
     return SPATIAL_RULES[name](size)

@@ -105,4 +105,5 @@ def join(outcomes: Sequence[tuple[Keras3, Outcome]]) -> Applied:
     if output is None and any(a.output is not None for a in results):
         raise UnknownArgument(f"the output differs between {labels([d for d, _ in applied])}")
     params = results[0].params if all(a.params == results[0].params for a in results) else None
-    return Applied(output, params, results[0].arithmetic, warnings)
+    fixed = results[0].non_trainable if all(a.non_trainable == results[0].non_trainable for a in results) else None
+    return Applied(output, params, results[0].arithmetic, warnings, non_trainable=fixed)

@@ -58,6 +58,7 @@ class KerasModel(NamedValue):
         self.symbols: dict[str, str] = {}  # the size symbols of the scope the model is made in
         self.version: KerasVersion = REFERENCE.keras  # the Keras the file runs with (set by the frontend)
         self.keras_name = self.fallback_name  # the name Keras gives it (``sequential_1``), for its messages
+        self.trainable_given: list[object] = []  # `model.trainable = value`, with the line it is set on
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         return BoundMethod(self, name)
@@ -72,6 +73,25 @@ class KerasModel(NamedValue):
 
     def truth(self) -> Optional[bool]:
         return None
+
+    def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
+        if name == "trainable":
+            self.trainable_given = [value if isinstance(value, bool) and not interp.uncertain else None,
+                                    interp.statement.lineno if interp.statement is not None else self.span.start_line + 1]
+
+    def apply_trainable(self, interp: "Interpreter") -> None:
+        """``model.trainable = value`` sets every layer of the model (after it ran, once its layers are known)."""
+        if not self.trainable_given:
+            return
+        value, line = self.trainable_given
+        for node in self.nodes():
+            if isinstance(value, bool):
+                node.layer.trainable, node.layer.trainable_reason = value, None
+            else:
+                node.layer.trainable = None
+                node.layer.trainable_reason = (f"whether {node.layer.class_name} trains is not known: the model's "
+                                               f"`trainable` is set on line {line} to a value or on a path Shape Lens "
+                                               f"cannot decide")
 
     def call_with_data(self, interp: "Interpreter", method: str, args: list, kwargs: dict, node: ast.Call) -> object:
         value, arg_node = None, None
@@ -177,6 +197,10 @@ class KerasSequential(KerasModel):
                 return entry.shape
             if isinstance(entry, LayerObj):
                 return entry.declared_input
+            if isinstance(entry, KerasFunctional):
+                # Keras builds a Sequential whose first layer is a functional model for that model's input
+                shape = entry.input_shape() if len(self.entries) > 1 else None
+                return shape if shape is None or not isinstance(shape[0], tuple) else None
             if self.is_custom(entry):
                 return None
         return None

@@ -187,12 +187,14 @@ class TorchPlugin(Plugin):
             return owner
         return ParametersValue([owner], name == "named_parameters")
 
-    def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, params: object) -> object:
+    def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, result: LayerResult) -> object:
+        """torch freezes by ``requires_grad``: the parameters of a module whose were turned off."""
+        params = result.params
         if not freezing_followed(interp):
             return None
         frozen = self.state(interp).frozen
         if isinstance(layer, BackboneRun):
-            trainable = layer.trainable(frozen)
+            trainable = layer.trainable_count(frozen)
             return None if trainable is None or params is None else params - trainable  # type: ignore[operator]
         return params if frozen.get(id(layer)) else 0
 

@@ -68,7 +68,7 @@ class BackboneRun(LayerObj):
         self.owner = owner
         self.members = members  # the module itself (for its body) and the BuilderLayers
 
-    def trainable(self, frozen: dict[int, bool]) -> object:
+    def trainable_count(self, frozen: dict[int, bool]) -> object:
         count: object = 0
         for member in self.members:
             if isinstance(member, TorchvisionModule):

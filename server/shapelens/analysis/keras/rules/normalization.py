@@ -18,14 +18,13 @@ def normalization(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     shape = inputs[0]
     size = axis_size(shape, args.raw("axis"))
     per_channel = {"gamma": args.bool("scale"), "beta": args.bool("center")}
-    if rule.name == "BatchNormalization":
-        per_channel["moving statistics"] = True
-        count = sum(per_channel.values()) + 1
-    else:
-        count = sum(per_channel.values())
+    moving = 2 if rule.name == "BatchNormalization" else 0  # moving mean and variance: updated, never trained
+    count = sum(per_channel.values()) + moving
     if rule.name == "GroupNormalization" and size is not None and equal(size % args.int("groups"), 0) is False:
         raise ShapeError("invalid-argument", f"GroupNormalization: {size} channels are not divisible by groups={args.int('groups')}")
-    return Applied(shape, None if size is None else count * size)
+    if size is None:
+        return Applied(shape, None, non_trainable=None)
+    return Applied(shape, count * size, non_trainable=moving * size)
 
 
 def adapt_normalization(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -33,7 +32,8 @@ def adapt_normalization(rule: LayerRule, args: Args, inputs: list[Shape]) -> App
     if args.values.get("mean") is not None:
         return Applied(shape, 0)  # given mean and variance are constants, not weights
     size = axis_size(shape, args.raw("axis") if args.raw("axis") is not None else ())
-    return Applied(shape, None if size is None else 2 * size + 1)
+    count = None if size is None else 2 * size + 1  # mean, variance and the sample count: set by `adapt`, never trained
+    return Applied(shape, count, non_trainable=count)
 
 
 NORM_DEFAULTS = {"axis": -1, "center": True, "scale": True}

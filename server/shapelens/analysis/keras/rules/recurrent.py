@@ -57,8 +57,9 @@ def time_distributed(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applie
         raise dialect_of(rule).time_distributed_rank_error(shape)
     applied = inner.rule.apply(inner.args, [(shape[0], *shape[2:])])
     if applied.output is None:
-        return Applied(None, applied.params)
-    return Applied((shape[0], shape[1], *applied.output[1:]), applied.params, applied.arithmetic)
+        return Applied(None, applied.params, non_trainable=applied.non_trainable)
+    return Applied((shape[0], shape[1], *applied.output[1:]), applied.params, applied.arithmetic,
+                   non_trainable=applied.non_trainable)
 
 
 RNN_ARGS = ("units", "activation")
