@@ -122,6 +122,8 @@ def written_sites(tree: ast.AST, interp: "Interpreter") -> set[Site]:
     """Every place the file's text sets ``requires_grad``: ``x.requires_grad = ...`` and
     ``x.requires_grad_(...)``."""
     sites: set[Site] = set()
+    if not any("requires_grad" in line for line in interp.lines):
+        return sites  # most files set none: no walk over the whole tree
     for node in ast.walk(tree):
         target = None
         if isinstance(node, ast.Attribute) and node.attr == "requires_grad" and isinstance(node.ctx, ast.Store):
