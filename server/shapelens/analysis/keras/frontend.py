@@ -61,7 +61,9 @@ class Frontend:
             declared = as_shape(kwargs["batch_input_shape"])
         elif "input_dim" in kwargs and is_dim(kwargs["input_dim"]) and rule.name != "Embedding":
             declared = (None, kwargs["input_dim"])
-        declared = named_sizes(interp, declared, f"`input_shape` of {func.leaf} at line {interp.span(node).start_line + 1}")
+        span = interp.span(node)
+        if declared is not None:
+            declared = named_sizes(interp, declared, f"`input_shape` of {func.leaf} at line {span.start_line + 1}")
         if rule.family is lambda_layer:
             function = args[0] if args else kwargs.get("function")
             if isinstance(function, LambdaValue) and shape_preserving(function.node):
@@ -75,7 +77,7 @@ class Frontend:
         if declared is None and isinstance(length, int) and state.version.majors == {2}:
             declared = (None, length)  # Keras 2 builds a Sequential whose first layer says its input length
         interp.events += 1
-        return LayerObj(rule.name, interp.span(node), spec, None, self.plugin, declared, notes)  # Keras' own class name
+        return LayerObj(rule.name, span, spec, None, self.plugin, declared, notes)  # Keras' own class name
 
     def name(self, interp: "Interpreter", kwargs: dict, class_name: str) -> str:
         """A layer's or model's ``name=``, else the one Keras gives it."""
