@@ -15,9 +15,8 @@ class CollectorPause:
     An analysis allocates tens of thousands of objects that all live until it ends, and the
     automatic collector would walk them several times meanwhile (a tenth of the analysis'
     time) while finding nothing to free: the engine breaks its own reference cycles, so its
-    garbage is freed as soon as the report is out (cycles elsewhere wait for a full collection).
-    Process-wide, hence counted: several documents' analyses can be in flight at once (one
-    running, the others queued for the thread).
+    garbage is freed as soon as the report is out. Process-wide, hence counted: several
+    documents' analyses can be in flight at once (one running, the others queued for the thread).
     """
 
     def __init__(self) -> None:
@@ -38,11 +37,6 @@ class CollectorPause:
             with self.lock:
                 self.holders -= 1
                 if self.holders == 0 and self.was_enabled:
-                    # What the analyses left alive (their reports) goes to the oldest generation at
-                    # once (freeze and unfreeze splice lists, O(1)): re-enabled with every young
-                    # object still young, the collector's first pass would walk them all.
-                    gc.freeze()
-                    gc.unfreeze()
                     gc.enable()
 
 
