@@ -142,3 +142,38 @@ def test_a_5_mb_notebook_full_of_outputs_is_checked(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert result.returncode == 1 and "error[merge-mismatch]" in result.stdout
     assert elapsed < 60, elapsed
+
+
+def test_a_notebook_imports_its_model_from_the_project(tmp_path: Path) -> None:
+    """``from models import Net`` in a notebook beside models.py: the model's layers are models.py's
+    (``models.py:8`` in the table, ``"path"`` and a plain range in JSON), the error is shown in both."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'digits'\n", encoding="utf-8")
+    (tmp_path / "models.py").write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.conv = nn.Conv2d(1, 8, 3)\n        self.fc = nn.Linear(8 * 26 * 26, 10)\n\n"
+        "    def forward(self, x):\n        return self.fc(self.conv(x).flatten(1))\n", encoding="utf-8")
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Digits"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["import torch\n", "from models import Net\n"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["model = Net()\n", "logits = model(torch.randn(16, 1, 32, 32))\n"]}]
+    notebook = tmp_path / "train.ipynb"
+    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}), encoding="utf-8")
+
+    text = subprocess.run([sys.executable, "-m", "shapelens", "check", "train.ipynb"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert text.returncode == 1, text.stderr
+    assert re.search(r"^train\.ipynb:cell 3:2:10: error\[linear-in-features\] Linear at models\.py:8", text.stdout, re.M)
+    assert re.search(r"^models\.py:8:19: error\[linear-in-features\] Linear\(5408, 10\) receives 7200 features", text.stdout, re.M)
+    assert re.search(r"^\s+models\.py:7\s+Conv2d\s+\(16, 8, 30, 30\)\s+80$", text.stdout, re.M)
+
+    result = subprocess.run([sys.executable, "-m", "shapelens", "check", "--format", "json", "train.ipynb"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    (report,) = json.loads(result.stdout)
+    (model,) = report["models"]
+    assert model["range"]["cell"] == 2 and "path" not in model
+    conv = model["layers"][0]
+    assert conv["path"] == "models.py" and "cell" not in conv["range"]
+    assert conv["range"]["start"] == {"line": 6, "character": 20}
+    in_cell, in_models = sorted(report["diagnostics"], key=lambda d: "path" in d)
+    assert in_cell["range"]["cell"] == 2 and in_models["path"] == "models.py" and "cell" not in in_models["range"]

@@ -93,14 +93,18 @@ class Projects:
         return self.by_root[root]
 
 
-def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
+def render_notebook_text(path: str, analysis: NotebookAnalysis, names: Optional["ProjectFileNames"] = None) -> list[str]:
     """``render_text`` for a notebook: positions as ``cell N:line:col``, N counting every cell from 1
-    as Jupyter does, lines and columns within the cell."""
+    as Jupyter does, lines and columns within the cell; an item of another file of the project as
+    ``models.py:12``."""
     report = analysis.report
     if not report.parsed:
         return [f"{path}: note: not analysed: {report.parse_error}"]
+    short = names.short if names is not None else (lambda item_path: item_path)
 
-    def where(span: Span) -> str:
+    def where(span: Span, item_path: Optional[str] = None) -> str:
+        if item_path is not None:
+            return f"{short(item_path)}:{span.start_line + 1}"
         in_cell = analysis.cell_map.span_to_cell(span)
         if in_cell is None:
             return f"{span.start_line + 1}"
@@ -109,12 +113,14 @@ def render_notebook_text(path: str, analysis: NotebookAnalysis) -> list[str]:
     lines = [f"{path}:cell {note.cell + 1}:{note.span.start_line + 1}:{note.span.start_col + 1}: note: "
              f"cell not analysed: {note.message}" for note in analysis.notes]
     for diagnostic in report.diagnostics:
-        lines.append(f"{path}:{where(diagnostic.span)}:{diagnostic.span.start_col + 1}: {diagnostic.severity}"
-                     f"[{diagnostic.code}] {diagnostic.message}")
+        at = (f"{path}:{where(diagnostic.span)}" if diagnostic.path is None or names is None
+              else f"{names.full(diagnostic.path)}:{diagnostic.span.start_line + 1}")
+        lines.append(f"{at}:{diagnostic.span.start_col + 1}: {diagnostic.severity}[{diagnostic.code}] {diagnostic.message}")
     for model in report.models:
-        lines.append(f"{path}:{where(model.span)}: model '{model.name}' ({model.framework}), "
-                     f"input {format_output(model.input_shape)}")
-        lines.extend(summary_table(model, lambda span: where(span).removeprefix("cell "), "cell:line"))
+        at = (f"{path}:{where(model.span)}" if model.path is None or names is None
+              else f"{names.full(model.path)}:{model.span.start_line + 1}")
+        lines.append(f"{at}: model '{model.name}' ({model.framework}), input {format_output(model.input_shape)}")
+        lines.extend(summary_table(model, lambda span: where(span).removeprefix("cell "), "cell:line", short))
         lines.extend(assumed(model))
     return lines
 
@@ -140,13 +146,14 @@ def check(paths: Sequence[str], output_format: str, extra_paths: Sequence[str] =
     errors = 0
     for file in files:
         source = read_source(file)
+        project = projects.of(file)
         if file.suffix == ".ipynb":
-            notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff", options)
+            notebooks[str(file)] = analyze_notebook(source if source is not None else b"\xff", options,
+                                                    path=str(file), project=project)
             report = notebooks[str(file)].report
         else:
-            project = projects.of(file)
             report = analyze(source if source is not None else b"\xff", options, path=str(file), project=project)
-            file_names[str(file)] = ProjectFileNames(str(file), project)
+        file_names[str(file)] = ProjectFileNames(str(file), project)
         errors += report.error_count
         results.append((str(file), report))
     if output_format == "json":
@@ -155,7 +162,7 @@ def check(paths: Sequence[str], output_format: str, extra_paths: Sequence[str] =
         print()
     else:
         for path, report in results:
-            for line in (render_notebook_text(path, notebooks[path]) if path in notebooks
+            for line in (render_notebook_text(path, notebooks[path], file_names.get(path)) if path in notebooks
                          else render_text(path, report, file_names.get(path))):
                 print(line)
         diagnostics = sum(len(r.diagnostics) for _, r in results)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 import attrs
 from lsprotocol import types
@@ -21,6 +21,7 @@ from pygls.workspace.position_codec import PositionCodec
 from shapelens.analysis import LINE_BREAK, AnalysisOptions
 from shapelens.analysis.report import Diagnostic, Fix, Span, TextEdit
 from shapelens.analysis.sources import CellMap, CellNote, NotebookCell, ProgramCell, analyze_cells
+from shapelens.analysis.sources.project import Project
 from shapelens.lsp import features
 from shapelens.lsp.analysis_state import Analysis
 from shapelens.lsp.convert import from_position, from_range, to_diagnostic, to_position
@@ -113,10 +114,11 @@ def cell_range(span: Span, lines: Sequence[str], codec: PositionCodec) -> types.
 
 
 def analyse_notebook_snapshot(uri: str, revision: int, cells: Sequence[CellSnapshot],
-                              options: Optional[AnalysisOptions] = None) -> NotebookView:
+                              options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
+                              project: Optional[Project] = None) -> NotebookView:
     """Analyse the cells in order as one program (in the server's analysis thread), with the
-    server's analysis options (the Keras version)."""
-    result = analyze_cells([snapshot.cell for snapshot in cells], options)
+    server's analysis options (the Keras version) and the notebook's project."""
+    result = analyze_cells([snapshot.cell for snapshot in cells], options, path, project)
     analysis = Analysis.of(uri, revision, result.program.text, result.report)
     return NotebookView(revision, analysis, tuple(cells), result.cell_map, result.notes)
 
@@ -138,10 +140,12 @@ def _in_cells(view: NotebookView, diag: types.Diagnostic, codec: PositionCodec) 
     return located[0], attrs.evolve(diag, range=located[1], related_information=related or None)
 
 
-def cell_diagnostics(view: NotebookView, codec: PositionCodec, options: ServerOptions) -> dict[str, list[types.Diagnostic]]:
-    """The program's diagnostics by the cell they lie in; cells without any are absent."""
+def cell_diagnostics(view: NotebookView, codec: PositionCodec, options: ServerOptions,
+                     uri_of: Optional[Callable[[str], str]] = None) -> dict[str, list[types.Diagnostic]]:
+    """The program's diagnostics by the cell they lie in (``uri_of``: the URI of another file of
+    the project, where related information may point); cells without any are absent."""
     by_cell: dict[str, list[types.Diagnostic]] = {}
-    for diag in features.diagnostics(view.analysis, codec, options):
+    for diag in features.diagnostics(view.analysis, codec, options, uri_of):
         located = _in_cells(view, diag, codec)
         if located is not None:
             by_cell.setdefault(located[0], []).append(located[1])

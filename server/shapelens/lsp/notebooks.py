@@ -29,6 +29,7 @@ from shapelens.lsp import features, notebook_view
 from shapelens.lsp.analysis_state import AnalysisState
 from shapelens.lsp.notebook_view import CellSnapshot, NotebookView
 from shapelens.lsp.options import ServerOptions
+from shapelens.lsp.projects import fs_path
 
 if TYPE_CHECKING:
     from shapelens.analysis.collector import CollectorPause
@@ -191,9 +192,11 @@ class NotebookSync:
         revision, cells = state.revision, self.snapshot(state)
         loop = asyncio.get_running_loop()
         try:
+            # with its project, the notebook's imports of the project's modules resolve
+            project, path = self.server.projects.project_of(state.uri), fs_path(state.uri)
             view = await loop.run_in_executor(
                 self.server.analysis_pool, notebook_view.analyse_notebook_snapshot, state.uri, revision, cells,
-                self.server.options.analysis(),
+                self.server.options.analysis(), str(path) if path is not None else None, project,
             )
         except Exception as error:  # the engine promises not to raise; if it does, the server stays up
             log.exception("analysis of %s failed", state.uri)
@@ -221,7 +224,8 @@ class NotebookSync:
         if view is None:
             return
         options = self.server.options
-        by_cell = notebook_view.cell_diagnostics(view, self.server.codec, options) if options.enable else {}
+        by_cell = (notebook_view.cell_diagnostics(view, self.server.codec, options, self.server.uri_in_project(state.uri))
+                   if options.enable else {})
         present = self.cell_uris(state)
         before, state.diagnosed = state.diagnosed, set()
         for uri, found in by_cell.items():
@@ -245,6 +249,12 @@ class NotebookSync:
 
     def clear(self, uri: str) -> None:
         self.send(uri, [], None)
+
+    def recheck_importers(self, importers: frozenset[str]) -> None:
+        """The open notebooks whose analysis read a file that changed are checked again."""
+        for state in list(self.states.values()):
+            if str(fs_path(state.uri)) in importers:
+                self.schedule(state)
 
     def apply_options(self, before: ServerOptions, options: ServerOptions) -> None:
         for state in list(self.states.values()):

@@ -118,6 +118,7 @@ class ShapeLensServer(LanguageServer):
         for other in list(self.analysis_states):
             if other != uri and str(fs_path(other)) in importers:
                 self.schedule_analysis(other)
+        self.notebooks.recheck_importers(importers)
 
     def analyse_unless_current(self, uri: str) -> None:
         """On save: analyse now (skipping the debounce) unless the saved version is analysed."""

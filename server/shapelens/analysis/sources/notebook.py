@@ -19,12 +19,15 @@ import ast
 import json
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .. import LINE_BREAK, AnalysisOptions, analyze
 from ..report import Report, Span
 from .cellmap import CellMap, ProgramCell
 from .ipython import mask_cell
+
+if TYPE_CHECKING:
+    from .project import Project
 
 PYTHON_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3"})
 
@@ -234,11 +237,13 @@ def _failing_cell(program: NotebookProgram) -> Optional[CellNote]:
     return None
 
 
-def analyze_program(program: NotebookProgram, options: Optional[AnalysisOptions] = None) -> NotebookAnalysis:
-    """Analyse the program; a cell that does not parse is blanked (with a note) and the rest analysed."""
+def analyze_program(program: NotebookProgram, options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
+                    project: Optional["Project"] = None) -> NotebookAnalysis:
+    """Analyse the program; a cell that does not parse is blanked (with a note) and the rest analysed.
+    With a ``project`` (and the notebook's ``path``), its imports of the project's modules resolve."""
     notes: list[CellNote] = []
     for _ in range(len(program.cell_map.cells) + 1):
-        report = analyze(program.text, options)
+        report = analyze(program.text, options, path=path, project=project)
         if report.parsed:
             break
         note = _failing_cell(program)
@@ -249,12 +254,14 @@ def analyze_program(program: NotebookProgram, options: Optional[AnalysisOptions]
     return NotebookAnalysis(report=report, program=program, notes=tuple(notes))
 
 
-def analyze_cells(cells: Sequence[NotebookCell], options: Optional[AnalysisOptions] = None) -> NotebookAnalysis:
+def analyze_cells(cells: Sequence[NotebookCell], options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
+                  project: Optional["Project"] = None) -> NotebookAnalysis:
     """Analyse a notebook given as its cells (every cell, markdown included, in notebook order)."""
-    return analyze_program(NotebookProgram.from_cells(cells), options)
+    return analyze_program(NotebookProgram.from_cells(cells), options, path, project)
 
 
-def analyze_notebook(raw: bytes | str, options: Optional[AnalysisOptions] = None) -> NotebookAnalysis:
+def analyze_notebook(raw: bytes | str, options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
+                     project: Optional["Project"] = None) -> NotebookAnalysis:
     """Analyse an ``.ipynb`` file's content. Never raises: a file that is not an nbformat 4
     notebook gives an unparsed report whose ``parse_error`` says why."""
     try:
@@ -262,4 +269,4 @@ def analyze_notebook(raw: bytes | str, options: Optional[AnalysisOptions] = None
     except NotebookError as error:
         return NotebookAnalysis(report=Report(parsed=False, parse_error=str(error)),
                                 program=NotebookProgram.from_cells(()))
-    return analyze_cells(cells, options)
+    return analyze_cells(cells, options, path, project)

@@ -38,7 +38,8 @@ class _CellRanges:
         if isinstance(value, list):
             return [self.rewrite(item) for item in value]
         if isinstance(value, dict):
-            return {key: self.range(item) if key == "range" and isinstance(item, dict) and "start" in item
+            in_notebook = "path" not in value  # an item of another file of the project keeps its range
+            return {key: self.range(item) if key == "range" and in_notebook and isinstance(item, dict) and "start" in item
                     else self.rewrite(item) for key, item in value.items()}
         return value
 
