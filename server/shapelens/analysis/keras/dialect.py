@@ -166,21 +166,26 @@ class Keras3:
 
     def cropping_error(self, rule: LayerRule, axis: str, n: int, a: int, b: int, shape: Shape,
                        crops: tuple[tuple[int, int], ...]) -> ShapeError:
-        if rule.rank == 1:
-            said = (f"`cropping` parameter of `Cropping1D` layer must be smaller than the input length. "
-                    f"Received: input_shape={format_shape(shape)}, cropping={crops[0]}")
-        else:
-            said = (f"Values in `cropping` argument should be smaller than the corresponding spatial dimension of "
-                    f"the input. Received: input_shape={format_shape(shape)}, cropping={nested(crops)}")
         return failure("negative-dimension",
                        f"{rule.name}: cropping ({a}, {b}) removes {a + b} of the {n} values along {axis} (input "
-                       f"{format_shape(shape)})", said, arg="cropping", axis=axis, size=n)
+                       f"{format_shape(shape)})", self.cropping_words(rule, shape, crops), arg="cropping", axis=axis,
+                       size=n)
+
+    def cropping_words(self, rule: LayerRule, shape: Shape, crops: tuple[tuple[int, int], ...]) -> str:
+        if rule.rank == 1:
+            return (f"`cropping` parameter of `Cropping1D` layer must be smaller than the input length. "
+                    f"Received: input_shape={format_shape(shape)}, cropping={crops[0]}")
+        return (f"Values in `cropping` argument should be smaller than the corresponding spatial dimension of "
+                f"the input. Received: input_shape={format_shape(shape)}, cropping={nested(crops)}")
 
     def time_distributed_rank_error(self, shape: Shape) -> ShapeError:
         return failure("rank-mismatch",
                        f"TimeDistributed needs a 3-D input or more (batch, time, ...) but receives {format_shape(shape)}",
-                       f"`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions, "
-                       f"received: {format_shape(shape)}", expected_ndim=3)
+                       self.time_distributed_words(shape), expected_ndim=3)
+
+    def time_distributed_words(self, shape: Shape) -> str:
+        return (f"`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions, "
+                f"received: {format_shape(shape)}")
 
     def joined_axis(self, dims: Sequence[Dim]) -> Dim:
         """A concatenation's output along an axis it does not concatenate: Keras 3 takes the first input's."""
@@ -312,23 +317,16 @@ class Keras2(Keras3):
     def crops_everything(self, rank: int) -> bool:
         return rank < 3  # Keras 2's Cropping3D slices to an empty axis without a check
 
-    def cropping_error(self, rule: LayerRule, axis: str, n: int, a: int, b: int, shape: Shape,
-                       crops: tuple[tuple[int, int], ...]) -> ShapeError:
+    def cropping_words(self, rule: LayerRule, shape: Shape, crops: tuple[tuple[int, int], ...]) -> str:
         if rule.rank == 1:
-            said = (f"cropping parameter of Cropping layer must be greater than the input shape. Received: "
+            return (f"cropping parameter of Cropping layer must be greater than the input shape. Received: "
                     f"inputs.shape={format_shape(shape)}, and cropping={crops[0]}")
-        else:
-            said = (f"Argument `cropping` must be greater than the input shape. Received: "
-                    f"inputs.shape={format_shape(shape)}, and cropping={nested(crops)}")
-        return failure("negative-dimension",
-                       f"{rule.name}: cropping ({a}, {b}) removes {a + b} of the {n} values along {axis} (input "
-                       f"{format_shape(shape)})", said, arg="cropping", axis=axis, size=n)
+        return (f"Argument `cropping` must be greater than the input shape. Received: "
+                f"inputs.shape={format_shape(shape)}, and cropping={nested(crops)}")
 
-    def time_distributed_rank_error(self, shape: Shape) -> ShapeError:
-        return failure("rank-mismatch",
-                       f"TimeDistributed needs a 3-D input or more (batch, time, ...) but receives {format_shape(shape)}",
-                       f"`TimeDistributed` Layer should be passed an `input_shape ` with at least 3 dimensions, "
-                       f"received: {format_shape(shape)}", expected_ndim=3)
+    def time_distributed_words(self, shape: Shape) -> str:
+        return (f"`TimeDistributed` Layer should be passed an `input_shape ` with at least 3 dimensions, "
+                f"received: {format_shape(shape)}")
 
     def joined_axis(self, dims: Sequence[Dim]) -> Dim:
         """TensorFlow's shape inference: any input that knows the size while the model is built gives it."""
