@@ -72,7 +72,7 @@ from keras.src.layers.layer import Layer  # noqa: E402
 from keras.src.utils import file_utils, module_utils  # noqa: E402
 from project_imports import in_project, project_on_path  # noqa: E402
 
-from oracle.command_line import script_arguments  # noqa: E402
+from oracle.command_line import exception_chain, innermost_script_line, script_arguments  # noqa: E402
 from oracle.datasets import stubbed_loaders  # noqa: E402
 
 SHIMS_DIR = Path(__file__).resolve().parent / "shims"
@@ -348,7 +348,7 @@ class _Recorder:
                 for layer, filename, line in self.constructed if self.listed(layer)]
 
     def failing_layer(self, error: BaseException) -> Optional[LayerKey]:
-        chain = _exception_chain(error)
+        chain = exception_chain(error)
         self.settle_backbones()
         keys = {id(layer): key for layer, key in self.user_layers()}
         for failed_error, layer in self.failed_calls:  # innermost call first
@@ -375,29 +375,6 @@ class _Recorder:
 def _own_variables(layer: Layer) -> list:
     """The variables a layer made itself (``add_weight``), not those of the layers inside it."""
     return list(layer._trainable_variables) + list(layer._non_trainable_variables)
-
-
-def _exception_chain(error: BaseException) -> set[int]:
-    """Keras re-raises with added context as a new exception; the original stays in __context__."""
-    seen: set[int] = set()
-    pending: list[Optional[BaseException]] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        pending.extend([current.__context__, current.__cause__])
-    return seen
-
-
-def _innermost_script_line(error: BaseException, script_file: str) -> Optional[int]:
-    line = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == script_file:
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
 
 
 def _shape(tensor: object) -> Shape:
@@ -551,7 +528,7 @@ def run_in_keras(path: Path, source: str, project_dir: Optional[Path] = None,
                 error_type=type(error).__name__,
                 message=str(error),
                 failing_layer=recorder.failing_layer(error),
-                statement_line=_innermost_script_line(error, script_file),
+                statement_line=innermost_script_line(error, script_file),
             )
     recorder.settle_backbones()
     outcome = KerasOutcome(applications=_applications(recorder), failure=failure)

@@ -45,6 +45,9 @@ from tf_keras.src.engine.input_layer import InputLayer  # noqa: E402
 from tf_keras.src.engine.training import Model  # noqa: E402
 from tf_keras.src.utils import data_utils  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests folder: oracle.command_line (no library)
+from oracle.command_line import exception_chain, innermost_script_line, script_arguments  # noqa: E402
+
 tf.get_logger().setLevel(logging.ERROR)
 TF_KERAS_DIR = str(Path(tf_keras.__file__).resolve().parent) + os.sep
 TENSORFLOW_DIR = str(Path(tf.__file__).resolve().parent) + os.sep
@@ -201,28 +204,6 @@ def own_weights(layer: Layer) -> list:
     return list(layer._trainable_weights) + list(layer._non_trainable_weights)
 
 
-def exception_chain(error: BaseException) -> set[int]:
-    seen: set[int] = set()
-    pending: list[Optional[BaseException]] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        pending.extend([current.__context__, current.__cause__])
-    return seen
-
-
-def innermost_script_line(error: BaseException, script_file: str) -> Optional[int]:
-    line = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == script_file:
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
-
-
 def shape_of(tensor: object) -> list:
     shape = tensor.shape
     return list(shape.as_list() if hasattr(shape, "as_list") else shape)
@@ -268,10 +249,9 @@ def run(path: Path) -> dict:
     namespace: dict = {"__name__": "__main__", "__file__": script_file}
     tf_keras.backend.clear_session()
     tf_keras.utils.set_random_seed(0)
-    saved_argv, sys.argv = sys.argv, [script_file]  # `python script.py`: argparse gives its defaults
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
-        with recorder.installed(), pretrained_weights_not_fetched():
+        with recorder.installed(), pretrained_weights_not_fetched(), script_arguments(script_file):
             try:
                 exec(compile(source, script_file, "exec"), namespace)
                 for build in functions_with_all_defaults(namespace, script_file):
@@ -283,7 +263,6 @@ def run(path: Path) -> dict:
                     "failing_layer": recorder.failing_layer(error),
                     "statement_line": innermost_script_line(error, script_file),
                 }
-    sys.argv = saved_argv
     recorder.settle_backbones()
     outcome = {"path": script_file, "applications": applications(recorder), "failure": failure}
     namespace.clear()

@@ -1,8 +1,8 @@
 """Keras 2 outcomes for fixture scripts, from the harness in ``.venv-keras2`` (a subprocess).
 
-Each outcome is cached under ``.venv-keras2/oracle-cache/``, keyed by the harness, the
-requirements and the fixture's path and text, so a warm run starts TensorFlow only for fixtures
-that changed. ``SHAPELENS_KERAS2_PYTHON`` names another interpreter with the same packages.
+Each outcome is cached under ``.venv-keras2/oracle-cache/``, keyed by the harness (with the
+script-running module it shares), the requirements and the fixture's path and text, so a warm
+run starts TensorFlow only for fixtures that changed. ``SHAPELENS_KERAS2_PYTHON`` names another interpreter with the same packages.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from oracle.keras_truth import KerasFailure, KerasOutcome
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 HARNESS = HERE / "keras2_truth.py"
+SHARED = HERE.parent / "oracle" / "command_line.py"  # the harness runs scripts through it
 REQUIREMENTS = HERE / "requirements.txt"
 VENV = ROOT / ".venv-keras2"
 CACHE = VENV / "oracle-cache"
@@ -35,7 +36,8 @@ def keras2_python() -> Optional[Path]:
 
 def cache_key(path: Path) -> str:
     digest = hashlib.sha256()
-    for part in (HARNESS.read_bytes(), REQUIREMENTS.read_bytes(), str(path.resolve()).encode(), path.read_bytes()):
+    for part in (HARNESS.read_bytes(), SHARED.read_bytes(), REQUIREMENTS.read_bytes(), str(path.resolve()).encode(),
+                 path.read_bytes()):
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()[:32]
 
