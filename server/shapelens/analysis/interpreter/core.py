@@ -233,6 +233,7 @@ class Interpreter:
             if isinstance(owner, Value):
                 self.target = target
                 owner.set_attribute(self, target.attr, value)
+                self.target = None  # only an assignment in progress has a target
             else:  # a framework may need to know that something it cannot see was changed
                 self.lost_attributes.append((target.attr, self.span(target)))
         elif isinstance(target, ast.Subscript):
