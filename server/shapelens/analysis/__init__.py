@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
-from .collector import COLLECTOR
+from .collector import COLLECTOR, long_lived
 from .report import Report
 from .statements import StatementIndex
 
@@ -105,9 +105,9 @@ def _analyze(source: str | bytes, options: Optional[AnalysisOptions], path: Opti
     if text is None:
         return Report(parsed=False, parse_error="the file is not UTF-8 text")
     # Python and LSP end lines at \r\n, \r and \n only (str.splitlines also splits at \x0c, \u2028, ...)
-    lines = tuple(LINE_BREAK.split(text))
+    lines = tuple(text.split("\n") if "\r" not in text else LINE_BREAK.split(text))
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), long_lived():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:

@@ -107,18 +107,24 @@ class Interpreter:
         self.modules.release()
         for node in self.layers.nodes:
             node.outputs = ()
+        # the interpreter and its parts refer to each other (and the visitors to their own methods)
+        self.evaluator.__dict__.clear()
+        self.executor.__dict__.clear()
+        self.__dict__.clear()
 
     def run_model_functions(self) -> None:
         """A top-level function that builds a model is analysed even if nothing calls it: with its
         default arguments, and with a symbol for each parameter that has none."""
         for name, value in list(self.module.vars.items()):
-            if not isinstance(value, Function) or value.env is not self.module or not self.builds_model(value.node):
+            if not isinstance(value, Function) or value.env is not self.module:
                 continue
             required = self.classes.required_names(value)
             if required and id(value.node) in self.called:
                 continue  # its callers give it real arguments
             if () in self.module_calls.get(name, []):
                 continue  # a module-level call with no arguments already ran it
+            if not self.builds_model(value.node):  # read from its text: the dearest test, last
+                continue
             with self.symbols.new_scope():
                 kwargs = {param: self.symbols.named(param, f"parameter `{param}` of {name}()") for param in required}
                 label = f"{name}({', '.join(required)})"

@@ -49,7 +49,8 @@ class JoinedRule(LayerRule):
             try:
                 outcomes.append((dialect_of(row), row.apply(bound, inputs)))
             except (ShapeError, UnknownArgument) as raised:
-                outcomes.append((dialect_of(row), raised))
+                # without its traceback: its frames would hold ``outcomes``, and so itself, in a cycle
+                outcomes.append((dialect_of(row), raised.with_traceback(None)))
         return join(outcomes)
 
 
