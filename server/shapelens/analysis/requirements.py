@@ -118,6 +118,8 @@ def pretty(requirement: Requirement) -> str:
 def symbols_in(values: Iterable[object]) -> set[str]:
     names: set[str] = set()
     for value in values:
+        if type(value) is int or value is None:
+            continue
         if isinstance(value, Sym):
             names.update(value.symbols())
         elif isinstance(value, tuple):

@@ -87,7 +87,7 @@ class Applied(NamedTuple):  # a NamedTuple: built for every layer application, s
 
 
 def is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
 
 
 class Args:

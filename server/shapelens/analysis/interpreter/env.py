@@ -17,6 +17,8 @@ BUILTINS = frozenset({
     "getattr", "setattr", "hasattr",
 })
 
+BUILTIN_VALUES = {name: Builtin(name) for name in BUILTINS}
+
 
 class ReturnSignal(Exception):
     def __init__(self, value: object) -> None:
@@ -50,8 +52,9 @@ class Env:
             env = env.parent
         if name == "super":
             return self.super_call()
-        if name in BUILTINS:
-            return Builtin(name)
+        builtin = BUILTIN_VALUES.get(name)
+        if builtin is not None:
+            return builtin
         return Unknown(f"`{name}` is not defined in this file")
 
     def super_call(self) -> SuperCall:

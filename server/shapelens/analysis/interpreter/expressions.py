@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
 from ..dims import compare, is_dim
@@ -112,14 +113,17 @@ def plain_binop(op: ast.operator, left: object, right: object) -> object:
     return Unknown("an operation the analysis does not evaluate")
 
 
+@lru_cache(maxsize=None)
+def handler_names(cls: type, prefix: str) -> dict[type, str]:
+    """A visitor class's methods by the ``ast`` node type they handle (``stmt_If`` handles ``ast.If``)."""
+    return {getattr(ast, name[len(prefix):]): name for name in dir(cls)
+            if name.startswith(prefix) and hasattr(ast, name[len(prefix):])}
+
+
 class Evaluator:
     def __init__(self, interp: "Interpreter") -> None:
         self.interp = interp
-        self.handlers = {
-            getattr(ast, name[5:]): getattr(self, name)
-            for name in dir(self)
-            if name.startswith("expr_") and hasattr(ast, name[5:])
-        }
+        self.handlers = {kind: getattr(self, name) for kind, name in handler_names(type(self), "expr_").items()}
 
     def eval(self, node: Optional[ast.expr], env: Env) -> object:
         kind = type(node)

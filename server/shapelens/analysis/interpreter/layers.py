@@ -49,7 +49,7 @@ def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable
             reason = next((r for r in reasons if r), None) or "its input shape is unknown"
             return LayerResult(partial.output, partial.params, (), None, reason, partial.warnings,
                                non_trainable=partial.non_trainable)
-    if any(shape is None for shape in inputs) or not inputs:
+    if not inputs or None in inputs:
         reason = next((r for r in reasons if r), None) or "its input shape is unknown"
         return LayerResult(None, None, reason=reason)
     for shape in inputs:
@@ -60,7 +60,8 @@ def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable
     except UnknownArgument as unknown:
         return LayerResult(None, None, reason=unknown.reason)
     except ShapeError as error:
-        return LayerResult(None, None, error=error, reason=f"{layer.class_name} fails here")
+        # kept without its traceback, whose frames would hold the whole run in a reference cycle
+        return LayerResult(None, None, error=error.with_traceback(None), reason=f"{layer.class_name} fails here")
     except (TypeError, ValueError, IndexError, ZeroDivisionError, AttributeError) as bad:
         return LayerResult(None, None, reason=f"its arguments could not be read ({type(bad).__name__})")
     return LayerResult(applied.output, applied.params, applied.arithmetic, None, None, applied.warnings, applied.requires,
@@ -94,9 +95,15 @@ class LayerCalls:
                  context: Optional[str] = None, listed: bool = True) -> object:
         interp = self.interp
         framework = layer.framework
-        upstream_failed = any(t.failed for t in tensors)
-        partial = any(t.partial for t in tensors)
-        result = apply_rule(layer, [t.shape for t in tensors], [t.reason for t in tensors], not upstream_failed)
+        upstream_failed = partial = False
+        shapes, reasons, notes = [], [], [layer.notes]
+        for t in tensors:
+            upstream_failed = upstream_failed or t.failed
+            partial = partial or t.partial
+            shapes.append(t.shape)
+            reasons.append(t.reason)
+            notes.append(t.notes)
+        result = apply_rule(layer, shapes, reasons, not upstream_failed)
         if partial:
             why = next((t.reason for t in tensors if t.reason), None) or "an operation before it is not modelled"
             if result.error is not None:
@@ -106,7 +113,7 @@ class LayerCalls:
         result = framework.check_result(interp, layer, result, tensors)
         node = Node(layer, tuple(tensors), call_span, len(self.nodes),
                     interp.context_label() if context is None else context, result, (), extra, interp.condition(),
-                    listed, None, merge(layer.notes, *(t.notes for t in tensors)))
+                    listed, None, merge(*notes))
         if isinstance(layer.span, SourceSpan) or isinstance(call_span, SourceSpan):
             node.site = interp.main_site()  # where the analysed file's code led to another file's layer
         self.nodes.append(node)

@@ -34,7 +34,7 @@ class Positions:
     def __init__(self, lines: tuple[str, ...], path: Optional[str] = None) -> None:
         self.lines = lines
         self.path = path  # None: the analysed file
-        self.wide = {i for i, text in enumerate(lines) if not text.isascii()}
+        self.wide = set() if all(map(str.isascii, lines)) else {i for i, text in enumerate(lines) if not text.isascii()}
         self.cache: dict[int, Span] = {}
 
     def col(self, line: int, byte_col: int) -> int:
@@ -81,12 +81,16 @@ class ProgramPositions:
     def __init__(self, main: Positions) -> None:
         self.main = main
         self.by_path: dict[str, Positions] = {}
+        self.cache: dict[int, Span] = {}  # by node, whatever its file (nodes live as long as the run)
 
     def of(self, node: ast.AST) -> Positions:
         return getattr(node, STAMP, None) or self.main
 
     def span(self, node: ast.AST) -> Span:
-        return (getattr(node, STAMP, None) or self.main).span(node)
+        span = self.cache.get(id(node))
+        if span is None:
+            span = self.cache[id(node)] = (getattr(node, STAMP, None) or self.main).span(node)
+        return span
 
     def text(self, node: ast.AST) -> str:
         return self.of(node).text(node)

@@ -86,5 +86,16 @@ def notes_of(value: object, depth: int = 0) -> Notes:
 
 def call_notes(interp: "Interpreter", args: list, kwargs: dict) -> Notes:
     """The notes of a constructor call: of its arguments, and of the decisions it is made under."""
-    return merge(notes_of(args), notes_of(kwargs), interp.active_notes())
+    found: Notes = ()
+    for group in (args, kwargs.values()):
+        if len(group) > MAX_ITEMS:
+            continue
+        for item in group:
+            if type(item) in PLAIN_TYPES:  # the commonest arguments, and they carry no notes
+                continue
+            inner = notes_of(item, 1)
+            if inner:
+                found = merge(found, inner)
+    active = interp.active_notes()
+    return merge(found, active) if active else found
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..unknown import Unknown
 from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
-from .expressions import MAX_SEQUENCE, truth
+from .expressions import MAX_SEQUENCE, handler_names, truth
 from .provenance import noted
 from .tensors import Tensor, joined
 from .values import ClassValue, Function, QName, Value, is_known
@@ -32,11 +32,7 @@ class Executor:
         self.interp = interp
         self.eval = interp.evaluator.eval
         self.bound: dict[int, frozenset[str]] = {}  # id of a block → the names it binds
-        self.handlers = {
-            getattr(ast, name[5:]): getattr(self, name)
-            for name in dir(self)
-            if name.startswith("stmt_") and hasattr(ast, name[5:])
-        }
+        self.handlers = {kind: getattr(self, name) for kind, name in handler_names(type(self), "stmt_").items()}
 
     def exec_block(self, body: list[ast.stmt], env: Env, top_level: bool = False) -> None:
         interp = self.interp

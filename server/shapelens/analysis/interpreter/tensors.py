@@ -35,11 +35,15 @@ class Tensor(Value):
         self.framework = framework if framework is not None or not parents else parents[0].framework
         self.example: Optional[Span] = None  # the literal example input this tensor stands for
         self.seed: Optional[str] = None  # no input is known: the first layer implies its shape (for this model)
-        self.failed = any(p.failed for p in parents)  # unknown because a layer before it fails
-        # some sizes are unknown to the analysis (not to the library): no error can rest on them
-        self.partial = any(p.partial or p.shape is None for p in parents)
-        # what its shape assumes (an argparse default, ...), from the tensors it is made from
-        self.notes: Notes = merge(*(p.notes for p in parents)) if parents else ()
+        if parents:
+            self.failed = any(p.failed for p in parents)  # unknown because a layer before it fails
+            # some sizes are unknown to the analysis (not to the library): no error can rest on them
+            self.partial = any(p.partial or p.shape is None for p in parents)
+            # what its shape assumes (an argparse default, ...), from the tensors it is made from
+            self.notes: Notes = merge(*(p.notes for p in parents))
+        else:
+            self.failed = self.partial = False
+            self.notes = ()
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         if name == "shape":

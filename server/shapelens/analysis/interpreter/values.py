@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..dims import OutputShape, Shape, broadcast, format_shape, index_shape
@@ -120,8 +121,13 @@ class NamedValue(Value):
         self.name_spans.append(span)
 
     def note_use(self, span: Span) -> None:
-        if span not in self.name_spans:
-            self.name_spans.append(span)
+        # a node's span is made once (``Positions.span``) and no two names share a place, so a use
+        # seen before is the very same object
+        spans = self.name_spans
+        for known in spans:
+            if known is span:
+                return
+        spans.append(span)
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ class QName(Value):
 
     path: str
 
-    @property
+    @cached_property  # QNames are made once per process (``Frameworks.qualified``) and read per call
     def leaf(self) -> str:
         return self.path.rsplit(".", 1)[-1]
 
