@@ -50,7 +50,8 @@ class Interpreter:
         self.tree = tree
         self.options = options  # the analysis options; each plugin reads its own part in ``start``
         self.lines = lines
-        self.walrus = any(":=" in line for line in lines)  # whether expressions may bind names
+        self.text = "\n".join(lines)
+        self.walrus = ":=" in self.text  # whether expressions may bind names
         self.frameworks = frameworks
         self.positions = ProgramPositions(Positions(lines))
         self.span = self.positions.span

@@ -371,20 +371,25 @@ class Evaluator:
         return tuple(value) if isinstance(value, list) else value
 
     def expr_Call(self, node: ast.Call, env: Env) -> object:
-        func = self.eval(node.func, env)
+        evaluate = self.eval
+        func = evaluate(node.func, env)
         args: list = []
         for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                items = self.interp.iterate(self.eval(arg.value, env))
+            kind = type(arg)
+            if kind is ast.Constant:  # the commonest argument, inline
+                args.append(arg.value)  # type: ignore[attr-defined]
+            elif kind is ast.Starred:
+                items = self.interp.iterate(evaluate(arg.value, env))  # type: ignore[attr-defined]
                 if items is None:
                     args.append(Unknown("starred arguments of unknown length"))
                 else:
                     args.extend(items)
             else:
-                args.append(self.eval(arg, env))
+                args.append(evaluate(arg, env))
         kwargs: dict = {}
         for keyword in node.keywords:
-            value = self.eval(keyword.value, env)
+            given = keyword.value
+            value = given.value if type(given) is ast.Constant else evaluate(given, env)  # type: ignore[attr-defined]
             if keyword.arg is None:
                 if isinstance(value, dict):
                     kwargs.update({k: v for k, v in value.items() if isinstance(k, str)})

@@ -142,7 +142,7 @@ def has_unknown_size(shape: OutputShape) -> bool:
     """A shape with an unknown size after the batch axis."""
     if shape is None or not shape or isinstance(shape[0], tuple):
         return False
-    return any(d is None for d in shape[1:])
+    return None in shape[1:]
 
 
 def flatten_tensors(value: object) -> list:

@@ -50,7 +50,10 @@ class Positions:
             line = node.lineno - 1  # type: ignore[attr-defined]
             end_line = (node.end_lineno or node.lineno) - 1  # type: ignore[attr-defined]
             end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset  # type: ignore[attr-defined]
-            coords = (line, self.col(line, node.col_offset), end_line, self.col(end_line, end_col))  # type: ignore[attr-defined]
+            start_col = node.col_offset  # type: ignore[attr-defined]
+            if self.wide:
+                start_col, end_col = self.col(line, start_col), self.col(end_line, end_col)
+            coords = (line, start_col, end_line, end_col)
             span = self.cache[key] = Span(*coords) if self.path is None else SourceSpan(*coords, self.path)
         return span
 

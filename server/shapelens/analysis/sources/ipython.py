@@ -151,7 +151,10 @@ def _mask_logical_line(line: str) -> Optional[str]:
 
 
 def _may_be_ipython(line: str) -> bool:
-    """Whether ``_mask_logical_line`` could rewrite the line (its cheap first test)."""
+    """Whether ``_mask_logical_line`` could rewrite the line (its cheap first test): each of its
+    patterns needs a ``?``, ``!`` or ``%``, which most lines of code do not have."""
+    if "%" not in line and "!" not in line and "?" not in line:
+        return False
     return bool(_HELP.match(line) or _ASSIGN_FROM_ESCAPE.match(line) or _ESCAPE.match(line))
 
 

@@ -122,7 +122,7 @@ def written_sites(tree: ast.AST, interp: "Interpreter") -> set[Site]:
     """Every place the file's text sets ``requires_grad``: ``x.requires_grad = ...`` and
     ``x.requires_grad_(...)``."""
     sites: set[Site] = set()
-    if not any("requires_grad" in line for line in interp.lines):
+    if "requires_grad" not in interp.text:
         return sites  # most files set none: no walk over the whole tree
     for node in ast.walk(tree):
         target = None
