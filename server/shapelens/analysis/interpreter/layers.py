@@ -88,7 +88,7 @@ class LayerCalls:
                 return Unknown("an eager call on an array")
             return Tensor(None, "the layer's input is not a known tensor", None, ())
         tensors = framework.prepare_inputs(self.interp, layer, tensors)
-        extra = tuple(flatten_tensors(list(kwargs.values())))
+        extra = tuple(flatten_tensors(list(kwargs.values()))) if kwargs else ()
         return self.apply_to(layer, tensors, call_span, extra)
 
     def apply_to(self, layer: LayerObj, tensors: list, call_span: Span, extra: tuple = (),

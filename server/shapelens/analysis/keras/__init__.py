@@ -180,8 +180,11 @@ class KerasPlugin(Plugin):
             tensors = list(first)
         else:
             tensors = [first]
-        if not tensors or not all(isinstance(t, Tensor) for t in tensors):
+        if not tensors:
             return None
+        for tensor in tensors:
+            if not isinstance(tensor, Tensor):
+                return None
         return tensors
 
     def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
