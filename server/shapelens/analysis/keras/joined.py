@@ -89,6 +89,10 @@ def join_shapes(shapes: Sequence[OutputShape]) -> OutputShape:
 
 
 def join(outcomes: Sequence[tuple[Keras3, Outcome]]) -> Applied:
+    first = outcomes[0][1]
+    if type(first) is Applied and not first.warnings and all(o == first for _, o in outcomes[1:]):
+        # the versions agree on everything (the commonest case): the general join below gives the same
+        return first._replace(requires=()) if first.requires else first
     errors = [(d, o) for d, o in outcomes if isinstance(o, ShapeError)]
     applied = [(d, o) for d, o in outcomes if isinstance(o, Applied)]
     unknown = [o for _, o in outcomes if isinstance(o, UnknownArgument)]
