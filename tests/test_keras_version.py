@@ -175,3 +175,28 @@ def test_the_cli_flag(tmp_path: Path) -> None:
     assert keras2.returncode == 0, keras2.stdout
     assert "Keras 2 semantics (shapelens.kerasVersion is 2)" in keras2.stdout
     assert check("--keras-version", "4").returncode == 2
+
+
+OPEN_SIZE = '''
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def build(img_size):
+    inputs = keras.Input(shape=(img_size, img_size, 3))
+    x = layers.Conv2D(16, 3)(inputs)
+    x = layers.Reshape(({side}, {side}, 16))(x)
+    return keras.Model(inputs, layers.Flatten()(x))
+'''
+
+
+def test_an_unknown_version_keeps_the_size_conditions_both_versions_state() -> None:
+    unknown = AnalysisOptions(keras_setup("auto", find_version=installed(), environ={}))
+    fitting = OPEN_SIZE.format(side=7)
+    for options in (unknown, AnalysisOptions(keras_setup("3")), AnalysisOptions(keras_setup("2"))):
+        (model,) = analyze(fitting, options).models
+        assert [condition.python for condition in model.requires] == ["img_size >= 3", "16*img_size*img_size-64*img_size+64 == 784"]
+    # no input size fits: an error whatever the version, as each version alone says
+    never = OPEN_SIZE.replace("16))(x)", "15))(x)").format(side=10)
+    for options in (unknown, AnalysisOptions(keras_setup("3"))):
+        assert diagnostics(never, options) == [("error", "reshape-size")]

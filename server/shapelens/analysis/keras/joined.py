@@ -91,8 +91,7 @@ def join_shapes(shapes: Sequence[OutputShape]) -> OutputShape:
 def join(outcomes: Sequence[tuple[Keras3, Outcome]]) -> Applied:
     first = outcomes[0][1]
     if type(first) is Applied and not first.warnings and all(o == first for _, o in outcomes[1:]):
-        # the versions agree on everything (the commonest case): the general join below gives the same
-        return first._replace(requires=()) if first.requires else first
+        return first  # the versions agree on everything (the commonest case)
     errors = [(d, o) for d, o in outcomes if isinstance(o, ShapeError)]
     applied = [(d, o) for d, o in outcomes if isinstance(o, Applied)]
     unknown = [o for _, o in outcomes if isinstance(o, UnknownArgument)]
@@ -111,4 +110,6 @@ def join(outcomes: Sequence[tuple[Keras3, Outcome]]) -> Applied:
         raise UnknownArgument(f"the output differs between {labels([d for d, _ in applied])}")
     params = results[0].params if all(a.params == results[0].params for a in results) else None
     fixed = results[0].non_trainable if all(a.non_trainable == results[0].non_trainable for a in results) else None
-    return Applied(output, params, results[0].arithmetic, warnings, non_trainable=fixed)
+    # what the sizes must satisfy, when every version accepting the layer says the same
+    requires = results[0].requires if all(a.requires == results[0].requires for a in results) else ()
+    return Applied(output, params, results[0].arithmetic, warnings, requires, fixed)
