@@ -45,7 +45,7 @@ def long_lived() -> Iterator[None]:
     """What the block makes outlives the analysis (the parse tree: the report keeps it for quick
     fixes), so it goes straight to the oldest generation, which the collector walks only in a full
     collection. Otherwise the first young collection after the analysis walks the whole tree, a
-    tenth of the time of a long file's analysis, to find nothing.
+    sixth of the time of a long file's analysis, to find nothing.
 
     Young garbage is collected first (the young generations are small then), so that only what
     the block makes and the young survivors are moved; the move (``freeze`` then ``unfreeze``)

@@ -20,7 +20,6 @@ CONV_CLASSES = frozenset({"Conv1D", "Conv2D", "Conv3D"})
 
 
 @lru_cache(maxsize=512)
-@lru_cache(maxsize=None)  # a few dozen classes, named for every layer made
 def snake_case(name: str) -> str:
     """Keras' default layer name for a class (``MaxPooling2D`` -> ``max_pooling2d``), as its messages print it."""
     intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
