@@ -37,7 +37,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 
-from oracle.command_line import script_arguments
+from oracle.command_line import innermost_script_line, script_arguments
 from oracle_torch.builders import BuilderCalls, weights_stubbed
 from oracle_torch.corpus import BATCH_SIZES, Fixture, ModelInput
 from project_imports import in_project, project_on_path
@@ -120,16 +120,6 @@ def _constructor_site(module: nn.Module, frame: Optional[FrameType]) -> Optional
     while frame is not None and frame.f_locals.get("self") is module:
         frame = frame.f_back
     return frame
-
-
-def _statement_line(error: BaseException, script_file: str) -> Optional[int]:
-    line = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == script_file:
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
 
 
 class _Recorder:
@@ -219,7 +209,7 @@ class _Recorder:
             message=str(error),
             failing_layer=self.origins[leaves[-1]] if leaves and leaves[-1] is self.running[-1] else None,
             running_module=type(self.running[-1]).__name__ if self.running else None,
-            statement_line=_statement_line(error, self.script_file),
+            statement_line=innermost_script_line(error, self.script_file),
         )
         if self.builders is not None:
             self.builders.failed(self.running, self.run.calls)
