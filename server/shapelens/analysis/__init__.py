@@ -21,6 +21,7 @@ from .statements import StatementIndex
 if TYPE_CHECKING:
     from .keras.version import KerasSetup
     from .sources.project import Project
+    from .sources.reparse import Reparser
 
 __all__ = ["analyze", "AnalysisOptions", "analysis_options", "keras_setup", "KERAS_VERSION_SETTINGS",
            "layer_signature", "layer_role", "role_class", "lazy_form", "Report"]
@@ -85,19 +86,22 @@ def decode(source: str | bytes) -> Optional[str]:
 
 
 def analyze(source: str | bytes, options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
-            project: Optional["Project"] = None) -> Report:
+            project: Optional["Project"] = None, reparser: Optional["Reparser"] = None) -> Report:
     """Find the models in one Python source and propagate their shapes. Never raises on bad input.
 
     ``options`` say what the analysed code runs with (the Keras version; Keras 3 when not given).
     With a ``project`` (``sources/project.py``) the source's imports of the project's own modules
     are read and interpreted too; ``path`` is the source's file (its folder is searched first, and
-    its relative imports start there). Without one, every import is a library's."""
+    its relative imports start there). Without one, every import is a library's.
+
+    A ``reparser`` (``sources/reparse.py``) given the same document's versions in turn parses
+    only the statements each version changed; without one the whole text is parsed."""
     with COLLECTOR.held():
-        return _analyze(source, options, path, project)
+        return _analyze(source, options, path, project, reparser)
 
 
 def _analyze(source: str | bytes, options: Optional[AnalysisOptions], path: Optional[str],
-             project: Optional["Project"]) -> Report:
+             project: Optional["Project"], reparser: Optional["Reparser"]) -> Report:
     from .assemble import assemble_report
     from .interpreter import Interpreter
 
@@ -109,7 +113,7 @@ def _analyze(source: str | bytes, options: Optional[AnalysisOptions], path: Opti
     try:
         with warnings.catch_warnings(), long_lived():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+            tree = ast.parse(text) if reparser is None else reparser.parse(text, lines)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return Report(parsed=False, parse_error=f"{type(error).__name__}: {error}", lines=lines)
     # a budget of interpreted statements keeps loops and recursion bounded on any input

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Optional
 
 from shapelens.analysis.report import Fix, Layer, Model, Report, Span
+from shapelens.analysis.sources.reparse import Reparser
 from shapelens.lsp.workspace import lsp_lines
 
 
@@ -96,6 +97,8 @@ class AnalysisState:
     # Verified fixes of ``latest``, by the diagnostic's index in its report.
     fixes: dict[int, tuple[Fix, ...]] = field(default_factory=dict)
     fix_context: Optional[object] = None  # the FixContext of ``latest`` (parse trees for fixes)
+    # Parses each version reusing the last one's unchanged statements (analysis thread only).
+    reparser: Reparser = field(default_factory=Reparser)
 
     def store(self, analysis: Analysis) -> None:
         self.latest = analysis

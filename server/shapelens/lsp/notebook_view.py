@@ -22,6 +22,7 @@ from shapelens.analysis import LINE_BREAK, AnalysisOptions
 from shapelens.analysis.report import Diagnostic, Fix, Span, TextEdit
 from shapelens.analysis.sources import CellMap, CellNote, NotebookCell, ProgramCell, analyze_cells
 from shapelens.analysis.sources.project import Project
+from shapelens.analysis.sources.reparse import Reparser
 from shapelens.lsp import features
 from shapelens.lsp.analysis_state import Analysis
 from shapelens.lsp.convert import from_position, from_range, to_diagnostic, to_position
@@ -115,10 +116,11 @@ def cell_range(span: Span, lines: Sequence[str], codec: PositionCodec) -> types.
 
 def analyse_notebook_snapshot(uri: str, revision: int, cells: Sequence[CellSnapshot],
                               options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
-                              project: Optional[Project] = None) -> NotebookView:
+                              project: Optional[Project] = None, reparser: Optional[Reparser] = None) -> NotebookView:
     """Analyse the cells in order as one program (in the server's analysis thread), with the
-    server's analysis options (the Keras version) and the notebook's project."""
-    result = analyze_cells([snapshot.cell for snapshot in cells], options, path, project)
+    server's analysis options (the Keras version), the notebook's project, and its reparser
+    (the program's last version's unchanged statements are not parsed again)."""
+    result = analyze_cells([snapshot.cell for snapshot in cells], options, path, project, reparser)
     analysis = Analysis.of(uri, revision, result.program.text, result.report)
     return NotebookView(revision, analysis, tuple(cells), result.cell_map, result.notes)
 

@@ -197,6 +197,7 @@ class NotebookSync:
             view = await loop.run_in_executor(
                 self.server.analysis_pool, notebook_view.analyse_notebook_snapshot, state.uri, revision, cells,
                 self.server.options.analysis(), str(path) if path is not None else None, project,
+                state.program.reparser,
             )
         except Exception as error:  # the engine promises not to raise; if it does, the server stays up
             log.exception("analysis of %s failed", state.uri)

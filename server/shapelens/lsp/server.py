@@ -22,6 +22,7 @@ from shapelens import __version__
 from shapelens.analysis import AnalysisOptions, analyze
 from shapelens.analysis.collector import COLLECTOR
 from shapelens.analysis.report import Diagnostic, Fix
+from shapelens.analysis.sources.reparse import Reparser
 from shapelens.analysis.sources.project import Project
 from shapelens.lsp import features
 from shapelens.lsp.analysis_state import Analysis, AnalysisState
@@ -40,12 +41,13 @@ FIX_WARM_UP_SECONDS = 2.0
 
 
 def analyse_snapshot(uri: str, version: Optional[int], source: str, project: Optional[Project],
-                     options: Optional[AnalysisOptions] = None) -> Analysis:
+                     options: Optional[AnalysisOptions] = None, reparser: Optional[Reparser] = None) -> Analysis:
     """One document's analysis: with its project, its imports of the project's modules resolve."""
     path = fs_path(uri)
     if project is None or path is None:
-        return Analysis.of(uri, version, source, analyze(source, options))
-    return Analysis.of(uri, version, source, analyze(source, options, path=str(path), project=project))
+        return Analysis.of(uri, version, source, analyze(source, options, reparser=reparser))
+    return Analysis.of(uri, version, source, analyze(source, options, path=str(path), project=project,
+                                                     reparser=reparser))
 
 
 class ShapeLensServer(LanguageServer):
@@ -153,7 +155,7 @@ class ShapeLensServer(LanguageServer):
         try:
             project = self.projects.project_of(state.uri)
             analysis = await loop.run_in_executor(self.analysis_pool, analyse_snapshot, state.uri, version, source, project,
-                                                  self.options.analysis())
+                                                  self.options.analysis(), state.reparser)
         except Exception as error:  # the engine promises not to raise; if it does, the server stays up
             log.exception("analysis of %s failed", state.uri)
             self.window_log_message(

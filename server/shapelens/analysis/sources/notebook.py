@@ -28,6 +28,7 @@ from .ipython import mask_cell
 
 if TYPE_CHECKING:
     from .project import Project
+    from .reparse import Reparser
 
 PYTHON_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3"})
 
@@ -238,12 +239,14 @@ def _failing_cell(program: NotebookProgram) -> Optional[CellNote]:
 
 
 def analyze_program(program: NotebookProgram, options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
-                    project: Optional["Project"] = None) -> NotebookAnalysis:
+                    project: Optional["Project"] = None, reparser: Optional["Reparser"] = None) -> NotebookAnalysis:
     """Analyse the program; a cell that does not parse is blanked (with a note) and the rest analysed.
-    With a ``project`` (and the notebook's ``path``), its imports of the project's modules resolve."""
+    With a ``project`` (and the notebook's ``path``), its imports of the project's modules resolve;
+    with a ``reparser``, the statements of the program's last version that did not change are not
+    parsed again."""
     notes: list[CellNote] = []
     for _ in range(len(program.cell_map.cells) + 1):
-        report = analyze(program.text, options, path=path, project=project)
+        report = analyze(program.text, options, path=path, project=project, reparser=reparser)
         if report.parsed:
             break
         note = _failing_cell(program)
@@ -255,9 +258,9 @@ def analyze_program(program: NotebookProgram, options: Optional[AnalysisOptions]
 
 
 def analyze_cells(cells: Sequence[NotebookCell], options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
-                  project: Optional["Project"] = None) -> NotebookAnalysis:
+                  project: Optional["Project"] = None, reparser: Optional["Reparser"] = None) -> NotebookAnalysis:
     """Analyse a notebook given as its cells (every cell, markdown included, in notebook order)."""
-    return analyze_program(NotebookProgram.from_cells(cells), options, path, project)
+    return analyze_program(NotebookProgram.from_cells(cells), options, path, project, reparser)
 
 
 def analyze_notebook(raw: bytes | str, options: Optional[AnalysisOptions] = None, path: Optional[str] = None,
