@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -141,20 +142,27 @@ def installed_version(distribution: str) -> Optional[str]:
         return None
 
 
-def import_statements(body: list[ast.stmt]) -> Iterator[Union[ast.Import, ast.ImportFrom]]:
-    """Every import statement, at any depth of statements (expressions hold none)."""
+def import_statements(body: list[ast.stmt], import_lines: Optional[list[int]] = None
+                      ) -> Iterator[Union[ast.Import, ast.ImportFrom]]:
+    """Every import statement, at any depth of statements (expressions hold none). Given the
+    (0-based, ascending) lines where the word ``import`` is written, a block none of whose lines
+    has it is not entered: every import statement has it on one of its lines."""
     for statement in body:
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
             yield statement
             continue
+        if import_lines is not None:
+            at = bisect_left(import_lines, statement.lineno - 1)
+            if at == len(import_lines) or import_lines[at] > (statement.end_lineno or statement.lineno) - 1:
+                continue
         for field in ("body", "orelse", "finalbody"):
             inner = getattr(statement, field, None)
             if inner:
-                yield from import_statements(inner)
+                yield from import_statements(inner, import_lines)
         for handler in getattr(statement, "handlers", ()):
-            yield from import_statements(handler.body)
+            yield from import_statements(handler.body, import_lines)
         for case in getattr(statement, "cases", ()):
-            yield from import_statements(case.body)
+            yield from import_statements(case.body, import_lines)
 
 
 def keras_roots(tree: ast.Module, lines: Sequence[str] = ()) -> frozenset[str]:
@@ -163,7 +171,8 @@ def keras_roots(tree: ast.Module, lines: Sequence[str] = ()) -> frozenset[str]:
     imported ``tensorflow``; ``lines``: the source, read for that use when given)."""
     roots: set[str] = set()
     tensorflow_names: set[str] = set()
-    for node in import_statements(tree.body):
+    import_lines = [number for number, line in enumerate(lines) if "import" in line] if lines else None
+    for node in import_statements(tree.body, import_lines):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 top = alias.name.split(".")[0]
