@@ -1,19 +1,79 @@
 """Code whose Keras version is not known: every layer runs under Keras 2 and Keras 3 and the
 answers are joined. What both reject is an error; what only one rejects is a warning that says
 which one; sizes the two agree on are kept, the others become unknown.
+
+Most layers' rows are the same in both versions but for their dialect (``dialect.py``), the only
+thing a rule family asks about the version. Such a layer runs once, under Keras 3 with every
+question the family asks its dialect written down; when Keras 2 answers each the same, its run
+would take the same path to the same outcome, and is not made. Otherwise (another answer, a
+failure, whose words differ between the versions) it runs under Keras 2 too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Mapping, Sequence, Union
+import threading
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from ..dims import OutputShape, Shape
 from ..rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
-from .dialect import Keras3, dialect_of
+from .dialect import KERAS3, Keras3, dialect_of
 
 Outcome = Union[Applied, ShapeError, UnknownArgument]
 UNKNOWN_VERSION = "which Keras runs this code is not known"
+# A question asked of a dialect: (attribute, positional and keyword arguments or None for a value read, answer).
+Question = tuple[str, Optional[tuple], Optional[dict], object]
+_ASKED = threading.local()  # ``log``: the questions of the run being recorded in this thread
+
+
+class NotReplayable:
+    """Written in a log when a rule applied another joined rule: its answers were joined already."""
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+NOT_REPLAYABLE: Question = ("", None, None, NotReplayable())
+
+
+class AskedKeras3(Keras3):
+    """Keras 3's answers, each question written in the recording thread's log."""
+
+    def __getattribute__(self, name: str) -> Any:
+        answer = getattr(KERAS3, name)
+        log = getattr(_ASKED, "log", None)
+        if log is None:
+            return answer
+        if not callable(answer) or name == "__class__":
+            log.append((name, None, None, answer))
+            return answer
+
+        def asked(*args: object, **kwargs: object) -> object:
+            result = answer(*args, **kwargs)
+            log.append((name, args, kwargs, result))
+            return result
+
+        return asked
+
+
+ASKED_KERAS3 = AskedKeras3()
+
+
+def answers_alike(log: Sequence[Question], dialect: Keras3) -> bool:
+    """Whether ``dialect`` answers every logged question as Keras 3 did (an error it would raise
+    is never alike: errors are objects of their own)."""
+    for name, args, kwargs, answer in log:
+        try:
+            other = getattr(dialect, name)
+            if args is not None:
+                other = other(*args, **(kwargs or {}))
+        except Exception:  # noqa: BLE001 - a question the other dialect cannot answer is not answered alike
+            return False
+        if not (other == answer):
+            return False
+    return True
 
 
 class JoinedArgs(Args):
@@ -32,26 +92,58 @@ class JoinedRule(LayerRule):
     """A layer under every version its code may run with (Keras 3's row first)."""
 
     variants: tuple[LayerRule, ...] = ()
+    # Keras 3's row with a dialect that writes its questions down, when the rows differ only in
+    # their dialect (``None`` otherwise); used for a call whose arguments every version binds alike
+    asking: Optional[LayerRule] = field(default=None, compare=False)
 
     @classmethod
     def of(cls, rows: Sequence[LayerRule]) -> "JoinedRule":
         first = rows[0]
         copied = {f.name: getattr(first, f.name) for f in fields(LayerRule)}
-        return cls(**copied, variants=tuple(rows))
+        twins = dialect_of(first) is KERAS3 and all(replace(row, dialect=None) == replace(first, dialect=None)
+                                                    for row in rows[1:])
+        return cls(**copied, variants=tuple(rows), asking=replace(first, dialect=ASKED_KERAS3) if twins else None)
 
     def bind(self, positional: Sequence[object], keywords: Mapping[str, object]) -> Args:
+        if self.asking is not None:  # the same row but for the dialect: the same arguments
+            bound = self.variants[0].bind(positional, keywords)
+            return JoinedArgs(self.name, [bound] * len(self.variants))
         return JoinedArgs(self.name, [row.bind(positional, keywords) for row in self.variants])
 
     def apply(self, args: Args, inputs: list[Shape]) -> Applied:
         each = args.variants if isinstance(args, JoinedArgs) else (args,) * len(self.variants)
         outcomes: list[tuple[Keras3, Outcome]] = []
-        for row, bound in zip(self.variants, each):
-            try:
-                outcomes.append((dialect_of(row), row.apply(bound, inputs)))
-            except (ShapeError, UnknownArgument) as raised:
-                # without its traceback: its frames would hold ``outcomes``, and so itself, in a cycle
-                outcomes.append((dialect_of(row), raised.with_traceback(None)))
+        rows = list(zip(self.variants, each))
+        if self.asking is not None and all(bound is each[0] or bound.values == each[0].values for bound in each[1:]):
+            log, first = self.asked(each[0], inputs)
+            outcomes.append((KERAS3, first))
+            rows = rows[1:]
+            if type(first) is Applied and all(answers_alike(log, dialect_of(row)) for row, _ in rows):
+                outcomes += [(dialect_of(row), first) for row, _ in rows]
+                rows = []
+        for row, bound in rows:
+            outcomes.append((dialect_of(row), outcome(row, bound, inputs)))
         return join(outcomes)
+
+    def asked(self, args: Args, inputs: list[Shape]) -> tuple[list[Question], Outcome]:
+        """Keras 3's outcome, and the questions its family asked on the way."""
+        outer = getattr(_ASKED, "log", None)
+        if outer is not None:
+            outer.append(NOT_REPLAYABLE)
+        log: list[Question] = []
+        _ASKED.log = log
+        try:
+            return log, outcome(self.asking, args, inputs)  # type: ignore[arg-type]
+        finally:
+            _ASKED.log = outer
+
+
+def outcome(row: LayerRule, args: Args, inputs: list[Shape]) -> Outcome:
+    try:
+        return row.apply(args, inputs)
+    except (ShapeError, UnknownArgument) as raised:
+        # without its traceback: its frames would hold the caller's outcomes, and so itself, in a cycle
+        return raised.with_traceback(None)
 
 
 def labels(dialects: Sequence[Keras3]) -> str:
