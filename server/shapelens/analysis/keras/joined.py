@@ -114,13 +114,16 @@ class JoinedRule(LayerRule):
         each = args.variants if isinstance(args, JoinedArgs) else (args,) * len(self.variants)
         outcomes: list[tuple[Keras3, Outcome]] = []
         rows = list(zip(self.variants, each))
-        if self.asking is not None and all(bound is each[0] or bound.values == each[0].values for bound in each[1:]):
+        if self.asking is not None and alike_arguments(each):
             log, first = self.asked(each[0], inputs)
-            outcomes.append((KERAS3, first))
-            rows = rows[1:]
-            if type(first) is Applied and all(answers_alike(log, dialect_of(row)) for row, _ in rows):
-                outcomes += [(dialect_of(row), first) for row, _ in rows]
+            if type(first) is Applied and (not log or all(answers_alike(log, dialect_of(row)) for row, _ in rows[1:])):
+                if not first.warnings:
+                    return first  # what ``join`` makes of outcomes that are all this one
+                outcomes = [(dialect_of(row), first) for row, _ in rows]
                 rows = []
+            else:
+                outcomes.append((KERAS3, first))
+                rows = rows[1:]
         for row, bound in rows:
             outcomes.append((dialect_of(row), outcome(row, bound, inputs)))
         return join(outcomes)
@@ -136,6 +139,15 @@ class JoinedRule(LayerRule):
             return log, outcome(self.asking, args, inputs)  # type: ignore[arg-type]
         finally:
             _ASKED.log = outer
+
+
+def alike_arguments(each: Sequence[Args]) -> bool:
+    """Whether every version bound the call's arguments alike (``layers.dot`` binds them otherwise)."""
+    first = each[0]
+    for bound in each[1:]:
+        if bound is not first and bound.values != first.values:
+            return False
+    return True
 
 
 def outcome(row: LayerRule, args: Args, inputs: list[Shape]) -> Outcome:
