@@ -47,6 +47,16 @@ def open_notebook(client: WireClient, cells: list[str]) -> None:
     })
 
 
+def change_cell(client: WireClient, index: int, version: int, change: dict) -> None:
+    """One text change of one cell, as VS Code sends it (the cell's version follows the notebook's)."""
+    client.notify("notebookDocument/didChange", {
+        "notebookDocument": {"uri": NOTEBOOK_URI, "version": version},
+        "change": {"cells": {"textContent": [
+            {"document": {"uri": cell_uri(index), "version": version}, "changes": [change]},
+        ]}},
+    })
+
+
 def toggle_last_cell(client: WireClient, cells: list[str], version: int) -> None:
     """Add or remove a comment line at the end of the last cell (the broken model's)."""
     index = len(cells) - 1
@@ -56,25 +66,14 @@ def toggle_last_cell(client: WireClient, cells: list[str], version: int) -> None
     else:
         end_of_comment = {"line": end["line"] + 1, "character": len("# edited")}
         change = {"range": {"start": end, "end": end_of_comment}, "text": ""}
-    client.notify("notebookDocument/didChange", {
-        "notebookDocument": {"uri": NOTEBOOK_URI, "version": version},
-        "change": {"cells": {"textContent": [
-            {"document": {"uri": cell_uri(index), "version": version}, "changes": [change]},
-        ]}},
-    })
+    change_cell(client, index, version, change)
 
 
 def toggle_first_cell(client: WireClient, version: int, add: bool) -> None:
     """Add a comment line at the start of the first cell (the imports), or remove it."""
     start = {"line": 0, "character": 0}
     end = start if add else {"line": 1, "character": 0}
-    client.notify("notebookDocument/didChange", {
-        "notebookDocument": {"uri": NOTEBOOK_URI, "version": version},
-        "change": {"cells": {"textContent": [
-            {"document": {"uri": cell_uri(0), "version": version},
-             "changes": [{"range": {"start": start, "end": end}, "text": "# edited\n" if add else ""}]},
-        ]}},
-    })
+    change_cell(client, 0, version, {"range": {"start": start, "end": end}, "text": "# edited\n" if add else ""})
 
 
 def measure_notebook(client: WireClient) -> dict[str, float]:

@@ -119,7 +119,7 @@ def _analyze(source: str | bytes, options: Optional[AnalysisOptions], path: Opti
     # a budget of interpreted statements keeps loops and recursion bounded on any input
     options = options or AnalysisOptions()
     interpreter = Interpreter(tree, lines, frameworks(), budget=50 * len(lines) + 20_000, options=options,
-                              path=path, project=project)
+                              path=path, project=project, text=text)
     try:
         interpreter.run()
         rerun = partial(analyze, options=options, path=path, project=project)

@@ -45,9 +45,9 @@ def analyse_snapshot(uri: str, version: Optional[int], source: str, project: Opt
     """One document's analysis: with its project, its imports of the project's modules resolve."""
     path = fs_path(uri)
     if project is None or path is None:
-        return Analysis.of(uri, version, source, analyze(source, options, reparser=reparser))
-    return Analysis.of(uri, version, source, analyze(source, options, path=str(path), project=project,
-                                                     reparser=reparser))
+        project = path = None
+    report = analyze(source, options, path=str(path) if path is not None else None, project=project, reparser=reparser)
+    return Analysis.of(uri, version, source, report)
 
 
 class ShapeLensServer(LanguageServer):

@@ -46,11 +46,12 @@ def safe_key(value: object) -> object:
 
 class Interpreter:
     def __init__(self, tree: ast.Module, lines: tuple[str, ...], frameworks: Frameworks, budget: int,
-                 options: object = None, path: Optional[str] = None, project: Optional["Project"] = None) -> None:
+                 options: object = None, path: Optional[str] = None, project: Optional["Project"] = None,
+                 text: Optional[str] = None) -> None:
         self.tree = tree
         self.options = options  # the analysis options; each plugin reads its own part in ``start``
         self.lines = lines
-        self.text = "\n".join(lines)
+        self.text = "\n".join(lines) if text is None else text  # the source, as ``lines`` split it
         self.walrus = ":=" in self.text  # whether expressions may bind names
         self.frameworks = frameworks
         self.positions = ProgramPositions(Positions(lines))

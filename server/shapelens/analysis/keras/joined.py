@@ -26,16 +26,9 @@ Question = tuple[str, Optional[tuple], Optional[dict], object]
 _ASKED = threading.local()  # ``log``: the questions of the run being recorded in this thread
 
 
-class NotReplayable:
-    """Written in a log when a rule applied another joined rule: its answers were joined already."""
-
-    def __eq__(self, other: object) -> bool:
-        return False
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-NOT_REPLAYABLE: Question = ("", None, None, NotReplayable())
+# Written in a log when a rule applied another joined rule (its answers were joined already): no
+# dialect has an attribute of that name, so the log is never answered alike.
+NOT_REPLAYABLE: Question = ("<another joined rule>", None, None, None)
 
 
 class AskedKeras3(Keras3):

@@ -54,7 +54,8 @@ class Reparser:
         if tree is None:
             self.reused = 0
             tree = ast.parse(text)
-        self._remember(lines, tree)
+        if tree is not self.tree:  # the same text gives the same tree, whose boundaries are known
+            self._remember(lines, tree)
         return tree
 
     def _remember(self, lines: tuple[str, ...], tree: ast.Module) -> None:
