@@ -45,21 +45,30 @@ class Reparser:
         self.boundaries: list[int] = []
         self.first_statement: list[int] = []
         self.reused = 0  # top-level statements the last parse took from the tree before it
+        self.kept = 0  # of the boundaries, those the last parse left in place
 
     def parse(self, text: str, lines: Sequence[str]) -> ast.Module:
         """The tree of ``text`` (split into ``lines`` at \\r\\n, \\r and \\n); raises what
         ``ast.parse`` raises."""
         lines = tuple(lines)
+        self.kept = 0
         tree = self._spliced(lines)
         if tree is None:
             self.reused = 0
+            self.kept = 0
             tree = ast.parse(text)
         if tree is not self.tree:  # the same text gives the same tree, whose boundaries are known
-            self._remember(lines, tree)
+            self._remember(lines, tree, self.kept)
         return tree
 
-    def _remember(self, lines: tuple[str, ...], tree: ast.Module) -> None:
+    def _remember(self, lines: tuple[str, ...], tree: ast.Module, kept: int = 0) -> None:
+        """Where ``tree``'s statements start at rest. With ``kept``, the tree was spliced at the
+        boundary of that index: the ones before it stand (same statements, same lines)."""
         self.lines, self.tree = lines, tree
+        if kept:
+            del self.boundaries[kept + 1:], self.first_statement[kept + 1:]
+            self._find_boundaries(lines, tree.body, self.first_statement[-1])
+            return
         self.boundaries, self.first_statement = [], []
         if any(isinstance(s, ast.ImportFrom) and s.module == "__future__"
                and any(alias.name == GRAMMAR_FUTURE for alias in s.names) for s in tree.body):
@@ -68,9 +77,12 @@ class Reparser:
             return
         # the file's first line: nothing precedes it
         self.boundaries, self.first_statement = [0], [0]
-        body = tree.body
-        previous_end = (body[0].end_lineno or body[0].lineno) - 1  # the last line of the statement before, 0-based
-        for index in range(1, len(body)):
+        self._find_boundaries(lines, tree.body, 0)
+
+    def _find_boundaries(self, lines: tuple[str, ...], body: list[ast.stmt], after: int) -> None:
+        """The boundaries of the statements after the one at index ``after``."""
+        previous_end = (body[after].end_lineno or body[after].lineno) - 1  # the last line of the statement before, 0-based
+        for index in range(after + 1, len(body)):
             statement = body[index]
             start = _at_rest_start(statement, previous_end, lines)
             if start is not None:
@@ -112,12 +124,13 @@ class Reparser:
         if "__future__" in region_text:
             return None  # where a future import may stand is the whole file's business
         try:
-            part = ast.parse(region_text)
+            # blank lines in place of the ones before the region give its nodes their line
+            # numbers in the whole text (no second walk to move them)
+            part = ast.parse("\n" * start + region_text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None  # the whole text's parse says what is wrong, and where
-        if start:
-            ast.increment_lineno(part, start)
         self.reused = start_index + len(tree.body) - end_index
+        self.kept = at  # the boundaries up to the region's start stand (a region from the top keeps none)
         return ast.Module(body=tree.body[:start_index] + part.body + tree.body[end_index:], type_ignores=[])
 
 
