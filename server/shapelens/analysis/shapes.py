@@ -122,7 +122,10 @@ def over_axes(spatial: Sequence[Dim], length: Callable[..., Sized], *per_axis: S
     open_: list[tuple[str, Sym]] = []
     for index, (axis, n, *args) in enumerate(zip(names, spatial, *per_axis)):
         size, text = length(n, *args)
-        if failing is None and nonpositive(size):
+        if type(size) is int:  # the commonest case, decided without the symbolic comparisons
+            if failing is None and size <= 0:
+                failing = index
+        elif failing is None and nonpositive(size):
             failing = index
         elif isinstance(size, Sym) and compare(size, ">=", 1) is None:
             open_.append((axis, size))
