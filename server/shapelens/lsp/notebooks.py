@@ -111,6 +111,7 @@ class NotebookSync:
     # --- sync -----------------------------------------------------------------------------
 
     def open(self, uri: str) -> None:
+        self.server.projects.opened(uri)
         reopened = self.states.pop(unquote(uri), None)
         if reopened is not None:
             self.forget(reopened)

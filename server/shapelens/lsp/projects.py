@@ -43,6 +43,9 @@ class ProjectIndex:
         self.folders: tuple[Path, ...] = ()
         self.extra_paths: tuple[str, ...] = ()
         self.projects: dict[Path, Project] = {}
+        # the project root of each file outside the workspace folders (``find_root`` looks for
+        # markers on disk): found when the file is opened, not again on every change
+        self.roots: dict[Path, Path] = {}
         # diagnostics a document's analysis found in another file: target uri → source uri → diagnostics
         self.foreign: dict[str, dict[str, list[types.Diagnostic]]] = {}
 
@@ -51,10 +54,22 @@ class ProjectIndex:
         if (folders, extra) != (self.folders, self.extra_paths):
             self.folders, self.extra_paths = folders, extra
             self.projects.clear()
+            self.roots.clear()
 
     def root_of(self, path: Path) -> Path:
         holding = [folder for folder in self.folders if path.is_relative_to(folder)]
-        return max(holding, key=lambda folder: len(folder.parts)) if holding else find_root(path)
+        if holding:
+            return max(holding, key=lambda folder: len(folder.parts))
+        root = self.roots.get(path)
+        if root is None:
+            root = self.roots[path] = find_root(path)
+        return root
+
+    def opened(self, uri: str) -> None:
+        """A document was opened: its root is looked for on disk again (a marker may have appeared)."""
+        path = fs_path(uri)
+        if path is not None:
+            self.roots.pop(path, None)
 
     def project_of(self, uri: str) -> Optional[Project]:
         path = fs_path(uri)

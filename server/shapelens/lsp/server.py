@@ -91,6 +91,7 @@ class ShapeLensServer(LanguageServer):
     # --- documents ------------------------------------------------------------------------
 
     def open_python_document(self, uri: str) -> None:
+        self.projects.opened(uri)
         reopened = self.analysis_states.pop(uri, None)
         if reopened is not None:
             reopened.cancel_pending()
