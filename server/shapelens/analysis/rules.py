@@ -99,6 +99,14 @@ class Args:
         self.class_name = class_name
         self.values = dict(values)
 
+    @classmethod
+    def taking(cls, class_name: str, values: dict[str, object]) -> "Args":
+        """Arguments over a dict made for them alone (kept, not copied: a layer binds one per call)."""
+        args = cls.__new__(cls)
+        args.class_name = class_name
+        args.values = values
+        return args
+
     def raw(self, name: str) -> object:
         value = self.values.get(name)
         if isinstance(value, Unknown):
@@ -208,7 +216,7 @@ class LayerRule:
         for name, value in zip(self.args, positional):
             values[name] = value
         values.update(keywords)
-        return Args(self.name, values)
+        return Args.taking(self.name, values)
 
 
 @dataclass(eq=False)

@@ -79,6 +79,13 @@ class JoinedArgs(Args):
         super().__init__(class_name, variants[0].values)
         self.variants = tuple(variants)
 
+    @classmethod
+    def alike(cls, bound: Args, count: int) -> "JoinedArgs":
+        """The same binding for each of ``count`` versions (their values are shared, not copied)."""
+        joined = cls.__new__(cls)
+        joined.class_name, joined.values, joined.variants = bound.class_name, bound.values, (bound,) * count
+        return joined
+
 
 @dataclass(frozen=True)
 class JoinedRule(LayerRule):
@@ -99,8 +106,7 @@ class JoinedRule(LayerRule):
 
     def bind(self, positional: Sequence[object], keywords: Mapping[str, object]) -> Args:
         if self.asking is not None:  # the same row but for the dialect: the same arguments
-            bound = self.variants[0].bind(positional, keywords)
-            return JoinedArgs(self.name, [bound] * len(self.variants))
+            return JoinedArgs.alike(self.variants[0].bind(positional, keywords), len(self.variants))
         return JoinedArgs(self.name, [row.bind(positional, keywords) for row in self.variants])
 
     def apply(self, args: Args, inputs: list[Shape]) -> Applied:
