@@ -43,6 +43,8 @@ COMPARE_OPS = {
     ast.IsNot: lambda a, b: a is not b,
 }
 PLAIN_TYPES = (int, float, str, bool, tuple, list, dict)
+# f-string conversions by ``FormattedValue.conversion`` (-1, none, formats the value itself)
+CONVERSIONS = {ord("s"): str, ord("r"): repr, ord("a"): ascii}
 SIZE_COMPARISONS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
@@ -198,23 +200,28 @@ class Evaluator:
 
     def expr_JoinedStr(self, node: ast.JoinedStr, env: Env) -> object:
         """``f"conv{i}"``: the string, when every part is a known constant (layer names built in loops)."""
-        parts = []
+        parts: list[str] = []
+        unknown: Optional[Unknown] = None
         for part in node.values:
             if isinstance(part, ast.Constant):
                 parts.append(str(part.value))
                 continue
             if not isinstance(part, ast.FormattedValue):
                 return Unknown("an f-string")
+            # every part is evaluated, known or not: a call in a later one (``{model(x).shape}``) is checked too
             value = self.eval(part.value, env)
             spec = self.eval(part.format_spec, env) if part.format_spec is not None else ""
+            if unknown is not None:
+                continue
             if not isinstance(value, (int, float, str, bool)) or not isinstance(spec, str):
-                return Unknown("an f-string with a value that is not known")
-            converted = {-1: value, ord("s"): str(value), ord("r"): repr(value), ord("a"): ascii(value)}.get(part.conversion, value)
+                unknown = Unknown("an f-string with a value that is not known")
+                continue
+            conversion = CONVERSIONS.get(part.conversion)
             try:
-                parts.append(format(converted, spec))
+                parts.append(format(value if conversion is None else conversion(value), spec))
             except (ValueError, TypeError):
-                return Unknown("an f-string with a format the analysis does not read")
-        return "".join(parts)
+                unknown = Unknown("an f-string with a format the analysis does not read")
+        return "".join(parts) if unknown is None else unknown
 
     def expr_Lambda(self, node: ast.Lambda, env: Env) -> object:
         return LambdaValue(node)
