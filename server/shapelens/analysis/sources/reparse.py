@@ -45,7 +45,7 @@ class Reparser:
         self.boundaries: list[int] = []
         self.first_statement: list[int] = []
         self.reused = 0  # top-level statements the last parse took from the tree before it
-        self.kept = 0  # of the boundaries, those the last parse left in place
+        self.kept = 0  # the last splice's region started at the boundary of this index (0: none kept)
 
     def parse(self, text: str, lines: Sequence[str]) -> ast.Module:
         """The tree of ``text`` (split into ``lines`` at \\r\\n, \\r and \\n); raises what
@@ -55,7 +55,6 @@ class Reparser:
         tree = self._spliced(lines)
         if tree is None:
             self.reused = 0
-            self.kept = 0
             tree = ast.parse(text)
         if tree is not self.tree:  # the same text gives the same tree, whose boundaries are known
             self._remember(lines, tree, self.kept)
@@ -63,7 +62,7 @@ class Reparser:
 
     def _remember(self, lines: tuple[str, ...], tree: ast.Module, kept: int = 0) -> None:
         """Where ``tree``'s statements start at rest. With ``kept``, the tree was spliced at the
-        boundary of that index: the ones before it stand (same statements, same lines)."""
+        boundary of that index: it and the ones before it stand (same statements, same lines)."""
         self.lines, self.tree = lines, tree
         if kept:
             del self.boundaries[kept + 1:], self.first_statement[kept + 1:]
@@ -130,7 +129,7 @@ class Reparser:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None  # the whole text's parse says what is wrong, and where
         self.reused = start_index + len(tree.body) - end_index
-        self.kept = at  # the boundaries up to the region's start stand (a region from the top keeps none)
+        self.kept = at  # the boundaries up to the region's start stand (from the top, 0: none is kept)
         return ast.Module(body=tree.body[:start_index] + part.body + tree.body[end_index:], type_ignores=[])
 
 
