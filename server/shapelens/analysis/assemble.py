@@ -74,16 +74,10 @@ def producer_spans(tensors: Iterable[Tensor]) -> list[Span]:
 def node_layer(node: Node, places: Places) -> Layer:
     result: LayerResult = node.result
     layer = node.layer
-    span, call = layer.span, node.call_span
-    if type(span) is Span and type(call) is Span:  # both in the analysed file: the commonest case
-        path = None
-        local_call = True
-        hint = hint_position(call, places.interp.lines)
-    else:
-        span, path = places.split(span)
-        call, call_path = places.split(call)
-        local_call = call_path == path  # a call in another file than the constructor is not this layer's to show
-        hint = hint_position(call if local_call else span, places.lines(path))
+    span, path = places.split(layer.span)
+    call, call_path = places.split(node.call_span)
+    local_call = call_path == path  # a call in another file than the constructor is not this layer's to show
+    hint = hint_position(call if local_call else span, places.lines(path))
     return Layer(
         class_name=layer.class_name,
         span=span,
@@ -96,7 +90,7 @@ def node_layer(node: Node, places: Places) -> Layer:
         context=node.context,
         hint_line=hint[0],
         line_end_col=hint[1],
-        call_span=call if local_call and node.call_span is not layer.span and node.call_span != layer.span else None,
+        call_span=call if local_call and node.call_span != layer.span else None,
         failed=result.error is not None,
         path=path,
         notes=node.notes if layer.trainable_reason is None else (*node.notes, layer.trainable_reason),

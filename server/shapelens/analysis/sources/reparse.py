@@ -45,19 +45,19 @@ class Reparser:
         self.boundaries: list[int] = []
         self.first_statement: list[int] = []
         self.reused = 0  # top-level statements the last parse took from the tree before it
-        self.kept = 0  # the last splice's region started at the boundary of this index (0: none kept)
 
     def parse(self, text: str, lines: Sequence[str]) -> ast.Module:
         """The tree of ``text`` (split into ``lines`` at \\r\\n, \\r and \\n); raises what
         ``ast.parse`` raises."""
         lines = tuple(lines)
-        self.kept = 0
-        tree = self._spliced(lines)
-        if tree is None:
+        spliced = self._spliced(lines)
+        if spliced is None:
             self.reused = 0
-            tree = ast.parse(text)
+            tree, kept = ast.parse(text), 0
+        else:
+            tree, kept = spliced
         if tree is not self.tree:  # the same text gives the same tree, whose boundaries are known
-            self._remember(lines, tree, self.kept)
+            self._remember(lines, tree, kept)
         return tree
 
     def _remember(self, lines: tuple[str, ...], tree: ast.Module, kept: int = 0) -> None:
@@ -89,13 +89,15 @@ class Reparser:
                 self.first_statement.append(index)
             previous_end = max(previous_end, (statement.end_lineno or statement.lineno) - 1)
 
-    def _spliced(self, new: tuple[str, ...]) -> Optional[ast.Module]:
+    def _spliced(self, new: tuple[str, ...]) -> Optional[tuple[ast.Module, int]]:
+        """The new tree, and the index of the boundary its reparsed region starts at (the
+        boundaries up to it stand; 0 when the region starts at the top); None to parse it whole."""
         old, tree, boundaries = self.lines, self.tree, self.boundaries
         if tree is None or not boundaries:
             return None
         if new == old:
             self.reused = len(tree.body)
-            return tree
+            return tree, len(boundaries) - 1
         limit = min(len(old), len(new))
         prefix = 0
         while prefix < limit and old[prefix] == new[prefix]:
@@ -129,8 +131,7 @@ class Reparser:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None  # the whole text's parse says what is wrong, and where
         self.reused = start_index + len(tree.body) - end_index
-        self.kept = at  # the boundaries up to the region's start stand (from the top, 0: none is kept)
-        return ast.Module(body=tree.body[:start_index] + part.body + tree.body[end_index:], type_ignores=[])
+        return ast.Module(body=tree.body[:start_index] + part.body + tree.body[end_index:], type_ignores=[]), at
 
 
 def _at_rest_start(statement: ast.stmt, previous_end: int, lines: tuple[str, ...]) -> Optional[int]:
