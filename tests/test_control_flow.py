@@ -116,3 +116,168 @@ model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(units)])
 '''
     (model,) = analyze(source).models
     assert model.layers[0].output_shape == (None, 256)
+
+
+def dense_units(source: str) -> tuple[object, object]:
+    """The output shape of the one Dense after ``source`` sets ``n``, and why it is unknown."""
+    source += "\nimport keras\nfrom keras import layers\nmodel = keras.Sequential([keras.Input((8,)), layers.Dense(n)])\n"
+    (model,) = analyze(source).models
+    return model.layers[0].output_shape, model.layers[0].unknown_reason
+
+
+def test_a_while_loop_whose_test_is_decided_is_unrolled() -> None:
+    assert dense_units("n = 3\nwhile n < 50:\n    n = n * 2\n") == ((None, 96), None)
+    # the test reads names the body changes, as the WGAN generator's does
+    source = "cngf, tisize = 32, 4\nwhile tisize != 64:\n    cngf = cngf * 2\n    tisize = tisize * 2\nn = cngf\n"
+    assert dense_units(source) == ((None, 512), None)
+    source = "n, i = 8, 0\nwhile True:\n    i += 1\n    if i > 3:\n        break\n"
+    assert dense_units(source) == ((None, 8), None)
+
+
+def test_what_a_loop_of_unknown_length_changes_is_unknown() -> None:
+    # zero passes are possible: neither the value before nor the value after one pass is guessed
+    shape, reason = dense_units("import sys\nn = 3\nwhile len(sys.argv) > n:\n    n = n * 2\n")
+    assert shape is None and "`n` changes in a loop whose number of passes cannot be told statically" in reason
+    shape, reason = dense_units('n = 4\nfor line in open("sizes.txt"):\n    n = 7\n')
+    assert shape is None and "`n` changes in a loop" in reason
+
+
+def test_a_name_computed_from_what_an_earlier_pass_changed_is_unknown_too() -> None:
+    # one pass leaves `n` at 5, but the second pass makes it 6
+    shape, reason = dense_units('x = n = 5\nfor line in open("sizes.txt"):\n    n = x\n    x = x + 1\n')
+    assert shape is None and "`n` changes in a loop" in reason
+
+
+def test_a_summarised_quiet_loop_does_not_keep_the_value_of_one_pass() -> None:
+    body = "".join(f"    v{i} = {i}\n" for i in range(6))
+    shape, reason = dense_units(f"n = 1\nfor step in range(100):\n{body}    n += 1\n")
+    assert shape is None and "does no model work" in reason
+    shape, reason = dense_units(f"sizes = []\nfor step in range(100):\n{body}    sizes.append(step)\nn = len(sizes)\n")
+    assert shape is None and "`sizes` changes in a loop" in reason
+
+
+def test_a_list_appended_to_on_an_undecided_path_is_not_taken_as_appended() -> None:
+    source = '''
+import sys
+import keras
+from keras import layers
+
+widths = [64]
+if len(sys.argv) > 1:
+    widths.append(128)
+inputs = keras.Input(shape=(16,))
+x = inputs
+for width in widths:
+    x = layers.Dense(width)(x)
+outputs = layers.Reshape((8, 8))(x)
+model = keras.Model(inputs, outputs)
+'''
+    # without the flag the Reshape gets 64 values and works: it is not an error
+    report = analyze(source)
+    assert report.error_count == 0
+    reshape = report.models[0].layers[-1]
+    assert reshape.output_shape is None and "changes in a loop" in reshape.unknown_reason
+
+
+def test_containers_changed_alike_on_every_path_keep_their_content() -> None:
+    source = '''
+import sys
+import keras
+from keras import layers
+
+config = {"units": 16, "classes": 4}
+sizes = [1, 2]
+if len(sys.argv) > 1:
+    config["units"] = 32
+    sizes[0] = 5
+else:
+    config["units"] = 32
+    sizes[0] = 7
+model = keras.Sequential([keras.Input((8,)), layers.Dense(config["units"]), layers.Dense(config["classes"]),
+                          layers.Dense(sizes[1]), layers.Dense(len(sizes))])
+head = keras.Sequential([keras.Input((8,)), layers.Dense(sizes[0])])
+'''
+    body, head = analyze(source).models
+    assert [layer.output_shape for layer in body.layers] == [(None, 32), (None, 4), (None, 2), (None, 2)]
+    assert head.layers[0].output_shape is None
+    assert "an item depends on a condition" in head.layers[0].unknown_reason
+
+
+def test_a_module_set_differently_on_undecided_paths_runs_on_each_path() -> None:
+    source = '''
+import os
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(10, 20)
+        if os.environ.get("NARROW"):
+            self.fc2 = nn.Linear(20, 30)
+        else:
+            self.fc2 = nn.Linear(20, 50)
+        self.out = nn.Linear(30, 2)
+
+    def forward(self, x):
+        return self.out(self.fc2(self.fc1(x)))
+
+net = Net()
+y = net(torch.randn(4, 10))
+'''
+    report = analyze(source)
+    # `out` fits one of the two paths: neither path's failure is reported as certain
+    assert report.error_count == 0
+    rows = [(layer.class_name, layer.output_shape) for layer in report.models[0].layers]
+    assert rows == [("Linear", (4, 20)), ("Linear", (4, 30)), ("Linear", (4, 50)), ("Linear", (4, 2))]
+
+
+def test_a_layer_that_fails_on_one_undecided_path_is_a_warning_naming_it() -> None:
+    source = '''
+import os
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        if os.environ.get("PROJECT"):
+            self.shortcut = nn.Conv2d(cin, cout, 1)
+        else:
+            self.shortcut = nn.Conv2d(cout, cout, 1)
+
+    def forward(self, x):
+        return self.conv(x) + self.shortcut(x)
+
+block = Block(3, 8)
+y = block(torch.randn(2, 3, 16, 16))
+'''
+    report = analyze(source)
+    assert report.error_count == 0
+    # the shortcut of the `else` path takes the block's input, as the example input's mismatch
+    (warning,) = report.diagnostics
+    assert warning.severity == "warning" and "Conv2d expects 8 input channels" in warning.message
+    assert 'only on the path where `os.environ.get("PROJECT")` decides so' in warning.message
+    conv, projection, wrong = report.models[0].layers
+    assert (conv.output_shape, projection.output_shape, wrong.failed) == ((2, 8, 16, 16), (2, 8, 16, 16), True)
+
+
+def test_a_list_held_in_a_dict_and_changed_on_a_nested_undecided_path_is_unknown() -> None:
+    source = '''
+import sys
+import keras
+from keras import layers
+
+config = {"widths": [4], "classes": 10}
+if len(sys.argv) > 1:
+    if len(sys.argv) > 2:
+        config["widths"].append(8)
+model = keras.Sequential([keras.Input((8,)), layers.Dense(len(config["widths"])), layers.Dense(len(config))])
+'''
+    (model,) = analyze(source).models
+    first, second = model.layers
+    assert first.output_shape is None and "depends on a condition" in first.unknown_reason
+    assert second.unknown_reason and second.output_shape is None  # its input is unknown
+    # the dict itself kept its keys on every path
+    assert analyze(source.replace('len(config["widths"])', "len(config)")).models[0].layers[0].output_shape == (None, 2)

@@ -55,3 +55,24 @@ out = Stack()(torch.randn(4, 8))
 def test_an_f_string_of_known_values_is_the_string_with_its_conversions_and_formats() -> None:
     (model,) = analyze(NAMED_IN_A_LOOP).models
     assert [layer.output_shape for layer in model.layers] == [(4, 8), (4, 8)]
+
+
+def test_list_methods_change_the_list_as_python_does() -> None:
+    source = '''
+import keras
+from keras import layers
+widths = [8, 16, 32, 64]
+last = widths.pop()
+widths.remove(8)
+reversed_widths = widths.copy()
+reversed_widths.reverse()
+spare = [1, 2]
+spare.clear()
+model = keras.Sequential([keras.Input((8,)), layers.Dense(last), layers.Dense(len(widths)),
+                          layers.Dense(reversed_widths[0]), layers.Dense(len(spare) + 3),
+                          layers.Dense(widths.index(32) + 1)])
+'''
+    (model,) = analyze(source).models
+    # what Python gives: 64, [16, 32], [32, 16], [], and a method the analysis does not follow
+    assert [layer.output_shape for layer in model.layers] == [(None, 64), (None, 2), (None, 32), (None, 3), None]
+    assert "the result of `.index(...)`" in model.layers[-1].unknown_reason

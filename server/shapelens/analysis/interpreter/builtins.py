@@ -18,8 +18,9 @@ REDUCTIONS = {"min": min, "max": max, "sum": sum}
 def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> object:
     if name in ATTRIBUTE_BUILTINS:
         return attribute_builtin(interp, name, args)
-    if not all(is_known(a) for a in args):
-        return Unknown(f"`{name}` of an unknown value")
+    for arg in args:
+        if isinstance(arg, Unknown):
+            return Unknown(f"`{name}` of an unknown value: {arg.reason}")
     try:
         if name == "range":
             if all(isinstance(a, int) for a in args) and len(range(*args)) <= 100_000:
@@ -95,6 +96,8 @@ def dict_method(target: dict, name: str, args: list, kwargs: dict, interp: "Inte
         return tuple(target.keys())
     if name == "get" and args and is_known(args[0]) and plain(args[0]):
         return target.get(args[0], args[1] if len(args) > 1 else None)
+    if name in ("update", "setdefault", "pop"):
+        interp.journal.touch(target)
     if name == "update":
         items = args[0] if args else {}
         pairs = list(items.items()) if isinstance(items, dict) else interp.iterate(items)
@@ -111,8 +114,13 @@ def dict_method(target: dict, name: str, args: list, kwargs: dict, interp: "Inte
     return Unknown(f"the result of `.{name}(...)`")
 
 
+LIST_CHANGES = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse"})
+
+
 def list_method(target: list, name: str, args: list, interp: "Interpreter") -> object:
     """``layers.append(...)`` and friends: lists of layers are how models are often built."""
+    if name in LIST_CHANGES:
+        interp.journal.touch(target)
     if name == "append" and args:
         target.append(args[0])
     elif name == "extend" and args:
@@ -120,5 +128,17 @@ def list_method(target: list, name: str, args: list, interp: "Interpreter") -> o
         target.extend(items if items is not None else [Unknown("extended with unknown items")])
     elif name == "insert" and len(args) == 2 and isinstance(args[0], int):
         target.insert(args[0], args[1])
+    elif name == "pop" and target and (not args or (isinstance(args[0], int) and -len(target) <= args[0] < len(target))):
+        return target.pop(*args)
+    elif name == "remove" and args and any(item is args[0] or (plain(item) and item == args[0]) for item in target):
+        target.remove(next(item for item in target if item is args[0] or (plain(item) and item == args[0])))
+    elif name in ("clear", "reverse") and not args:
+        getattr(target, name)()
+    elif name == "copy" and not args:
+        return list(target)
+    elif name in ("append", "extend", "insert", "pop", "remove"):
+        return Unknown(f"`.{name}(...)` with arguments the analysis does not follow")
+    else:
+        return Unknown(f"the result of `.{name}(...)`")
     return None
 

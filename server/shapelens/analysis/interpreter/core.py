@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Iterator, Optional
 from ..report import Diagnostic, Span
 from ..unknown import Unknown
 from .builtins import call_builtin, dict_method, list_method
+from .journal import Journal
 from .classes import Classes
 from .env import OWNER_KEY, SELF_KEY, BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
 from .expressions import Evaluator
@@ -80,6 +81,7 @@ class Interpreter:
         self.sites: list[ast.AST] = []  # the calls (and imports) being evaluated, innermost last
         self.target: Optional[ast.Attribute] = None  # the attribute being assigned (``p.requires_grad``), for its value
         self.model_sites: dict[int, Span] = {}  # model index → the analysed file's call that made it
+        self.journal = Journal()  # what undecided branches change in place
         self.evaluator = Evaluator(self)
         self.eval = self.evaluator.eval
         self.executor = Executor(self)
@@ -176,6 +178,17 @@ class Interpreter:
         finally:
             self.conditions.pop()
 
+    @contextmanager
+    def on_path(self, condition: Optional[str]) -> Iterator[None]:
+        """Code on one of the paths an undecided condition chooses between (its findings are not errors)."""
+        if condition is not None:
+            self.conditions.append(condition)
+        try:
+            yield
+        finally:
+            if condition is not None:
+                self.conditions.pop()
+
     def read_assumption(self, note: str) -> None:
         """An assumed value was read: a condition that reads it is decided by the assumption."""
         self.reads.append(note)
@@ -255,12 +268,14 @@ class Interpreter:
         if isinstance(container, Value):
             container.set_item(self, key, value)
         elif isinstance(container, dict):
+            self.journal.touch(container)
             if isinstance(key, (str, int, float, bool, tuple)) or key is None:
                 container[key] = value
             else:
                 container[Unknown("an unknown key")] = value
         elif isinstance(container, list) and isinstance(key, int) and not isinstance(key, bool):
             if -len(container) <= key < len(container):
+                self.journal.touch(container)
                 container[key] = value
 
     def note_module_call(self, func: Function, args: list, kwargs: dict) -> None:

@@ -1,37 +1,35 @@
 """Statements: assignment, imports, definitions, and control flow.
 
 Control flow is followed where it is decided (a condition on constants, a loop over a literal
-list) and otherwise explored: every branch runs, and names that end up different become
-``Unknown``. A loop whose iterations do no model work (a training loop, an RL rollout) is not
-unrolled step by step: once an iteration creates no layer, model, graph node or data call, the
-rest is summarised by one more pass with the loop variable unknown.
+list, a ``while`` whose test is known) and otherwise explored: every branch runs, and what the
+branches leave is joined (``journal.py``). Loops are ``loops.py``'s.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from ..unknown import Unknown
 from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
-from .expressions import MAX_SEQUENCE, handler_names, truth
+from .expressions import handler_names, truth
+from .journal import merged_item
+from .loops import LoopStatements
 from .provenance import noted
-from .tensors import Tensor, joined
 from .values import ClassValue, Function, QName, Value, is_known
 
 if TYPE_CHECKING:
     from .core import Interpreter
 
-MAX_UNROLL = MAX_SEQUENCE
-# A quiet loop is summarised only when unrolling the rest would cost more statements than this.
-QUIET_WORK = 400
+UNDECIDED = "depends on a condition that cannot be decided statically"
 
 
-class Executor:
+class Executor(LoopStatements):
     def __init__(self, interp: "Interpreter") -> None:
         self.interp = interp
         self.eval = interp.evaluator.eval
         self.bound: dict[int, frozenset[str]] = {}  # id of a block → the names it binds
+        self.carried: dict[int, frozenset[str]] = {}  # id of a loop body → the names it reads from a pass before
         self.handlers = {kind: getattr(self, name) for kind, name in handler_names(type(self), "stmt_").items()}
 
     def exec_block(self, body: list[ast.stmt], env: Env, top_level: bool = False) -> None:
@@ -171,19 +169,31 @@ class Executor:
         with self.interp.undecided(stmt.test):
             self.exec_uncertain([stmt.body, stmt.orelse], env)
 
-    def exec_uncertain(self, blocks: list[list[ast.stmt]], env: Env) -> None:
-        """Run every branch; names that end up different become Unknown."""
+    def exec_uncertain(self, blocks: list[list[ast.stmt]], env: Env, why: str = UNDECIDED,
+                       condition: Optional[str] = None) -> None:
+        """Run every branch, and join what they leave (``journal.py``); ``why`` says why the
+        branches were taken, ``condition`` is what decides between them (the innermost undecided
+        condition when not given)."""
+        if condition is None:
+            condition = self.interp.condition()
         before = dict(env.vars)
         results = []
+        journal = self.interp.journal  # what the branches change in place (lists, attributes)
+        journal.begin()
         self.interp.uncertain += 1
         try:
-            for block in blocks:
+            for index, block in enumerate(blocks):
                 env.vars = dict(before)
                 try:
                     self.exec_block(block, env)
                 except (BreakSignal, ContinueSignal, ReturnSignal):
                     pass
+                finally:
+                    journal.end_branch(index)
                 results.append(env.vars)
+        except BaseException:
+            journal.discard()
+            raise
         finally:
             self.interp.uncertain -= 1
         merged = dict(before)
@@ -196,13 +206,9 @@ class Executor:
             if name not in before and not any(name in r for r in results):
                 continue  # bound by a statement no branch reached
             values = [r.get(name, before.get(name)) for r in results]
-            if all(v is values[0] for v in values):
-                merged[name] = values[0]
-            elif all(isinstance(v, Tensor) for v in values):
-                merged[name] = joined(values)  # type: ignore[arg-type]
-            else:
-                merged[name] = Unknown(f"`{name}` depends on a condition that cannot be decided statically")
+            merged[name] = merged_item(values, f"`{name}`", why, condition)
         env.vars = merged
+        journal.end(len(blocks), env, why, condition)
 
     def bound_names(self, block: list[ast.stmt]) -> frozenset[str]:
         """Every name a block's statements bind or delete (at any depth), once per block."""
@@ -217,41 +223,6 @@ class Executor:
             statements_binding(block, names)
             found = self.bound[key] = frozenset(names)
         return found
-
-    def stmt_For(self, stmt: ast.For, env: Env) -> None:
-        interp = self.interp
-        iterable = self.eval(stmt.iter, env)
-        items = interp.iterate(iterable)
-        if items is None or len(items) > MAX_UNROLL:
-            variable = (iterable.loop_variable() if isinstance(iterable, Value) and items is None
-                        else Unknown("loop variable of a loop that cannot be unrolled"))
-            interp.assign(stmt.target, variable, env)
-            self.exec_uncertain([stmt.body], env)
-            return
-        for position, item in enumerate(items):
-            events, budget = interp.events, interp.budget
-            interp.assign(stmt.target, item, env)
-            try:
-                self.exec_block(stmt.body, env)
-            except ContinueSignal:
-                pass
-            except BreakSignal:
-                return
-            remaining = len(items) - position - 1
-            if interp.events == events and remaining > 2 and (budget - interp.budget) * remaining > QUIET_WORK:
-                self.summarise(stmt, env)
-                return
-        self.exec_block(stmt.orelse, env)
-
-    stmt_AsyncFor = stmt_For
-
-    def summarise(self, stmt: ast.For, env: Env) -> None:
-        """The rest of a loop whose last iteration did no model work: one pass standing for all."""
-        self.interp.assign(stmt.target, Unknown("the loop variable of a later iteration"), env)
-        self.exec_uncertain([stmt.body], env)
-
-    def stmt_While(self, stmt: ast.While, env: Env) -> None:
-        self.exec_uncertain([stmt.body], env)
 
     def stmt_With(self, stmt: ast.With, env: Env) -> None:
         for item in stmt.items:

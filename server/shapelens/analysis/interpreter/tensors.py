@@ -82,14 +82,15 @@ def elementwise(left: object, right: object) -> Tensor:
     return Tensor(merged, None, None, parents)
 
 
-def joined(tensors: list[Tensor]) -> Tensor:
-    """The tensor a name holds after branches that made different ones: the sizes they agree on.
-    A branch whose layer fails cannot be the path of a run that gets here, so it is left out."""
+def joined(tensors: list[Tensor], why: str = "depends on a condition that cannot be decided statically") -> Tensor:
+    """The tensor a name holds after branches that made different ones: the sizes they agree on
+    (``why`` says why the branches were taken). A branch whose layer fails cannot be the path of
+    a run that gets here, so it is left out."""
     running = [t for t in tensors if t.node is None or t.node.result.error is None]
     shapes = [t.shape for t in (running or tensors)]
     first = shapes[0]
     if first is None or any(s is None or len(s) != len(first) for s in shapes):
-        return Tensor(None, "the tensor depends on a condition that cannot be decided statically", None, tuple(tensors))
+        return Tensor(None, f"the tensor {why}", None, tuple(tensors))
     shape = tuple(d if all(s[i] == d for s in shapes) else None for i, d in enumerate(first))  # type: ignore[index]
     return Tensor(shape, None, None, tuple(tensors))
 

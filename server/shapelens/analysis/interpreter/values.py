@@ -223,6 +223,7 @@ class Instance(NamedValue):
         return Unknown(f"the result of `.{name}(...)`")
 
     def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
+        interp.journal.touch(self.attrs, attributes=True)
         self.attrs[name] = value
 
     def iterate(self) -> Optional[list]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Optional
 from .. import dims
 from ..dims import OutputShape
 from ..interpreter.arrays import as_shape
+from ..interpreter.journal import Either
 from ..interpreter.layers import flatten_tensors
 from ..interpreter.plugins import ClassHook
 from ..interpreter.tensors import Tensor
@@ -376,6 +377,8 @@ def holds_layers(instance: Instance, plugin: "KerasPlugin") -> bool:
             pending.extend(value)
         elif isinstance(value, dict):
             pending.extend(value.values())
+        elif isinstance(value, Either):
+            pending.extend(value.options)
     return False
 
 
@@ -389,6 +392,8 @@ def collect_owned(values: list, owned: set[int]) -> None:
             collect_owned(list(value), owned)
         elif isinstance(value, dict):
             collect_owned(list(value.values()), owned)
+        elif isinstance(value, Either):
+            collect_owned(list(value.options), owned)
 
 
 def is_keras_base(path: str) -> Optional[str]:

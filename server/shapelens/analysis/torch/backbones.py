@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Callable, Optional
 
+from ..interpreter.journal import Either
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, NamedValue, Value
 from ..report import Span
@@ -497,7 +498,7 @@ def example_input(interp: "Interpreter", value: ArrayValue, node: ast.Call, plug
 
 def is_module_like(value: object) -> bool:
     """A value that may be a module (setting it as an attribute registers it)."""
-    if isinstance(value, (LayerObj, TorchSequential, TorchModuleValue, Unknown)):
+    if isinstance(value, (LayerObj, TorchSequential, TorchModuleValue, Unknown, Either)):
         return True
     return isinstance(value, Instance) and isinstance(value.cls.hook, ModuleHook)
 

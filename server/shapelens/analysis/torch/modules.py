@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Optional
 
 from ..dims import Shape
+from ..interpreter.journal import Either
 from ..interpreter.plugins import ClassHook
 from ..interpreter.symbols import Symbols
 from ..interpreter.tensors import Tensor
@@ -193,6 +194,7 @@ class ModuleHook(ClassHook):
         """``self.add_module("conv2", nn.Conv2d(...))`` / ``register_module``: an attribute by name;
         ``model.to(device)``, ``model.eval()``: the module itself."""
         if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
+            interp.journal.touch(instance.attrs, attributes=True)
             instance.attrs[args[0]] = args[1]
             interp.events += 1
             return None
@@ -300,7 +302,7 @@ class ModuleHook(ClassHook):
             return
         owned.add(id(value))
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else \
-            value.entries if isinstance(value, TorchSequential) else ()
+            value.entries if isinstance(value, TorchSequential) else value.options if isinstance(value, Either) else ()
         for item in items:
             self.own(item, owned)
 

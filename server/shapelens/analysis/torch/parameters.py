@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Iterable, Optional
 
+from ..interpreter.journal import Either
 from ..interpreter.positions import SourceSpan
 from ..interpreter.values import BoundMethod, Instance, LayerObj, Value
 from ..unknown import Unknown
@@ -101,13 +102,15 @@ def freeze(interp: "Interpreter", value: object, frozen: bool) -> bool:
         return all([freeze(interp, item, frozen) for item in value])
     if isinstance(value, dict):
         return all([freeze(interp, item, frozen) for item in value.values()])
+    if isinstance(value, Either):  # whichever path left it, its parameters are the path's module's
+        return all([freeze(interp, option, frozen) for option in value.options])
     return value is None
 
 
 def holds_modules(value: object) -> bool:
     """An attribute of a module that registers parameters: a module, or a list / dict of them
     (``nn.ModuleList``); other attributes (sizes, names) hold none."""
-    if isinstance(value, (LayerObj, TorchSequential, TorchModuleValue, Unknown)):
+    if isinstance(value, (LayerObj, TorchSequential, TorchModuleValue, Unknown, Either)):
         return True
     if isinstance(value, Instance):
         return isinstance(value.cls.hook, ModuleHook)
