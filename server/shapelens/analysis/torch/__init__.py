@@ -49,6 +49,7 @@ class TorchState:
     open_scopes: dict[int, dict] = field(default_factory=dict)  # instance id → the symbols of its open parameters
     backbones: list = field(default_factory=list)  # the torchvision models built
     frozen: dict[int, bool] = field(default_factory=dict)  # layer id → its parameters are frozen
+    running: int = 0  # the module and nn.Sequential runs as models under way (the calls inside one are its layers)
     followed_sites: set = field(default_factory=set)  # where the file sets requires_grad, followed
     written_sites: Optional[set] = None  # where the file's text sets requires_grad (read once)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Optional
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from ..dims import Shape
 from ..interpreter.journal import Either
@@ -143,6 +144,8 @@ class TorchSequential(NamedValue):
             return self.run(interp, tensor)
         if not isinstance(value, Tensor):
             return Unknown("an nn.Sequential called on a value that is not a tensor")
+        if not self.ran and first_run(self.plugin, interp, value):
+            return self.run(interp, value)
         return self.chain(interp, value)
 
     def chain(self, interp: "Interpreter", tensor: object) -> object:
@@ -171,11 +174,29 @@ class TorchSequential(NamedValue):
         record = ModelRecord("torch", self.span, self.context, interp.next_model_index(), [], None, self.name,
                              self.name_spans, "functional", interp.symbols.scope)
         start = len(interp.layers.nodes)
-        result = self.chain(interp, tensor)
+        with running(self.plugin, interp):
+            result = self.chain(interp, tensor)
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
         interp.register_model(record)
         return result
+
+
+def first_run(plugin: "TorchPlugin", interp: "Interpreter", tensor: Tensor) -> bool:
+    """Whether a module called on a tensor runs as a model of its own: called outside any other
+    module's run (a critic on a generator's output), on a tensor whose sizes are all known (on
+    one that is not, the module's own symbolic run tells more)."""
+    return not plugin.state(interp).running and tensor.shape is not None and None not in tensor.shape
+
+
+@contextmanager
+def running(plugin: "TorchPlugin", interp: "Interpreter") -> Iterator[None]:
+    state = plugin.state(interp)
+    state.running += 1
+    try:
+        yield
+    finally:
+        state.running -= 1
 
 
 class ModuleHook(ClassHook):
@@ -231,6 +252,8 @@ class ModuleHook(ClassHook):
             tensor.notes = first.notes
             return self.run(interp, instance, tensor, [*args[1:]], kwargs)
         if isinstance(first, Tensor):
+            if instance.model is None and first_run(self.plugin, interp, first):
+                return self.run(interp, instance, first, [*args[1:]], kwargs)
             return self.run_forward(interp, instance, args, kwargs)
         return Unknown(f"an instance of `{instance.cls.node.name}` called on a value that is not a tensor")
 
@@ -245,7 +268,8 @@ class ModuleHook(ClassHook):
                              instance.name or instance.cls.node.name, instance.name_spans, "functional", interp.symbols.scope)
         instance.model = record
         start = len(interp.layers.nodes)
-        result = self.run_forward(interp, instance, [tensor, *args], kwargs)
+        with running(self.plugin, interp):
+            result = self.run_forward(interp, instance, [tensor, *args], kwargs)
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
         interp.register_model(record)
