@@ -57,7 +57,9 @@ def build_unbuilt(interp: "Interpreter", state: "KerasState") -> None:
     for call in state.data_calls:
         if isinstance(call.model, KerasSequential) and call.model.declared_input() is None:
             first_call.setdefault(id(call.model), call)
-    for model in state.sequentials:
+    # a Sequential that is an entry of another is built by that one's run, on the input it gets there
+    nested = {id(entry) for model in state.sequentials for entry in model.entries if isinstance(entry, KerasModel)}
+    for model in sorted(state.sequentials, key=lambda model: id(model) in nested):
         if model.run_nodes is not None:
             continue
         shape = model.declared_input()
