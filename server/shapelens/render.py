@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from shapelens.analysis.dims import Dim, OutputShape, pretty_dim, pretty_output as format_output
 from shapelens.analysis.report import Layer, Model, Span
+from shapelens.analysis.requirements import symbols_in
 
 
 
@@ -148,8 +149,9 @@ def inlay_label(layers: Iterable[Layer]) -> str:
     return "→ " + " | ".join(shapes)
 
 
-def layer_card(layer: Layer) -> str:
-    """One layer application: class, input → output shape, parameters, window arithmetic."""
+def layer_card(layer: Layer, symbols: Sequence[tuple[str, str]] = ()) -> str:
+    """One layer application: class, input → output shape, parameters, what the size symbols in
+    them stand for (``symbols``: its model's), window arithmetic."""
     title = f"**{layer.class_name}**"
     if layer.context:
         title += f" — in `{layer.context}`"
@@ -167,6 +169,10 @@ def layer_card(layer: Layer) -> str:
     if layer.params is not None and layer.non_trainable != 0:  # a split of a known count
         lines[-1] += (f" (trainable {format_count(layer.trainable_params)}, "
                       f"non-trainable {format_count(layer.non_trainable)})")
+    used = symbols_in([layer.output_shape, layer.params, *layer.input_shapes])
+    meanings = [f"`{name}`: {meaning}" for name, meaning in symbols if name in used]
+    if meanings:
+        lines += ["", *(line + "  " for line in meanings[:-1]), meanings[-1]]
     if layer.notes:
         lines += ["", *(f"Note: {note}" for note in layer.notes)]
     if layer.arithmetic:
@@ -174,9 +180,9 @@ def layer_card(layer: Layer) -> str:
     return "\n".join(lines)
 
 
-def layers_hover(layers: Sequence[Layer]) -> str:
+def layers_hover(layers: Sequence[tuple[Model, Layer]]) -> str:
     """Every application of the layer under the cursor (helpers give several), one card each."""
-    return "\n\n---\n\n".join(layer_card(layer) for layer in layers)
+    return "\n\n---\n\n".join(layer_card(layer, model.symbols) for model, layer in layers)
 
 
 def input_card(model_name: str, shape: OutputShape) -> str:

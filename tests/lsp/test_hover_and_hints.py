@@ -76,7 +76,7 @@ async def test_hover_on_an_input_inside_a_sequential(client: LanguageClient):
     assert "**Input**" in card and "(None, 28, 28, 1)" in card
 
 
-async def test_hover_explains_an_unknown_shape(client: LanguageClient):
+async def test_hover_explains_a_size_the_file_reads_at_run_time(client: LanguageClient):
     text = (
         "import keras\n"
         "from keras import layers\n"
@@ -90,8 +90,28 @@ async def test_hover_explains_an_unknown_shape(client: LanguageClient):
 
     card = hover_text(await hover_at(client, uri, position_of(text, "Conv2D(filters", 2)))
 
-    assert "Output shape unknown" in card
-    assert "`filters`" in card
+    # a size the file reads at run time is a symbol named after its variable, explained in the card
+    assert "`(None, 8, 8, 3)` → `(None, 6, 6, filters)`" in card
+    assert "`filters`: `filters`, not known statically" in card
+
+
+async def test_hover_explains_an_unknown_size(client: LanguageClient):
+    text = (
+        "import keras\n"
+        "from keras import layers\n"
+        "import json\n"
+        "kernel = tuple(json.load(open('config.json'))['kernel'])\n"
+        "model = keras.Sequential([keras.Input(shape=(8, 8, 3)), layers.Conv2D(16, kernel)])\n"
+    )
+    uri = "untitled:unknown_kernel.py"
+    open_document(client, uri, text)
+    await diagnostics_for(client, uri, version=1)
+
+    card = hover_text(await hover_at(client, uri, position_of(text, "Conv2D(16", 2)))
+
+    assert "Input `(None, 8, 8, 3)`" in card
+    assert "Output shape unknown: argument `kernel_size` of Conv2D is not a constant" in card
+    assert "read from a file by `json.load(...)`" in card
 
 
 async def test_hover_away_from_any_model_is_empty(client: LanguageClient):

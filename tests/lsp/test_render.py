@@ -6,7 +6,7 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from shapelens import render
-from shapelens.analysis.dims import format_output, format_shape
+from shapelens.analysis.dims import format_output, format_shape, symbol
 from shapelens.analysis.report import Layer, Model, Span
 from shapelens.lsp.convert import from_position, to_position
 from shapelens.lsp.options import ServerOptions, options_from_settings
@@ -48,6 +48,16 @@ def test_an_unknown_shape_says_why():
     assert "Params: ?" in card
 
 
+def test_a_card_says_what_the_size_symbols_of_its_layer_stand_for():
+    filters = symbol("filters")
+    layer = Layer("Conv2D", Span(6, 4, 6, 30), ((None, 8, 8, 3),), (None, 6, 6, filters), 28 * filters)
+    symbols = (("filters", "`filters`, not known statically: `int` of an unknown value"), ("H", "input height"))
+    card = render.layer_card(layer, symbols)
+    assert "`(None, 8, 8, 3)` → `(None, 6, 6, filters)`" in card
+    assert "`filters`: `filters`, not known statically: `int` of an unknown value" in card
+    assert "input height" not in card  # a symbol of the model that this layer's sizes do not use
+
+
 def test_several_outputs_render_as_a_list():
     assert format_output(LSTM.output_shape) == "[(None, 16), (None, 16), (None, 16)]"
     assert format_shape((None,)) == "(None,)"
@@ -56,7 +66,8 @@ def test_several_outputs_render_as_a_list():
 def test_a_layer_in_a_helper_called_twice_gets_one_card_per_call():
     first = Layer("Conv2D", CONV.span, ((None, 32, 32, 3),), (None, 30, 30, 8), 224, context="block(x, 8)")
     second = Layer("Conv2D", CONV.span, ((None, 15, 15, 8),), (None, 13, 13, 8), 584, context="block(y, 8)")
-    hover = render.layers_hover([first, second])
+    model = Model("m", "keras", Span(1, 0, 12, 1), (first, second), (None, 32, 32, 3))
+    hover = render.layers_hover([(model, first), (model, second)])
     assert hover.count("**Conv2D**") == 2
     assert "in `block(y, 8)`" in hover and "---" in hover
     assert render.inlay_label([first, second]) == "→ (None, 30, 30, 8) | (None, 13, 13, 8)"

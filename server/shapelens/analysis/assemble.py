@@ -250,14 +250,16 @@ def model_of(record: ModelRecord, places: Places, found: list[Diagnostic]) -> Mo
     names = symbols_in([record.input_shape, *(l.output_shape for l in layers), *(l.params for l in layers),
                         *(s for l in layers for s in l.input_shapes)])
     requires = [r for node in record.nodes if node.result.error is None for r in node.result.requires]
+    unknowns = places.interp.symbols.unknowns
     conditions, solved = solve_all(requires)
     for requirement, solution in solved:
-        # only an equation in one size was searched exhaustively (with several, only square inputs were)
+        # only an equation in one size was searched exhaustively (with several, only square inputs
+        # were), and only an input's size is the file's to fit (not a value it reads at run time)
         sizes = set(requirement.expression.symbols())
-        if solution is None and requirement.code and len(sizes) == 1 and sizes <= names:
+        if solution is None and requirement.code and len(sizes) == 1 and sizes <= names and not sizes & unknowns.keys():
             node = next(n for n in record.nodes if requirement in n.result.requires)
             found.append(conditional(never_satisfied(node.layer, requirement), node.condition))
-    symbols = tuple((name, record.symbols.get(name, "a size left open")) for name in sorted(names))
+    symbols = tuple((name, record.symbols.get(name) or unknowns.get(name, "a size left open")) for name in sorted(names))
     own = tuple(s for s in record.input_spans if not isinstance(s, SourceSpan))
     return Model(model_name(record), record.framework, span, layers, record.input_shape,  # type: ignore[arg-type]
                  tuple(s for s in record.name_spans if not isinstance(s, SourceSpan)), record.context,

@@ -12,7 +12,7 @@ from typing import Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from .dims import Dim, OutputShape, Shape, compare
 from .symbolic import Sym
-from .unknown import Unknown
+from .unknown import NamedUnknown, Unknown
 
 
 class UnknownArgument(Exception):
@@ -66,6 +66,8 @@ def equal_to(value: Dim, bound: Dim, why: str, code: str) -> tuple[Requirement, 
         return ()
     if isinstance(value, Sym) and isinstance(bound, int):
         return (Requirement(value, "==", bound, why, code),)
+    if isinstance(bound, Sym) and isinstance(value, int):  # a layer sized by a symbol, on a known input
+        return (Requirement(bound, "==", value, why, code),)
     difference = value - bound
     if not isinstance(difference, Sym):
         return ()
@@ -122,6 +124,9 @@ class Args:
     def size(self, name: str) -> Union[int, Sym]:
         """A count of units, filters, channels or features: an integer, or a symbolic size
         (``num_classes`` when a function leaves it open)."""
+        value = self.values.get(name)
+        if isinstance(value, NamedUnknown):
+            return Sym.symbol(value.name)
         value = self.raw(name)
         if isinstance(value, Sym):
             return value

@@ -67,8 +67,7 @@ def hover(analysis: Analysis, position: types.Position, codec: PositionCodec) ->
     hits = analysis.lookup.layers_at(line, col)
     if hits:
         span = hits[0][2]
-        layers = [layer for _, layer, held in hits if held == span]
-        markdown = render.layers_hover(layers)
+        markdown = render.layers_hover([(model, layer) for model, layer, held in hits if held == span])
     elif (found := _input_at(analysis, line, col)) is not None:
         model, span = found
         markdown = render.input_card(model.name, _input_shape_of(model, span))

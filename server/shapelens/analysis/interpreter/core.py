@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Optional
 
 from ..report import Diagnostic, Span
-from ..unknown import Unknown
+from ..unknown import NamedUnknown, Unknown
 from .builtins import call_builtin, dict_method, list_method
 from .journal import Journal
 from .classes import Classes
@@ -232,11 +232,18 @@ class Interpreter:
             return value.iterate()
         return None
 
+    def named(self, value: Unknown, name: str) -> NamedUnknown:
+        """An unknown value kept in a variable (or a parameter): a layer sized by it has a size named after it."""
+        unknowns = self.symbols.unknowns
+        if name not in unknowns:  # what the first unknown value it held was
+            unknowns[name] = f"`{name}`, not known statically: {value.reason}"
+        return NamedUnknown(value.reason, name)
+
     def assign(self, target: ast.expr, value: object, env: Env) -> None:
         if self.assumed:
             value = noted(value, self.active_notes())
         if isinstance(target, ast.Name):
-            env.vars[target.id] = value
+            env.vars[target.id] = value if value.__class__ is not Unknown else self.named(value, target.id)  # type: ignore[arg-type]
             if isinstance(value, Value) and value.tracks_name:
                 value.note_name(target.id, self.span(target))
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -295,7 +302,7 @@ class Interpreter:
         params = func.node.args
         positional = params.posonlyargs + params.args
         for param, value in zip(positional, args):
-            scope.vars[param.arg] = value
+            scope.vars[param.arg] = value if value.__class__ is not Unknown else self.named(value, param.arg)
         if func.owner is not None and args:
             scope.vars[OWNER_KEY] = func.owner
             scope.vars[SELF_KEY] = args[0]
@@ -304,7 +311,7 @@ class Interpreter:
         extra = {}
         for name, value in kwargs.items():
             if any(p.arg == name for p in positional + params.kwonlyargs):
-                scope.vars[name] = value
+                scope.vars[name] = value if value.__class__ is not Unknown else self.named(value, name)
             else:
                 extra[name] = value
         if params.kwarg is not None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import compare, is_dim
 from ..symbolic import Sym
-from ..unknown import Unknown
+from ..unknown import Unknown, derived
 from .env import Env
 from .plugins import unmodelled
 from .provenance import NOTED_TYPES, merge, noted, notes_of
@@ -88,9 +88,9 @@ def truth(value: object) -> Optional[bool]:
 def plain_binop(op: ast.operator, left: object, right: object) -> object:
     """Arithmetic on constants, sizes and sequences (not on values with behaviour of their own)."""
     if not is_known(left):
-        return left
+        return derived(left)  # type: ignore[arg-type]
     if not is_known(right):
-        return right
+        return derived(right)  # type: ignore[arg-type]
     numbers = (int, float)
     try:
         if isinstance(left, Sym) or isinstance(right, Sym):
@@ -156,7 +156,7 @@ class Evaluator:
         if isinstance(base, Value):
             return base.attribute(self.interp, node.attr)
         if isinstance(base, Unknown):
-            return base
+            return derived(base)
         if isinstance(base, (list, dict)):
             return BoundMethod(base, node.attr)
         if isinstance(base, Sym) and base.name() is not None:
@@ -335,7 +335,7 @@ class Evaluator:
             except TypeError:
                 return Unknown("an unhashable key")
         if isinstance(base, Unknown):
-            return base
+            return derived(base)
         return Unknown("a subscript the analysis does not evaluate")
 
     def expr_Slice(self, node: ast.Slice, env: Env) -> object:

@@ -126,10 +126,9 @@ class LoopStatements:
         if loop.orelse:  # run when no `break` ended the loop, which cannot be told
             self.exec_uncertain([loop.orelse, []], env, why, self.label(loop))
 
-    @staticmethod
-    def forget(names: list[str], env: Env, why: str) -> None:
+    def forget(self, names: list[str], env: Env, why: str) -> None:
         for name in names:
-            env.vars[name] = Unknown(f"`{name}` {why}")
+            env.vars[name] = self.interp.named(Unknown(f"`{name}` {why}"), name)
 
     def carried_names(self, body: list[ast.stmt]) -> frozenset[str]:
         """The names a loop body may read before it binds them: what one pass hands to the next."""

@@ -23,7 +23,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Optional
 
-from ..unknown import Unknown
+from ..unknown import Failed, Unknown
 from .env import Env
 from .positions import STAMP, Positions, span_path
 from .values import Builtin, ClassValue, Function, LambdaValue, QName, Value
@@ -171,7 +171,7 @@ class Modules:
         if module.error is not None:
             return Unknown(f"`{module.name}` could not be read: {module.error}")
         if module.loading:
-            return Unknown(f"`{name}` is not defined yet: `{module.name}` is still being imported (a circular import)")
+            return Failed(f"`{name}` is not defined yet: `{module.name}` is still being imported (a circular import)")
         return Unknown(f"`{name}` is not defined in `{module.name}`")
 
     # --- finding -------------------------------------------------------------------------------

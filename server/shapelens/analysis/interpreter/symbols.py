@@ -17,6 +17,8 @@ from ..symbolic import Sym
 class Symbols:
     def __init__(self) -> None:
         self.scope: dict[str, str] = {}  # name → what it stands for, in the current scope
+        # a variable holding an unknown value → what it holds (a layer sized by it names a symbol after it)
+        self.unknowns: dict[str, str] = {}
 
     def fresh(self, base: str, meaning: str, dynamic: bool = False) -> Sym:
         """A symbol for a new size; the same meaning in the same scope gets the same symbol.
@@ -25,7 +27,7 @@ class Symbols:
             if known == meaning:
                 return Sym.symbol(name, dynamic)
         name, number = base, 2
-        while name in self.scope:
+        while name in self.scope or name in self.unknowns:
             name, number = f"{base}{number}", number + 1
         self.scope[name] = meaning
         return Sym.symbol(name, dynamic)
