@@ -9,7 +9,7 @@ its first change in a branch a container's content is kept; when the branch ends
 the end is kept too and the container is set back, so that the next branch starts from the same
 state. After the last branch the contents are joined item by item. A list or dict whose length or
 keys depend on the branch has no content the analysis can give: the names, items and attributes
-that hold it are given ``Unknown`` instead.
+of the branch's scope that hold it are given ``Unknown`` instead (``Journal.forget``).
 """
 
 from __future__ import annotations
@@ -134,12 +134,17 @@ class Journal:
         """All ``count`` branches ended: each container they changed gets the merge of how they
         left it (a change, for the enclosing undecided branch if there is one)."""
         branches = self.open.pop()
+        lost: dict[int, Container] = {}  # the containers whose length or keys depend on the branch
         for change in branches.changes.values():
             states = [change.ends.get(index, change.start) for index in range(count)]
             self.touch(change.container, change.attributes)
-            self.merge(change, states, env, why, condition)
+            if not self.merge(change, states, why, condition):
+                lost[id(change.container)] = change.container
+        if lost:
+            self.forget(lost, env, why)
 
-    def merge(self, change: Change, states: list, env: "Env", why: str, condition: Optional[str]) -> None:
+    def merge(self, change: Change, states: list, why: str, condition: Optional[str]) -> bool:
+        """The container's content joined over the branches; False when its length or keys differ."""
         container = change.container
         if change.attributes:
             keys = list(dict.fromkeys(key for state in states for key in state))
@@ -151,26 +156,29 @@ class Journal:
             restore(container, {key: merged_item([state[key] for state in states], f"the item {key!r}", why, condition)
                                 for key in states[0]})
         else:
-            self.forget(container, env, why)
+            return False
+        return True
 
-    def forget(self, container: Container, env: "Env", why: str) -> None:
-        """A container whose length or keys depend on the branch: the names that hold it, and the
-        items and attributes that hold it in what those names hold, become unknown."""
-        scope: "Env | None" = env
-        while scope is not None:
-            for name, value in scope.vars.items():
-                if value is container:
-                    scope.vars[name] = Unknown(f"`{name}` {why}")
-                elif value.__class__ is list or value.__class__ is dict:
-                    self.forget_in(value, container, False, why)  # type: ignore[arg-type]
-                elif isinstance(value, Instance):
-                    self.forget_in(value.attrs, container, True, why)
-            scope = scope.parent
+    def forget(self, lost: dict[int, Container], env: "Env", why: str) -> None:
+        """Containers whose length or keys depend on the branch: in the scope the branches ran
+        in, the names that hold one, the items that hold one in the lists and dicts those names
+        hold, and in a function's scope the attributes that hold one of the objects its names
+        hold (``self.layers``), become unknown. Other scopes are not searched (a caller's is not
+        reachable from here): a list a helper appends to on an undecided path keeps, in its
+        caller, the content it had before the branch."""
+        objects = env.parent is not None  # a function's scope, where `self` is; not a module's namespace
+        for name, value in env.vars.items():
+            if id(value) in lost:
+                env.vars[name] = Unknown(f"`{name}` {why}")
+            elif value.__class__ is list or value.__class__ is dict:
+                self.forget_in(value, lost, False, why)  # type: ignore[arg-type]
+            elif objects and isinstance(value, Instance):
+                self.forget_in(value.attrs, lost, True, why)
 
-    def forget_in(self, holder: Container, container: Container, attributes: bool, why: str) -> None:
+    def forget_in(self, holder: Container, lost: dict[int, Container], attributes: bool, why: str) -> None:
         keys = range(len(holder)) if isinstance(holder, list) else list(holder)
         for key in keys:
-            if holder[key] is container:  # type: ignore[index]
+            if id(holder[key]) in lost:  # type: ignore[index]
                 self.touch(holder, attributes)
                 subject = f"`{key}`" if attributes else "an item"
                 holder[key] = Unknown(f"{subject} {why}")  # type: ignore[index]
