@@ -130,8 +130,9 @@ def list_method(target: list, name: str, args: list, interp: "Interpreter") -> o
         target.insert(args[0], args[1])
     elif name == "pop" and target and (not args or (isinstance(args[0], int) and -len(target) <= args[0] < len(target))):
         return target.pop(*args)
-    elif name == "remove" and args and any(item is args[0] or (plain(item) and item == args[0]) for item in target):
-        target.remove(next(item for item in target if item is args[0] or (plain(item) and item == args[0])))
+    elif name == "remove" and args and (found := next((i for i, item in enumerate(target) if item is args[0] or
+                                                      (plain(item) and item == args[0])), None)) is not None:
+        del target[found]
     elif name in ("clear", "reverse") and not args:
         getattr(target, name)()
     elif name == "copy" and not args:

@@ -172,11 +172,8 @@ class Interpreter:
     @contextmanager
     def undecided(self, test: ast.expr) -> Iterator[None]:
         """Code under a condition the interpreter cannot decide (its findings are not errors)."""
-        self.conditions.append(self.positions.label(test, 80))
-        try:
+        with self.on_path(self.positions.label(test, 80)):
             yield
-        finally:
-            self.conditions.pop()
 
     @contextmanager
     def on_path(self, condition: Optional[str]) -> Iterator[None]:
@@ -232,18 +229,21 @@ class Interpreter:
             return value.iterate()
         return None
 
-    def named(self, value: Unknown, name: str) -> NamedUnknown:
-        """An unknown value kept in a variable (or a parameter): a layer sized by it has a size named after it."""
-        unknowns = self.symbols.unknowns
-        if name not in unknowns:  # what the first unknown value it held was
-            unknowns[name] = f"`{name}`, not known statically: {value.reason}"
-        return NamedUnknown(value.reason, name)
+    def kept(self, name: str, value: object) -> object:
+        """What a variable or parameter holds once ``value`` is put in it: an unknown value is
+        named after it (a layer sized by it has a size of that name)."""
+        if value.__class__ is not Unknown:
+            return value
+        if name not in self.symbols.unknowns:  # what the first unknown value it held was
+            self.symbols.unknowns[name] = f"`{name}`, not known statically: {value.reason}"  # type: ignore[attr-defined]
+        return NamedUnknown(value.reason, name)  # type: ignore[attr-defined]
 
     def assign(self, target: ast.expr, value: object, env: Env) -> None:
         if self.assumed:
             value = noted(value, self.active_notes())
         if isinstance(target, ast.Name):
-            env.vars[target.id] = value if value.__class__ is not Unknown else self.named(value, target.id)  # type: ignore[arg-type]
+            value = self.kept(target.id, value)
+            env.vars[target.id] = value
             if isinstance(value, Value) and value.tracks_name:
                 value.note_name(target.id, self.span(target))
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -302,7 +302,7 @@ class Interpreter:
         params = func.node.args
         positional = params.posonlyargs + params.args
         for param, value in zip(positional, args):
-            scope.vars[param.arg] = value if value.__class__ is not Unknown else self.named(value, param.arg)
+            scope.vars[param.arg] = self.kept(param.arg, value)
         if func.owner is not None and args:
             scope.vars[OWNER_KEY] = func.owner
             scope.vars[SELF_KEY] = args[0]
@@ -311,7 +311,7 @@ class Interpreter:
         extra = {}
         for name, value in kwargs.items():
             if any(p.arg == name for p in positional + params.kwonlyargs):
-                scope.vars[name] = value if value.__class__ is not Unknown else self.named(value, name)
+                scope.vars[name] = self.kept(name, value)
             else:
                 extra[name] = value
         if params.kwarg is not None:

@@ -128,7 +128,7 @@ class LoopStatements:
 
     def forget(self, names: list[str], env: Env, why: str) -> None:
         for name in names:
-            env.vars[name] = self.interp.named(Unknown(f"`{name}` {why}"), name)
+            env.vars[name] = self.interp.kept(name, Unknown(f"`{name}` {why}"))
 
     def carried_names(self, body: list[ast.stmt]) -> frozenset[str]:
         """The names a loop body may read before it binds them: what one pass hands to the next."""

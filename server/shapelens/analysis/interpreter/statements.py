@@ -205,8 +205,8 @@ class Executor(LoopStatements):
         for name in names:
             if name not in before and not any(name in r for r in results):
                 continue  # bound by a statement no branch reached
-            value = merged_item([r.get(name, before.get(name)) for r in results], f"`{name}`", why, condition)
-            merged[name] = value if value.__class__ is not Unknown else self.interp.named(value, name)  # type: ignore[arg-type]
+            merged[name] = self.interp.kept(name, merged_item([r.get(name, before.get(name)) for r in results],
+                                                              f"`{name}`", why, condition))
         env.vars = merged
         journal.end(len(blocks), env, why, condition)
 
