@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..unknown import Unknown
+from ..unknown import EXTENDED, SomeItems, Unknown, known_position, some_items, unknown_length
 from .expressions import plain
 from .values import Value, is_known
 
@@ -26,7 +26,8 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
             if all(isinstance(a, int) for a in args) and len(range(*args)) <= 100_000:
                 return tuple(range(*args))
         elif name == "len" and args and isinstance(args[0], (tuple, list, str, dict)):
-            return len(args[0])
+            lost = None if isinstance(args[0], str) else some_items(args[0])
+            return len(args[0]) if lost is None else Unknown(lost.reason)
         elif name == "len" and args and isinstance(args[0], Value):
             return args[0].length()
         elif name == "len" and args and interp.iterate(args[0]) is not None:
@@ -88,6 +89,9 @@ def attribute_builtin(interp: "Interpreter", name: str, args: list) -> object:
 
 def dict_method(target: dict, name: str, args: list, kwargs: dict, interp: "Interpreter") -> object:
     """``blocks.items()``, ``blocks.update(...)``: dicts of layers (``nn.ModuleDict``, ``OrderedDict``)."""
+    lost = some_items(target) if name in ("items", "values", "keys", "get") else None
+    if lost is not None and (name != "get" or not args or args[0] not in target):
+        return Unknown(lost.reason)
     if name == "items" and not args:
         return tuple(target.items())
     if name == "values" and not args:
@@ -104,6 +108,10 @@ def dict_method(target: dict, name: str, args: list, kwargs: dict, interp: "Inte
         for pair in [*(pairs or ()), *kwargs.items()]:
             if isinstance(pair, tuple) and len(pair) == 2 and plain(pair[0]):
                 target[pair[0]] = pair[1]
+            else:
+                pairs = None
+        if pairs is None:  # items the analysis cannot read: which keys it set is not known
+            lose_keys(target, "the keys of a dict updated with what cannot be read statically")
         return None
     if name == "copy" and not args:
         return dict(target)
@@ -125,21 +133,65 @@ def list_method(target: list, name: str, args: list, interp: "Interpreter") -> o
         target.append(args[0])
     elif name == "extend" and args:
         items = interp.iterate(args[0])
-        target.extend(items if items is not None else [Unknown("extended with unknown items")])
-    elif name == "insert" and len(args) == 2 and isinstance(args[0], int):
+        target.extend(items if items is not None else [SomeItems(EXTENDED)])
+    elif name == "insert" and len(args) == 2 and isinstance(args[0], int) and not isinstance(args[0], bool) \
+            and (not unknown_length(target) or known_position(target, args[0])):
         target.insert(args[0], args[1])
-    elif name == "pop" and target and (not args or (isinstance(args[0], int) and -len(target) <= args[0] < len(target))):
+    elif name == "pop" and target and (at := args[0] if args else -1).__class__ is int and -len(target) <= at < len(target) \
+            and known_position(target, at):
         return target.pop(*args)
     elif name == "remove" and args and (found := next((i for i, item in enumerate(target) if item is args[0] or
-                                                      (plain(item) and item == args[0])), None)) is not None:
+                                                      (plain(item) and item == args[0])), None)) is not None \
+            and known_position(target, found):
         del target[found]
     elif name in ("clear", "reverse") and not args:
         getattr(target, name)()
     elif name == "copy" and not args:
         return list(target)
     elif name in ("append", "extend", "insert", "pop", "remove"):
+        # a change the analysis cannot follow: the list's items are not known from here on
+        if name != "remove" or not all(map(is_known, target)):
+            target[:] = [SomeItems(f"the number of items of a list changed by `.{name}(...)` with arguments that are not "
+                                   f"known statically is not known")]
         return Unknown(f"`.{name}(...)` with arguments the analysis does not follow")
     else:
         return Unknown(f"the result of `.{name}(...)`")
     return None
 
+
+def set_item(interp: "Interpreter", container: "list | dict", key: object, value: object) -> None:
+    """``layers["conv1"] = ...`` on a dict, ``blocks[i] = ...`` on a list (an ``OrderedDict`` built
+    in a loop, an ``nn.ModuleDict``). Where the key or index is not known, the items it may have
+    replaced are not known either."""
+    interp.journal.touch(container)
+    if isinstance(container, dict):
+        if isinstance(key, (str, int, float, bool, tuple)) or key is None:
+            container[key] = value
+        else:
+            lose_keys(container, "the keys of a dict, one set under a key that is not known statically")
+    elif isinstance(key, slice):
+        items = interp.iterate(value)
+        if items is None or unknown_length(container):
+            container[:] = [SomeItems("the number of items of a list whose slice was set to what cannot be iterated "
+                                      "statically is not known")]
+        else:
+            try:
+                container[key] = items
+            except ValueError:
+                pass  # Python fails here (an extended slice of another length)
+    elif not isinstance(key, int) or isinstance(key, bool):  # any item may be the one replaced
+        container[:] = [Unknown("an item of a list set at an index that is not known statically")
+                        if item.__class__ is not SomeItems else item for item in container]
+    elif not -len(container) <= key < len(container):
+        pass  # Python fails here
+    elif unknown_length(container) and not known_position(container, key):
+        container[:] = [SomeItems("the items of a list, one set at a position that is not known statically")]
+    else:
+        container[key] = value
+
+
+def lose_keys(target: dict, reason: str) -> None:
+    """A dict some of whose keys the analysis cannot tell were set: any item may be one of them."""
+    for key in target:
+        target[key] = Unknown(reason)
+    target[SomeItems(reason)] = Unknown(reason)

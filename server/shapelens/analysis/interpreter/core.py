@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Optional
 
 from ..report import Diagnostic, Span
-from ..unknown import NamedUnknown, Unknown
-from .builtins import call_builtin, dict_method, list_method
+from ..unknown import NamedUnknown, Unknown, positional_arguments, unknown_length
+from .builtins import call_builtin, dict_method, list_method, set_item
 from .journal import Journal
 from .classes import Classes
 from .env import OWNER_KEY, SELF_KEY, BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
@@ -219,15 +219,22 @@ class Interpreter:
         return self.states[plugin_name]
 
     def iterate(self, value: object) -> Optional[list]:
-        if isinstance(value, (tuple, list)):
-            return list(value)
-        if isinstance(value, dict):
-            return list(value.keys())
+        """The items a ``for`` over the value goes through; ``None`` when they are not known."""
+        if isinstance(value, (tuple, list, dict)):
+            return None if unknown_length(value) else list(value)
         if isinstance(value, str):
             return list(value)
         if isinstance(value, Value):
-            return value.iterate()
+            items = value.iterate()
+            return None if items is None or unknown_length(items) else items
         return None
+
+    def spread(self, value: object) -> Optional[list]:
+        """The items ``*value`` gives: of a list or tuple, its items, items of an unknown number
+        (``SomeItems``) included, so that the items known around them stay known."""
+        if value.__class__ is list or value.__class__ is tuple:
+            return list(value)  # type: ignore[call-overload]
+        return self.iterate(value)
 
     def kept(self, name: str, value: object) -> object:
         """What a variable or parameter holds once ``value`` is put in it: an unknown value is
@@ -269,21 +276,12 @@ class Interpreter:
         # other targets hold nothing the analysis needs
 
     def assign_item(self, container: object, key: object, value: object) -> None:
-        """``layers["conv1"] = ...`` on a dict, ``blocks[i] = ...`` on a list (an ``OrderedDict`` built
-        in a loop, an ``nn.ModuleDict``); a key that is not known makes the dict's content unknown.
-        A value that keeps items (a model's classifier) takes it itself."""
+        """``layers["conv1"] = ...``, ``blocks[i] = ...``: a value that keeps items (a model's
+        classifier) takes it itself; a list or dict as Python does (``builtins.set_item``)."""
         if isinstance(container, Value):
             container.set_item(self, key, value)
-        elif isinstance(container, dict):
-            self.journal.touch(container)
-            if isinstance(key, (str, int, float, bool, tuple)) or key is None:
-                container[key] = value
-            else:
-                container[Unknown("an unknown key")] = value
-        elif isinstance(container, list) and isinstance(key, int) and not isinstance(key, bool):
-            if -len(container) <= key < len(container):
-                self.journal.touch(container)
-                container[key] = value
+        elif isinstance(container, (dict, list)):
+            set_item(self, container, key, value)
 
     def note_module_call(self, func: Function, args: list, kwargs: dict) -> None:
         self.module_calls.setdefault(func.name, []).append(
@@ -301,6 +299,7 @@ class Interpreter:
         scope = Env(func.env)  # type: ignore[arg-type]
         params = func.node.args
         positional = params.posonlyargs + params.args
+        args = positional_arguments(args, len(positional))
         for param, value in zip(positional, args):
             scope.vars[param.arg] = self.kept(param.arg, value)
         if func.owner is not None and args:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import compare, is_dim
 from ..symbolic import Sym
-from ..unknown import Unknown, derived
+from ..unknown import SomeItems, Unknown, derived, items_of_unknown_length, unknown_length
 from .env import Env
 from .plugins import unmodelled
 from .provenance import NOTED_TYPES, merge, noted, notes_of
@@ -19,6 +19,7 @@ from .values import NAMED_VALUES, BoundMethod, Function, LambdaValue, Value, is_
 if TYPE_CHECKING:
     from .core import Interpreter
 
+STARRED = "the number of items of a starred value that cannot be iterated statically is not known"
 MAX_SEQUENCE = 512  # the longest list a comprehension or `[x] * n` is evaluated for
 
 NUMERIC_OPS = {
@@ -79,6 +80,9 @@ def truth(value: object) -> Optional[bool]:
         return None
     if isinstance(value, Value):
         return value.truth()
+    if (value.__class__ is list or value.__class__ is tuple or value.__class__ is dict) \
+            and all(item.__class__ is SomeItems for item in value):  # type: ignore[attr-defined]
+        return None if value else False  # items of an unknown number only: there may be none
     try:
         return bool(value)
     except Exception:  # noqa: BLE001 - an object without truth value
@@ -177,9 +181,9 @@ class Evaluator:
         out: list = []
         for elt in elts:
             if isinstance(elt, ast.Starred):
-                items = self.interp.iterate(self.eval(elt.value, env))
+                items = self.interp.spread(self.eval(elt.value, env))
                 if items is None:
-                    out.append(Unknown("a starred item of unknown length"))
+                    out.append(SomeItems(STARRED))
                 else:
                     out.extend(items)
             else:
@@ -313,6 +317,9 @@ class Evaluator:
                     result = COMPARE_OPS[type(op)](left, right)
                 except Exception:  # noqa: BLE001
                     return Unknown("a comparison that cannot be evaluated")
+                if (type(op) is ast.In or type(op) is ast.NotIn) and isinstance(right, (list, tuple, dict)) \
+                        and unknown_length(right) and left not in right:
+                    return Unknown("whether an item is in a list whose items are not known statically")
             if not result:
                 return False
             left = right
@@ -326,6 +333,8 @@ class Evaluator:
         if isinstance(base, (tuple, list, str)) and is_known(index):
             try:
                 if isinstance(index, slice) or (isinstance(index, int) and not isinstance(index, bool)):
+                    if not isinstance(base, str) and unknown_length(base):
+                        return items_of_unknown_length(base, index)
                     return base[index]
             except (IndexError, TypeError, ValueError):
                 return Unknown("an index out of range")
@@ -386,9 +395,9 @@ class Evaluator:
             if kind is ast.Constant:  # the commonest argument, inline
                 args.append(arg.value)  # type: ignore[attr-defined]
             elif kind is ast.Starred:
-                items = self.interp.iterate(evaluate(arg.value, env))  # type: ignore[attr-defined]
+                items = self.interp.spread(evaluate(arg.value, env))  # type: ignore[attr-defined]
                 if items is None:
-                    args.append(Unknown("starred arguments of unknown length"))
+                    args.append(SomeItems(STARRED))
                 else:
                     args.extend(items)
             else:

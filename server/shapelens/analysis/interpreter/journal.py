@@ -7,9 +7,10 @@ becomes ``Unknown``. A name a branch rebinds is joined by the executor; a list a
 is the same object on every path, so each branch's changes to it are recorded here instead. Before
 its first change in a branch a container's content is kept; when the branch ends, its content at
 the end is kept too and the container is set back, so that the next branch starts from the same
-state. After the last branch the contents are joined item by item. A list or dict whose length or
-keys depend on the branch has no content the analysis can give: the names, items and attributes
-of the branch's scope that hold it are given ``Unknown`` instead (``Journal.forget``).
+state. After the last branch the contents are joined item by item, in place, so that every name,
+item and attribute that holds the container sees the join (a list a helper appends to on an
+undecided path, in its caller too). A list or dict whose length or keys depend on the branch
+holds items of an unknown number (``SomeItems``) where the branches differ.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional, Union
 
-from ..unknown import Unknown
+from ..unknown import SomeItems, Unknown
 from .tensors import Tensor, joined
-from .values import ArrayValue, Instance, Value
+from .values import ArrayValue, Value
 
 if TYPE_CHECKING:
     from .core import Interpreter
-    from .env import Env
 
 Container = Union[list, dict]
 
@@ -130,55 +130,43 @@ class Journal:
         """The branches were cut short (the statement budget ran out): each container is as it was."""
         self.open.pop()
 
-    def end(self, count: int, env: "Env", why: str, condition: Optional[str]) -> None:
+    def end(self, count: int, why: str, condition: Optional[str]) -> None:
         """All ``count`` branches ended: each container they changed gets the merge of how they
         left it (a change, for the enclosing undecided branch if there is one)."""
         branches = self.open.pop()
-        lost: dict[int, Container] = {}  # the containers whose length or keys depend on the branch
         for change in branches.changes.values():
             states = [change.ends.get(index, change.start) for index in range(count)]
             self.touch(change.container, change.attributes)
-            if not self.merge(change, states, why, condition):
-                lost[id(change.container)] = change.container
-        if lost:
-            self.forget(lost, env, why)
+            self.merge(change, states, why, condition)
 
-    def merge(self, change: Change, states: list, why: str, condition: Optional[str]) -> bool:
-        """The container's content joined over the branches; False when its length or keys differ."""
+    def merge(self, change: Change, states: list, why: str, condition: Optional[str]) -> None:
+        """The container's content joined over the branches. A list whose length depends on the
+        branch keeps the items every branch left at its start and at its end, and items of an
+        unknown number between them; a dict whose keys do, the keys some branch left (an item
+        not every branch left is unknown) and keys of an unknown number."""
         container = change.container
-        if change.attributes:
-            keys = list(dict.fromkeys(key for state in states for key in state))
-            restore(container, {key: Unknown(f"`{key}` {why}") if any(key not in state for state in states)
-                                else merged_item([state[key] for state in states], f"`{key}`", why, condition) for key in keys})
-        elif isinstance(container, list) and all(len(state) == len(states[0]) for state in states):
-            restore(container, [merged_item(items, "an item", why, condition) for items in zip(*states)])
-        elif isinstance(container, dict) and all(list(state) == list(states[0]) for state in states):
-            restore(container, {key: merged_item([state[key] for state in states], f"the item {key!r}", why, condition)
-                                for key in states[0]})
-        else:
-            return False
-        return True
+        if isinstance(container, list):
+            if all(len(state) == len(states[0]) for state in states):
+                restore(container, [merged_item(items, "an item", why, condition) for items in zip(*states)])
+            else:
+                restore(container, common_ends(states, SomeItems(f"the number of items of a list {why}")))
+            return
+        keys = list(dict.fromkeys(key for state in states for key in state))
+        subjects = {key: f"`{key}`" if change.attributes else f"the item {key!r}" for key in keys}
+        merged = {key: Unknown(f"{subjects[key]} {why}") if any(key not in state for state in states)
+                  else merged_item([state[key] for state in states], subjects[key], why, condition) for key in keys}
+        if not change.attributes and any(list(state) != keys for state in states):
+            merged[SomeItems(f"the keys of a dict {why}")] = Unknown(f"an item of a dict {why}")
+        restore(container, merged)
 
-    def forget(self, lost: dict[int, Container], env: "Env", why: str) -> None:
-        """Containers whose length or keys depend on the branch: in the scope the branches ran
-        in, the names that hold one, the items that hold one in the lists and dicts those names
-        hold, and in a function's scope the attributes that hold one of the objects its names
-        hold (``self.layers``), become unknown. Other scopes are not searched (a caller's is not
-        reachable from here): a list a helper appends to on an undecided path keeps, in its
-        caller, the content it had before the branch."""
-        objects = env.parent is not None  # a function's scope, where `self` is; not a module's namespace
-        for name, value in env.vars.items():
-            if id(value) in lost:
-                env.vars[name] = Unknown(f"`{name}` {why}")
-            elif value.__class__ is list or value.__class__ is dict:
-                self.forget_in(value, lost, False, why)  # type: ignore[arg-type]
-            elif objects and isinstance(value, Instance):
-                self.forget_in(value.attrs, lost, True, why)
 
-    def forget_in(self, holder: Container, lost: dict[int, Container], attributes: bool, why: str) -> None:
-        keys = range(len(holder)) if isinstance(holder, list) else list(holder)
-        for key in keys:
-            if id(holder[key]) in lost:  # type: ignore[index]
-                self.touch(holder, attributes)
-                subject = f"`{key}`" if attributes else "an item"
-                holder[key] = Unknown(f"{subject} {why}")  # type: ignore[index]
+def common_ends(states: list[list], between: SomeItems) -> list:
+    """The items every list has at its start and at its end (the same objects), ``between`` them."""
+    shortest = min(len(state) for state in states)
+    head = 0
+    while head < shortest and all(state[head] is states[0][head] for state in states):
+        head += 1
+    tail = 0
+    while tail < shortest - head and all(state[-1 - tail] is states[0][-1 - tail] for state in states):
+        tail += 1
+    return [*states[0][:head], between, *(states[0][len(states[0]) - tail:] if tail else ())]

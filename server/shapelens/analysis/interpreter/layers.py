@@ -86,7 +86,8 @@ class LayerCalls:
         if tensors is None:
             if any(isinstance(a, ArrayValue) for a in args):
                 return Unknown("an eager call on an array")
-            return Tensor(None, "the layer's input is not a known tensor", None, ())
+            # the tensors it was given stay its parents: the model's graph goes on through it
+            return Tensor(None, "the layer's input is not a known tensor", None, tuple(flatten_tensors([args, kwargs])))
         tensors = framework.prepare_inputs(self.interp, layer, tensors)
         extra = tuple(flatten_tensors(list(kwargs.values()))) if kwargs else ()
         return self.apply_to(layer, tensors, call_span, extra)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..unknown import Unknown
+from ..unknown import EXTENDED, SomeItems, Unknown
 from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
 from .expressions import handler_names, truth
 from .journal import merged_item
@@ -70,9 +70,16 @@ class Executor(LoopStatements):
             self.interp.assign(stmt.target, self.eval(stmt.value, env), env)
 
     def stmt_AugAssign(self, stmt: ast.AugAssign, env: Env) -> None:
-        current = self.eval(stmt.target, env) if isinstance(stmt.target, ast.Name) else Unknown("augmented target")
-        value = self.interp.evaluator.binop(stmt.op, current, self.eval(stmt.value, env))
-        self.interp.assign(stmt.target, value, env)
+        current = self.eval(stmt.target, env)  # a name, an attribute or an item, read
+        value = self.eval(stmt.value, env)
+        if current.__class__ is list and isinstance(stmt.op, ast.Add):
+            # `layers += [...]` extends the list itself: whoever else holds it (a caller) sees the items
+            items = self.interp.spread(value)
+            self.interp.journal.touch(current)  # type: ignore[arg-type]
+            current.extend(items if items is not None else  # type: ignore[union-attr]
+                           [SomeItems(EXTENDED)])
+            return
+        self.interp.assign(stmt.target, self.interp.evaluator.binop(stmt.op, current, value), env)
 
     def stmt_Import(self, stmt: ast.Import, env: Env) -> None:
         frameworks = self.interp.frameworks
@@ -208,7 +215,7 @@ class Executor(LoopStatements):
             merged[name] = self.interp.kept(name, merged_item([r.get(name, before.get(name)) for r in results],
                                                               f"`{name}`", why, condition))
         env.vars = merged
-        journal.end(len(blocks), env, why, condition)
+        journal.end(len(blocks), why, condition)
 
     def bound_names(self, block: list[ast.stmt]) -> frozenset[str]:
         """Every name a block's statements bind or delete (at any depth), once per block."""

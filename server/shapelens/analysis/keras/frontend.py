@@ -105,7 +105,7 @@ class Frontend:
         model.version = self.plugin.state(interp).version
         model.keras_name = self.name(interp, kwargs, "Sequential")
         entries = args[0] if args else kwargs.get("layers")
-        items = interp.iterate(entries) if entries is not None else []
+        items = interp.spread(entries) if entries is not None else []
         if items is None:
             model.uncertain_from = 0
             items = []

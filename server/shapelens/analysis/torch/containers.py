@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import BoundMethod, Instance, LayerObj
-from ..unknown import Unknown
+from ..unknown import SomeItems, Unknown
 from .modules import ModuleHook, TorchSequential
 
 if TYPE_CHECKING:
@@ -43,12 +43,16 @@ class ContainerHook(ModuleHook):
 
     @staticmethod
     def named(instance: Instance) -> list[tuple[str, object]]:
-        return [(name, value) for name, value in instance.attrs.items() if is_module(value)]
+        """The entries: the modules among its attributes, and the attributes not known statically
+        (a module that only some paths of an undecided condition registered)."""
+        return [(name, value) for name, value in instance.attrs.items()
+                if is_module(value) or isinstance(value, Unknown)]
 
     def entries(self, instance: Instance) -> list:
         return [value for _, value in self.named(instance)]
 
-    def register(self, instance: Instance, name: object, module: object) -> None:
+    def register(self, instance: Instance, name: object, module: object, interp: "Interpreter") -> None:
+        interp.journal.touch(instance.attrs, attributes=True)  # a module only some paths register is unknown
         instance.attrs[str(name)] = module
 
     # --- the container's own API ---
@@ -67,7 +71,7 @@ class ContainerHook(ModuleHook):
         if name == "keys":
             return tuple(key for key, _ in named)
         if name == "append" and len(args) == 1:
-            self.register(instance, len(named), args[0])
+            self.register(instance, len(named), args[0], interp)
             interp.events += 1
             return instance
         if name in ("extend", "update") and len(args) == 1:
@@ -82,7 +86,7 @@ class ContainerHook(ModuleHook):
             return super().super_method(interp, instance, name, args, kwargs, node)
         if self.kind == "sequential" and not (len(args) == 1 and isinstance(args[0], dict)):
             for module in args:
-                self.register(instance, len(self.named(instance)), module)
+                self.register(instance, len(self.named(instance)), module, interp)
         elif args:
             self.add_all(interp, instance, args[0])
         interp.events += 1
@@ -91,13 +95,16 @@ class ContainerHook(ModuleHook):
     def add_all(self, interp: "Interpreter", instance: Instance, modules: object) -> None:
         if isinstance(modules, dict):
             for key, module in modules.items():
-                self.register(instance, key, module)
+                self.register(instance, key, module, interp)
             return
-        for item in interp.iterate(modules) or []:
+        items = interp.spread(modules)
+        if items is None:
+            items = [SomeItems("the modules of a container extended with what cannot be iterated statically")]
+        for item in items:
             if self.kind == "dict" and isinstance(item, tuple) and len(item) == 2:
-                self.register(instance, item[0], item[1])
+                self.register(instance, item[0], item[1], interp)
             else:
-                self.register(instance, len(self.named(instance)), item)
+                self.register(instance, len(self.named(instance)), item, interp)
 
     def iterate(self, instance: Instance) -> Optional[list]:
         named = self.named(instance)

@@ -9,6 +9,7 @@ from ..interpreter.arrays import make_array
 from ..interpreter.provenance import call_notes
 from ..interpreter.values import LayerObj, QName
 from ..rules import LayerSpec
+from ..unknown import SomeItems, Unknown
 from .arrays import array_function
 from .modules import TorchSequential
 from .rules import TORCH_RULES
@@ -43,7 +44,11 @@ class Frontend:
         return sequential
 
     def module_list(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        return list(interp.iterate(args[0]) or []) if args else []
+        if not args:
+            return []
+        items = interp.spread(args[0])
+        return items if items is not None else [
+            SomeItems("the modules of an `nn.ModuleList` made from what cannot be iterated statically")]
 
     def module_dict(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         """``nn.ModuleDict({...})`` or ``nn.ModuleDict([(name, module), ...])``: a dict of modules."""
@@ -51,7 +56,10 @@ class Frontend:
             return {}
         if isinstance(args[0], dict):
             return dict(args[0])
-        pairs = interp.iterate(args[0]) or []
+        pairs = interp.iterate(args[0])
+        if pairs is None:
+            reason = "the modules of an `nn.ModuleDict` made from what cannot be iterated statically"
+            return {SomeItems(reason): Unknown(reason)}
         return {pair[0]: pair[1] for pair in pairs if isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)}
 
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:

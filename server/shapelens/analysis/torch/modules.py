@@ -20,7 +20,7 @@ from ..interpreter.symbols import Symbols
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, NamedValue, Value
 from ..report import Span
-from ..unknown import Unknown
+from ..unknown import EXTENDED, SomeItems, Unknown, items_of_unknown_length, unknown_length
 from .tensors import PASS_THROUGH_METHODS
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ MODULE_METHODS = frozenset({"add_module", "register_module"})
 PASS_THROUGH = frozenset({"to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_"})
 # What freezes a module's parameters, or lists them to be frozen (``parameters.py``).
 PARAMETER_METHODS = frozenset({"parameters", "named_parameters", "requires_grad_"})
+# What changes an nn.Sequential's entries in place.
+SEQUENTIAL_CHANGES = frozenset({"add_module", "register_module", "append", "extend", "insert"})
 INPUT_COMMENT = re.compile(r"#\s*shapelens:\s*input\s*=\s*\(([^)]*)\)")
 
 
@@ -97,15 +99,20 @@ class TorchSequential(NamedValue):
 
     def subscript(self, interp: "Interpreter", index: object) -> object:
         """``features[0]``; ``features[:4]`` is an ``nn.Sequential`` of those entries, as in torch."""
+        lost = unknown_length(self.entries)
         if isinstance(index, int) and not isinstance(index, bool) and -len(self.entries) <= index < len(self.entries):
-            return self.entries[index]
+            return items_of_unknown_length(self.entries, index) if lost else self.entries[index]
         if isinstance(index, slice):
-            return TorchSequential(self.plugin, self.span, self.context, self.entries[index])
+            entries = items_of_unknown_length(self.entries, index) if lost else self.entries[index]
+            return TorchSequential(self.plugin, self.span, self.context, entries)  # type: ignore[arg-type]
         if isinstance(index, str) and index in self.names:
             return self.names[index]
         return Unknown("an entry of an nn.Sequential the analysis cannot pick")
 
     def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
+        if name in SEQUENTIAL_CHANGES:  # on a path the interpreter cannot decide, the paths' entries are joined
+            interp.journal.touch(self.entries)
+            interp.journal.touch(self.names)
         if name in ("add_module", "register_module") and len(args) == 2:
             if isinstance(args[0], str):
                 self.names[args[0]] = args[1]
@@ -118,7 +125,7 @@ class TorchSequential(NamedValue):
             return self
         if name == "extend" and len(args) == 1:
             items = interp.iterate(args[0])
-            self.entries.extend(items if items is not None else [Unknown("entries of unknown number")])
+            self.entries.extend(items if items is not None else [SomeItems(EXTENDED)])
             interp.events += 1
             return self
         if name == "insert" and len(args) == 2 and isinstance(args[0], int):
