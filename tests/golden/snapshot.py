@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FROZEN = Path(__file__).resolve().parent / "reports"
 SOURCES = (
     *(ROOT / "tests" / "fixtures" / framework / folder
-      for framework, folders in (("keras", ("valid", "broken", "seeds")), ("torch", ("valid", "broken")))
+      for framework, folders in (("keras", ("valid", "broken", "seeds", "undecided")), ("torch", ("valid", "broken", "undecided")))
       for folder in folders),
     *(ROOT / "tests" / "fixtures" / "symbolic" / framework for framework in ("keras", "torch")),
     ROOT / "tests" / "fixtures" / "lsp",
