@@ -358,6 +358,8 @@ def test_a_list_of_an_unknown_length_knows_the_items_at_its_known_ends_only() ->
     assert sizes(setup + dense.format("widths[-2]")) == [None]  # 64 or 32
     assert sizes(setup + dense.format("len(widths)")) == [None]
     assert sizes(setup + dense.format("len(widths[:2])")) == [2]
+    assert sizes(setup + dense.format("tuple(widths)[-1]")) == [8]
+    assert sizes(setup + dense.format("len(list(widths))")) == [None]
     assert sizes(setup + dense.format("len(widths[1:])")) == [None]
     assert sizes(setup + dense.format("4 if 64 in widths else 5")) == [None]
     assert sizes(setup + dense.format("4 if 16 in widths else 5")) == [4]

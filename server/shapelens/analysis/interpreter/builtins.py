@@ -41,7 +41,7 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
             if all(isinstance(i, (int, float)) for i in items):
                 return REDUCTIONS[name](items)
         elif name in ("tuple", "list") and args:
-            items = interp.iterate(args[0])
+            items = interp.spread(args[0])  # a copy keeps the items of an unknown number as they are
             if items is not None:
                 return tuple(items) if name == "tuple" else list(items)
         elif name in ("tuple", "list"):
