@@ -105,12 +105,10 @@ def dict_method(target: dict, name: str, args: list, kwargs: dict, interp: "Inte
     if name == "update":
         items = args[0] if args else {}
         pairs = list(items.items()) if isinstance(items, dict) else interp.iterate(items)
-        for pair in [*(pairs or ()), *kwargs.items()]:
-            if isinstance(pair, tuple) and len(pair) == 2 and plain(pair[0]):
-                target[pair[0]] = pair[1]
-            else:
-                pairs = None
-        if pairs is None:  # items the analysis cannot read: which keys it set is not known
+        readable = [pair for pair in [*(pairs or ()), *kwargs.items()]
+                    if isinstance(pair, tuple) and len(pair) == 2 and plain(pair[0])]
+        target.update(readable)
+        if pairs is None or len(readable) < len(pairs) + len(kwargs):  # which keys the rest set is not known
             lose_keys(target, "the keys of a dict updated with what cannot be read statically")
         return None
     if name == "copy" and not args:
@@ -132,8 +130,7 @@ def list_method(target: list, name: str, args: list, interp: "Interpreter") -> o
     if name == "append" and args:
         target.append(args[0])
     elif name == "extend" and args:
-        items = interp.iterate(args[0])
-        target.extend(items if items is not None else [SomeItems(EXTENDED)])
+        target.extend(extension(interp, args[0]))
     elif name == "insert" and len(args) == 2 and isinstance(args[0], int) and not isinstance(args[0], bool) \
             and (not unknown_length(target) or known_position(target, args[0])):
         target.insert(args[0], args[1])
@@ -157,6 +154,12 @@ def list_method(target: list, name: str, args: list, interp: "Interpreter") -> o
     else:
         return Unknown(f"the result of `.{name}(...)`")
     return None
+
+
+def extension(interp: "Interpreter", value: object) -> list:
+    """What ``.extend(value)`` or ``+= value`` adds to a list: its items, or items of an unknown number."""
+    items = interp.spread(value)
+    return items if items is not None else [SomeItems(EXTENDED)]
 
 
 def set_item(interp: "Interpreter", container: "list | dict", key: object, value: object) -> None:

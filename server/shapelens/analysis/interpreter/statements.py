@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..unknown import EXTENDED, SomeItems, Unknown
+from ..unknown import Unknown
+from .builtins import list_method
 from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
 from .expressions import handler_names, truth
 from .journal import merged_item
@@ -74,10 +75,7 @@ class Executor(LoopStatements):
         value = self.eval(stmt.value, env)
         if current.__class__ is list and isinstance(stmt.op, ast.Add):
             # `layers += [...]` extends the list itself: whoever else holds it (a caller) sees the items
-            items = self.interp.spread(value)
-            self.interp.journal.touch(current)  # type: ignore[arg-type]
-            current.extend(items if items is not None else  # type: ignore[union-attr]
-                           [SomeItems(EXTENDED)])
+            list_method(current, "extend", [value], self.interp)  # type: ignore[arg-type]
             return
         self.interp.assign(stmt.target, self.interp.evaluator.binop(stmt.op, current, value), env)
 

@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Optional
 
 from ..dims import Shape
+from ..interpreter.builtins import extension
 from ..interpreter.journal import Either
 from ..interpreter.plugins import ClassHook
 from ..interpreter.symbols import Symbols
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, NamedValue, Value
 from ..report import Span
-from ..unknown import EXTENDED, SomeItems, Unknown, items_of_unknown_length, unknown_length
+from ..unknown import Unknown, items_of_unknown_length, unknown_length
 from .tensors import PASS_THROUGH_METHODS
 
 if TYPE_CHECKING:
@@ -124,8 +125,7 @@ class TorchSequential(NamedValue):
             interp.events += 1
             return self
         if name == "extend" and len(args) == 1:
-            items = interp.iterate(args[0])
-            self.entries.extend(items if items is not None else [SomeItems(EXTENDED)])
+            self.entries.extend(extension(interp, args[0]))
             interp.events += 1
             return self
         if name == "insert" and len(args) == 2 and isinstance(args[0], int):
