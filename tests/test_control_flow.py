@@ -461,3 +461,90 @@ b = seq(torch.randn(2, 32))
             first, unknown, last = model.layers
             assert first.output_shape == (2, 64) and unknown.output_shape is None
             assert "depends on a condition" in unknown.unknown_reason and last.output_shape is None
+
+
+def test_parameters_a_config_of_unknown_keys_may_set_are_unknown_not_their_defaults() -> None:
+    source = '''
+import json
+import keras
+from keras import layers
+
+config = json.load(open("config.json"))
+
+def build(units=64, classes=10):
+    return keras.Sequential([keras.Input((4,)), layers.Dense(units), layers.Dense(classes)])
+
+model = build(SPREAD)
+'''
+    # read at run time, any parameter may be in it: each is a size named after its parameter
+    assert [str(size) for size in sizes(source.replace("SPREAD", "**config"))] == ["units", "classes"]
+    assert [str(size) for size in sizes(source.replace("SPREAD", "8, **config"))] == ["8", "classes"]
+    # a dict whose keys are known passes them and leaves the rest to the defaults
+    known = analyze("import keras\nfrom keras import layers\n" + source.replace("SPREAD", '**{"units": 8}'))
+    called = [m for m in known.models if "units" in m.name]
+    assert [[layer.output_shape for layer in m.layers] for m in called] == [[(None, 8), (None, 10)]]
+    # `{**config, ...}` has keys of its own and the config's unknown ones
+    assert [str(size) for size in sizes(source.replace("SPREAD", '**{**config, "units": 8}'))] == ["8", "classes"]
+    # a model function called with unknown keywords is not also shown run on its defaults
+    assert len(analyze(source.replace("SPREAD", "**config")).models) == 1
+
+
+def test_a_model_built_from_an_unreadable_config_is_not_checked_against_its_defaults() -> None:
+    torch_source = '''
+import json, os
+import torch
+import torch.nn as nn
+
+class MLP(nn.Module):
+    def __init__(self, in_features=784, hidden=256, classes=10):
+        super().__init__()
+        self.fc1 = nn.Linear(in_features, hidden)
+        self.fc2 = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+net = MLP(**json.loads(os.environ["SM_HPS"]))
+y = net(torch.randn(8, 32))
+'''
+    report = analyze(torch_source)
+    assert report.error_count == 0  # torch fails only if the config's in_features is not 32
+    (model,) = report.models
+    assert [c.python for c in model.requires] == ["in_features == 32"]
+    keras_source = '''
+import json
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+
+cfg = json.load(open("cfg.json"))
+head = layers.Dense(**cfg["head"])
+features = keras.Input(shape=(16,))
+model = keras.Model(features, head(features))
+inputs = keras.Input(shape=(cfg["features"],), **cfg["input"])
+'''
+    report = analyze(keras_source)
+    assert report.error_count == 0
+    (dense,) = [layer for model in report.models for layer in model.layers if layer.class_name == "Dense"]
+    assert dense.output_shape is None and "`**cfg[\"head\"]`" in dense.unknown_reason
+
+
+def test_a_size_the_passes_of_a_loop_disagree_on_is_unknown_to_the_analysis_not_undefined() -> None:
+    source = '''
+import sys
+import keras
+from keras import layers
+
+widths = [int(arg) for arg in sys.argv[1:]]
+inputs = keras.Input(shape=(20,))
+x = inputs
+for width in widths:
+    x = layers.Dense(width, activation="relu")(x)
+model = keras.Model(inputs, layers.Dense(3)(x))
+'''
+    # after the loop the last axis is 20 or a width: Keras knows it, so Dense(3) is no error
+    report = analyze(source)
+    assert report.error_count == 0
+    last = report.models[0].layers[-1]
+    assert last.output_shape is None or last.output_shape == (None, 3)
+    assert "a loop whose number of passes cannot be told" in (last.unknown_reason or "")

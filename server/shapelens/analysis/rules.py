@@ -12,7 +12,7 @@ from typing import Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from .dims import Dim, OutputShape, Shape, compare
 from .symbolic import Sym
-from .unknown import NamedUnknown, Unknown
+from .unknown import NamedUnknown, Unknown, keyword_arguments, known_keywords
 
 
 class UnknownArgument(Exception):
@@ -217,7 +217,12 @@ class LayerRule:
         return self.family(self, args, inputs)
 
     def bind(self, positional: Sequence[object], keywords: Mapping[str, object]) -> Args:
-        values = dict(self.defaults)
+        lost = keyword_arguments(keywords)  # type: ignore[arg-type]
+        if lost is None:
+            values = dict(self.defaults)
+        else:  # `Dense(**config)`: an argument not given otherwise may be in it
+            values = dict.fromkeys((*self.args, *self.defaults), Unknown(lost.reason))
+            keywords = known_keywords(keywords)  # type: ignore[arg-type]
         for name, value in zip(self.args, positional):
             values[name] = value
         values.update(keywords)

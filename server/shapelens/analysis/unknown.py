@@ -86,6 +86,35 @@ def items_of_unknown_length(items: "list | tuple", index: "int | slice") -> obje
     return type(items)([some_items(items)])
 
 
+def keyword_arguments(kwargs: dict) -> "SomeItems | None":
+    """Keyword arguments some of which are not known (``f(**config)`` with a config read at run
+    time): their dict has a ``SomeItems`` key, and any parameter not passed by name may be one of
+    them. ``None`` when every keyword argument is known."""
+    return some_items(kwargs) if kwargs else None
+
+
+def known_keywords(kwargs: dict) -> dict:
+    """The keyword arguments passed by a name the analysis knows."""
+    return {key: value for key, value in kwargs.items() if key.__class__ is str}
+
+
+def unpacked_keywords(value: object, what: str) -> dict:
+    """The keyword arguments ``**value`` passes: a dict's items under string keys, and a
+    ``SomeItems`` key standing for those not known (the dict's unknown keys, or all of them when
+    ``value`` is not a dict the analysis can read)."""
+    if not isinstance(value, dict):
+        reason = f"the keyword arguments `{what}` passes cannot be read statically"
+        return {SomeItems(reason): Unknown(reason)}
+    out: dict = {}
+    for key, item in value.items():
+        if isinstance(key, str):
+            out[key] = item
+        elif isinstance(key, Unknown):
+            lost = key if key.__class__ is SomeItems else SomeItems(f"a key of the dict `{what}` unpacks is not known statically")
+            out[lost] = item
+    return out
+
+
 def positional_arguments(args: list, parameters: int) -> list:
     """The arguments as ``parameters`` positional parameters take them: from the first items of
     an unknown number (``f(*items)``) on, which goes where is not known."""

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Optional
 
 from ..report import Diagnostic, Span
-from ..unknown import NamedUnknown, Unknown, positional_arguments, unknown_length
+from ..unknown import NamedUnknown, Unknown, keyword_arguments, known_keywords, positional_arguments, unknown_length
 from .builtins import call_builtin, dict_method, list_method, set_item
 from .journal import Journal
 from .classes import Classes
@@ -284,8 +284,10 @@ class Interpreter:
             set_item(self, container, key, value)
 
     def note_module_call(self, func: Function, args: list, kwargs: dict) -> None:
-        self.module_calls.setdefault(func.name, []).append(
-            tuple(map(safe_key, args)) + tuple((k, safe_key(v)) for k, v in sorted(kwargs.items())))
+        calls = self.module_calls.setdefault(func.name, [])
+        if keyword_arguments(kwargs) is not None:  # its parameters are unknown: no run with the defaults is needed
+            calls.append(())
+        calls.append(tuple(map(safe_key, args)) + tuple((k, safe_key(v)) for k, v in sorted(known_keywords(kwargs).items())))
 
     # --- calls ----------------------------------------------------------------------------
 
@@ -296,28 +298,7 @@ class Interpreter:
     def call_function(self, func: Function, args: list, kwargs: dict, label: Optional[str]) -> object:
         if self.depth >= MAX_CALL_DEPTH:
             return Unknown("calls nested too deeply")
-        scope = Env(func.env)  # type: ignore[arg-type]
-        params = func.node.args
-        positional = params.posonlyargs + params.args
-        args = positional_arguments(args, len(positional))
-        for param, value in zip(positional, args):
-            scope.vars[param.arg] = self.kept(param.arg, value)
-        if func.owner is not None and args:
-            scope.vars[OWNER_KEY] = func.owner
-            scope.vars[SELF_KEY] = args[0]
-        if params.vararg is not None:
-            scope.vars[params.vararg.arg] = tuple(args[len(positional):])
-        extra = {}
-        for name, value in kwargs.items():
-            if any(p.arg == name for p in positional + params.kwonlyargs):
-                scope.vars[name] = self.kept(name, value)
-            else:
-                extra[name] = value
-        if params.kwarg is not None:
-            scope.vars[params.kwarg.arg] = extra
-        for param in positional + params.kwonlyargs:
-            if param.arg not in scope.vars:
-                scope.vars[param.arg] = func.defaults.get(param.arg, Unknown(f"parameter `{param.arg}` has no value here"))
+        scope = call_scope(self, func, args, kwargs)
         self.depth += 1
         if label is not None:
             self.contexts.append(label)
@@ -344,3 +325,32 @@ class Interpreter:
         if isinstance(target, dict):
             return dict_method(target, name, args, kwargs, self)
         return Unknown(f"the result of `.{name}(...)`")
+
+
+def call_scope(interp: Interpreter, func: Function, args: list, kwargs: dict) -> Env:
+    """A call's arguments bound to the function's parameters, in a new scope of its own."""
+    scope = Env(func.env)  # type: ignore[arg-type]
+    params = func.node.args
+    positional = params.posonlyargs + params.args
+    args = positional_arguments(args, len(positional))
+    for param, value in zip(positional, args):
+        scope.vars[param.arg] = interp.kept(param.arg, value)
+    if func.owner is not None and args:
+        scope.vars[OWNER_KEY] = func.owner
+        scope.vars[SELF_KEY] = args[0]
+    if params.vararg is not None:
+        scope.vars[params.vararg.arg] = tuple(args[len(positional):])
+    extra = {}
+    for name, value in kwargs.items():
+        if any(p.arg == name for p in positional + params.kwonlyargs):
+            scope.vars[name] = interp.kept(name, value)
+        else:
+            extra[name] = value
+    if params.kwarg is not None:
+        scope.vars[params.kwarg.arg] = extra
+    lost = keyword_arguments(kwargs)  # `f(**config)`: any parameter not given otherwise may be in it
+    for param in positional + params.kwonlyargs:
+        if param.arg not in scope.vars:
+            scope.vars[param.arg] = interp.kept(param.arg, Unknown(lost.reason)) if lost else func.defaults.get(
+                param.arg, Unknown(f"parameter `{param.arg}` has no value here"))
+    return scope

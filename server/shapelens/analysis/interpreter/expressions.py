@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import compare, is_dim
 from ..symbolic import Sym
-from ..unknown import SomeItems, Unknown, derived, items_of_unknown_length, unknown_length
+from ..unknown import SomeItems, Unknown, derived, items_of_unknown_length, unknown_length, unpacked_keywords
 from .env import Env
 from .plugins import unmodelled
 from .provenance import NOTED_TYPES, merge, noted, notes_of
@@ -198,6 +198,9 @@ class Evaluator:
             if key is None:
                 if isinstance(v, dict):
                     out.update(v)
+                else:  # `{**config}` of what cannot be read: keys not known
+                    lost = SomeItems(f"the keys `**{self.interp.positions.label(value, 40)}` adds cannot be read statically")
+                    out[lost] = Unknown(lost.reason)
             elif isinstance(k, (str, int, float, bool, tuple)) or k is None:
                 out[k] = v
         return out
@@ -407,8 +410,7 @@ class Evaluator:
             given = keyword.value
             value = given.value if type(given) is ast.Constant else evaluate(given, env)  # type: ignore[attr-defined]
             if keyword.arg is None:
-                if isinstance(value, dict):
-                    kwargs.update({k: v for k, v in value.items() if isinstance(k, str)})
+                kwargs.update(unpacked_keywords(value, f"**{self.interp.positions.label(given, 40)}"))
             else:
                 kwargs[keyword.arg] = value
         if isinstance(func, Value):

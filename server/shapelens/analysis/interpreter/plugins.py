@@ -20,7 +20,7 @@ import re
 from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
 
 from ..rules import LayerRule
-from ..unknown import Unknown
+from ..unknown import Unknown, keyword_arguments
 from .tensors import Tensor
 from .values import ArrayValue, BoundMethod, Function, Instance, LayerObj, QName
 
@@ -30,6 +30,14 @@ if TYPE_CHECKING:
 
 CallHook = Callable[["Interpreter", QName, list, dict, ast.Call], object]
 NOT_CONSTANT = object()
+
+
+def open_keywords(hook: Callable) -> Callable:
+    """Marks a call hook that binds keyword arguments of which some are not known (``Dense(**config)``:
+    ``LayerRule.bind`` makes every argument not given otherwise unknown). Any other hook is not
+    called with such arguments: the value it would make from the ones it knows could be a guess."""
+    hook.open_keywords = True  # type: ignore[attr-defined]
+    return hook
 
 
 def unmodelled(reason: str, args: list, kwargs: dict) -> object:
@@ -215,6 +223,10 @@ class Frameworks:
             hook = self._calls[path] = owner.call_hook(path) if owner is not None else None
         if hook is None:
             return unmodelled(f"`{path}(...)` is not modelled", args, kwargs)
+        if kwargs:
+            lost = keyword_arguments(kwargs)
+            if lost is not None and not getattr(hook, "open_keywords", False):
+                return unmodelled(f"`{path}(...)` is given keyword arguments that are not known: {lost.reason}", args, kwargs)
         return hook(interp, func, args, kwargs, node)
 
     def class_hook(self, path: str) -> Optional[ClassHook]:

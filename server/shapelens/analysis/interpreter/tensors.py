@@ -92,7 +92,12 @@ def joined(tensors: list[Tensor], why: str = "depends on a condition that cannot
     if first is None or any(s is None or len(s) != len(first) for s in shapes):
         return Tensor(None, f"the tensor {why}", None, tuple(tensors))
     shape = tuple(d if all(s[i] == d for s in shapes) else None for i, d in enumerate(first))  # type: ignore[index]
-    return Tensor(shape, None, None, tuple(tensors))
+    out = Tensor(shape, None, None, tuple(tensors))
+    if any(d is None and any(s[i] is not None for s in shapes) for i, d in enumerate(shape)):  # type: ignore[index]
+        # a size the paths disagree on is unknown to the analysis, not to the library: no error rests on it
+        out.partial = True
+        out.reason = f"the tensor {why}"
+    return out
 
 
 def tensor_index(tensor: Tensor, index: object) -> Tensor:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..interpreter.arrays import as_shape, make_array
 from ..interpreter.layers import flatten_tensors
+from ..interpreter.plugins import open_keywords
 from ..interpreter.provenance import call_notes
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import LambdaValue, LayerObj, QName
@@ -49,6 +50,7 @@ class Frontend:
     def array(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node, "float32")
 
+    @open_keywords
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         state = self.plugin.state(interp)
         rule = state.rules[func.leaf]
@@ -84,12 +86,14 @@ class Frontend:
         given = kwargs.get("name")
         return given if isinstance(given, str) else self.plugin.auto_name(interp, snake_case(class_name))
 
+    @open_keywords
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         self.name(interp, kwargs, func.leaf)
         interp.events += 1
         return LayerObj(func.leaf, interp.span(node), None, f"the layer class {func.leaf} is not modelled by Shape Lens",
                         self.plugin)
 
+    @open_keywords
     def merge_function(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         rule: LayerRule = self.plugin.state(interp).rules[MERGE_FUNCTIONS[func.leaf]]
         named = {k: v for k, v in kwargs.items() if k != "inputs"}

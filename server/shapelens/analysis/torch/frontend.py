@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..interpreter.arrays import make_array
+from ..interpreter.plugins import open_keywords
 from ..interpreter.provenance import call_notes
 from ..interpreter.values import LayerObj, QName
 from ..rules import LayerSpec
@@ -62,6 +63,7 @@ class Frontend:
             return {SomeItems(reason): Unknown(reason)}
         return {pair[0]: pair[1] for pair in pairs if isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)}
 
+    @open_keywords
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         rule = TORCH_RULES[func.leaf]
         named = {k: v for k, v in kwargs.items() if k not in CONSTRUCTION_ONLY}
@@ -69,6 +71,7 @@ class Frontend:
         return LayerObj(func.leaf, interp.span(node), LayerSpec(rule, rule.bind(args, named), func.leaf), None, self.plugin,
                         None, call_notes(interp, args, kwargs))
 
+    @open_keywords
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         interp.events += 1
         return LayerObj(func.leaf, interp.span(node), None, f"the layer class {func.leaf} is not modelled by Shape Lens",
