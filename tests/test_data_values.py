@@ -223,6 +223,34 @@ default_set = settings.setdefault("epochs", 10)
 keys = tuple(settings.keys())
 made = dict(settings, img_size=128)
 made_size = made["img_size"]
+
+from dataclasses import asdict, astuple
+from functools import partial
+
+@dataclass
+class Train:
+    model: Config = field(default_factory=Config)
+    epochs: int = 3
+    sizes: list = field(default_factory=lambda: [16, 32])
+
+config_dict = asdict(config)
+train_dict = asdict(Train(epochs=5))
+train_tuple = astuple(Train())
+frozen_tuple = astuple(Frozen())
+
+def scaled(width, factor=2, offset=0):
+    return width * factor + offset
+
+triple = partial(scaled, factor=3)
+tripled = triple(5)
+overridden = triple(5, factor=4)
+shifted = partial(scaled, 1, offset=7)()
+fixed_keywords = triple.keywords
+fixed_args = partial(scaled, 4).args
+widths_down = sorted([64, 256, 128], reverse=True)
+numbered = [f"conv{i}" for i, _ in enumerate(widths_down, start=1)]
+widest = max([64, 256, 128], key=lambda width: -width)
+square = (lambda size, channels=3: (size, size, channels))(32)
 """
 
 SNIPPETS = {
@@ -230,7 +258,7 @@ SNIPPETS = {
     "keras data utilities": (KERAS_DATA, set(), {}),
     "torch tensors from data": (TORCH, set(), {}),
     "argparse": (ARGPARSE, set(), {}),
-    "classes and namespaces": (CLASSES, set(), {}),
+    "classes and namespaces": (CLASSES, {"widest"}, {}),
 }
 # per snippet: (source, names the engine leaves unknown, array axes it leaves unknown: a boolean
 # mask keeps as many rows as the data holds True)

@@ -21,6 +21,8 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
     for arg in args:
         if isinstance(arg, Unknown):
             return Unknown(f"`{name}` of an unknown value: {arg.reason}")
+    if kwargs and not known_keywords_of(name, kwargs):
+        return Unknown(f"`{name}(...)` with keyword arguments the analysis does not follow")
     try:
         if name == "range":
             if all(isinstance(a, int) for a in args) and len(range(*args)) <= 100_000:
@@ -50,12 +52,12 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
             seqs = [interp.iterate(a) for a in args]
             if all(s is not None for s in seqs):
                 if name == "enumerate":
-                    return tuple(enumerate(seqs[0]))
+                    return tuple(enumerate(seqs[0], kwargs.get("start", 0)))
                 if name == "zip":
                     return tuple(zip(*seqs))
                 if name == "reversed":
                     return tuple(reversed(seqs[0]))
-                return tuple(sorted(seqs[0]))
+                return sorted(seqs[0], reverse=kwargs.get("reverse", False))
         elif name == "dict" and len(args) <= 1:
             base = args[0] if args else {}
             if isinstance(base, dict):
@@ -71,6 +73,18 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
 
 
 ATTRIBUTE_BUILTINS = frozenset({"getattr", "setattr", "hasattr"})
+# The keyword arguments each builtin is followed with (``sorted(key=...)`` or ``max(key=...)`` is not).
+FOLLOWED_KEYWORDS = {"dict": None, "print": None, "zip": {"strict"}, "enumerate": {"start"}, "sorted": {"reverse"}}
+
+
+def known_keywords_of(name: str, kwargs: dict) -> bool:
+    """Whether a builtin's keyword arguments are ones the interpreter follows, with values it knows."""
+    if name not in FOLLOWED_KEYWORDS:
+        return False
+    followed = FOLLOWED_KEYWORDS[name]
+    if followed is None:
+        return True
+    return all(key in followed and isinstance(value, int) for key, value in kwargs.items())
 
 
 def attribute_builtin(interp: "Interpreter", name: str, args: list) -> object:

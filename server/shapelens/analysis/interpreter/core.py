@@ -31,7 +31,7 @@ from .positions import STAMP, Positions, ProgramPositions
 from .provenance import Notes, merge, noted
 from .statements import Executor
 from .symbols import Symbols
-from .values import Function, ModelRecord, Value
+from .values import Function, LambdaValue, ModelRecord, Value
 
 if TYPE_CHECKING:
     from ..sources.project import Project
@@ -313,6 +313,16 @@ class Interpreter:
             if label is not None:
                 self.contexts.pop()
         return None
+
+    def call_lambda(self, func: LambdaValue, args: list, kwargs: dict) -> object:
+        if self.depth >= MAX_CALL_DEPTH or func.env is None:
+            return Unknown("a lambda the analysis does not call here")
+        scope = call_scope(self, func, args, kwargs)  # type: ignore[arg-type]
+        self.depth += 1
+        try:
+            return self.eval(func.node.body, scope)
+        finally:
+            self.depth -= 1
 
     def call_builtin(self, name: str, args: list, kwargs: dict) -> object:
         return call_builtin(self, name, args, kwargs)

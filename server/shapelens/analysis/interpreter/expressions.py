@@ -231,7 +231,7 @@ class Evaluator:
         return "".join(parts) if unknown is None else unknown
 
     def expr_Lambda(self, node: ast.Lambda, env: Env) -> object:
-        return LambdaValue(node)
+        return LambdaValue(node, env, self.interp.classes.function_defaults(node, env))  # type: ignore[arg-type]
 
     def expr_IfExp(self, node: ast.IfExp, env: Env) -> object:
         mark = len(self.interp.reads)

@@ -162,6 +162,12 @@ class Function(Value):
 @dataclass(eq=False)
 class LambdaValue(Value):
     node: ast.Lambda
+    env: object = None  # the defining Env
+    defaults: dict = field(default_factory=dict)
+    owner: None = None  # a lambda is never a method that `super()` starts from
+
+    def call(self, interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) -> object:
+        return interp.call_lambda(self, args, kwargs)
 
 
 @dataclass(eq=False)

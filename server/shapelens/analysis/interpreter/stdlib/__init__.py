@@ -1,6 +1,6 @@
 """The standard-library names model code leans on, as Python defines them: ``collections``,
-configuration by ``argparse``, ``dataclasses`` and ``types.SimpleNamespace``, and what reading a
-configuration file leaves unknown."""
+configuration by ``argparse``, ``dataclasses`` and ``types.SimpleNamespace``, ``functools.partial``,
+and what reading a configuration file leaves unknown."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ...unknown import Unknown
 from ..plugins import CallHook, Plugin
 from ..values import QName
 from .arguments import argparse_namespace, argument_parser
-from .records import dataclass, field_spec, simple_namespace
+from .functions import partial
+from .records import as_dict, as_tuple, dataclass, field_spec, simple_namespace
 
 if TYPE_CHECKING:
     from ..core import Interpreter
@@ -38,13 +39,16 @@ HOOKS: dict[str, CallHook] = {
     "types.SimpleNamespace": simple_namespace,
     "dataclasses.dataclass": dataclass,
     "dataclasses.field": field_spec,
+    "dataclasses.asdict": as_dict,
+    "dataclasses.astuple": as_tuple,
+    "functools.partial": partial,
     **{path: file_reader for path in FILE_READERS},
 }
 
 
 class Stdlib(Plugin):
     name = "python"
-    roots = ("collections", "argparse", "types", "dataclasses", "json", "pickle")
+    roots = ("collections", "argparse", "types", "dataclasses", "functools", "json", "pickle")
 
     def call_hook(self, path: str) -> Optional[CallHook]:
         return HOOKS.get(path)

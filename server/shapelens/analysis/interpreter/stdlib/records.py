@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ...unknown import Unknown
 from ..provenance import noted
-from ..values import REQUIRED, ClassValue, QName, Value
+from ..values import REQUIRED, ClassValue, Instance, QName, Value
 
 if TYPE_CHECKING:
     from ..core import Interpreter
@@ -103,3 +103,38 @@ def make_dataclass(interp: "Interpreter", cls: ClassValue) -> ClassValue:
         fields[name] = default
     cls.fields = tuple(fields.items())
     return cls
+
+
+def as_dict(interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+    """``dataclasses.asdict(config)``: the fields of a dataclass instance, nested ones as dicts too."""
+    found = fields_of(interp, args[0], dict) if args else None
+    return found if found is not None else Unknown("`asdict(...)` of what is not known to be a dataclass instance")
+
+
+def as_tuple(interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+    """``dataclasses.astuple(config)``: the field values in order, nested dataclasses as tuples too."""
+    found = fields_of(interp, args[0], tuple) if args else None
+    return found if found is not None else Unknown("`astuple(...)` of what is not known to be a dataclass instance")
+
+
+def fields_of(interp: "Interpreter", value: object, kind: type, depth: int = 0) -> Optional[object]:
+    """A dataclass instance's fields as ``asdict`` (``kind`` dict) or ``astuple`` (tuple) give them:
+    recursively, with lists, tuples and dicts copied. None for anything else."""
+    if not isinstance(value, Instance) or depth > 8:
+        return None
+    fields = interp.classes.generated_fields(value.cls)
+    if fields is None:
+        return None
+    items = [(name, copied(interp, value.attribute(interp, name), kind, depth + 1)) for name, _ in fields]
+    return dict(items) if kind is dict else tuple(item for _, item in items)
+
+
+def copied(interp: "Interpreter", value: object, kind: type, depth: int) -> object:
+    nested = fields_of(interp, value, kind, depth)
+    if nested is not None:
+        return nested
+    if isinstance(value, (list, tuple)):
+        return type(value)(copied(interp, item, kind, depth) for item in value)
+    if isinstance(value, dict):
+        return {key: copied(interp, item, kind, depth) for key, item in value.items()}
+    return value
