@@ -178,6 +178,24 @@ def broadcast(left: Sequence[Dim], right: Sequence[Dim]) -> Optional[tuple[Dim, 
     return head + tuple(out)
 
 
+def matmul_shape(left: Sequence[Dim], right: Sequence[Dim]) -> Union[tuple[Dim, ...], str]:
+    """The shape of ``a @ b`` as numpy and torch compute it (a 1-D operand is a vector; the axes
+    before the last two broadcast); a string says why it is not known."""
+    if not left or not right:
+        return "a matrix product of a scalar"
+    inner = right[0] if len(right) == 1 else right[-2]
+    if left[-1] is not None and inner is not None and differ(left[-1], inner):
+        return f"the inner sizes of a matrix product differ ({left[-1]} and {inner})"
+    if len(right) == 1:
+        return tuple(left[:-1])
+    if len(left) == 1:
+        return tuple(right[:-2]) + (right[-1],)
+    batch = broadcast(left[:-2], right[:-2])
+    if batch is None:
+        return "the batch axes of a matrix product do not broadcast"
+    return (*batch, left[-2], right[-1])
+
+
 def index_shape(shape: Shape, index: object) -> Union[Shape, str]:
     """The shape a basic index (ints, slices, ``...``, ``None``) leaves, as numpy and torch index;
     a string says why it is not known."""

@@ -7,14 +7,14 @@ import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import compare, is_dim
+from ..dims import compare, is_dim, matmul_shape
 from ..symbolic import Sym
 from ..unknown import SomeItems, Unknown, derived, items_of_unknown_length, unknown_length, unpacked_keywords
 from .env import Env
 from .plugins import unmodelled
 from .provenance import NOTED_TYPES, merge, noted, notes_of
 from .tensors import Tensor, elementwise
-from .values import NAMED_VALUES, BoundMethod, Function, LambdaValue, Value, is_known
+from .values import NAMED_VALUES, ArrayValue, BoundMethod, Function, LambdaValue, Value, is_known
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -278,9 +278,9 @@ class Evaluator:
 
     def binop(self, op: ast.operator, left: object, right: object) -> object:
         if isinstance(left, Tensor) or isinstance(right, Tensor):
-            return elementwise(left, right)
+            return elementwise(left, right, isinstance(op, ast.MatMult))
         if isinstance(op, ast.MatMult) and (isinstance(left, Value) or isinstance(right, Value)):
-            return Unknown("a matrix product the analysis does not evaluate")
+            return array_product(left, right)
         if isinstance(left, Value):
             return left.binary(self.interp, right)
         if isinstance(right, Value):
@@ -425,3 +425,14 @@ class Evaluator:
         if isinstance(func, Unknown):
             return unmodelled(func.reason, args, kwargs)
         return unmodelled("a call of something the analysis does not model", args, kwargs)
+
+
+def array_product(left: object, right: object) -> object:
+    """``features @ weights`` of two data arrays: the matrix product's shape."""
+    if not isinstance(left, ArrayValue) or not isinstance(right, ArrayValue):
+        return Unknown("a matrix product the analysis does not evaluate")
+    shape = matmul_shape(left.shape, right.shape)
+    if isinstance(shape, str):
+        return Unknown(shape)
+    return ArrayValue(shape, left.span, left.framework, left.dtype if left.dtype == right.dtype else None,
+                      merge(left.notes, right.notes))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import Shape, broadcast, index_shape
+from ..dims import Shape, broadcast, index_shape, matmul_shape
 from ..report import Span
 from ..unknown import Unknown
 from .provenance import Notes, merge
-from .values import BoundMethod, Value
+from .values import ArrayValue, BoundMethod, Value
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -67,19 +67,32 @@ class Tensor(Value):
 
 
 
-def elementwise(left: object, right: object) -> Tensor:
-    """``x + y``, ``x * 0.5``: the broadcast shape of the tensor operands."""
-    tensors = [t for t in (left, right) if isinstance(t, Tensor)]
-    shapes = [t.shape for t in tensors]
-    parents = tuple(tensors)
+def elementwise(left: object, right: object, matrix: bool = False) -> Tensor:
+    """``x + y``, ``x * 0.5``: the broadcast shape of the operands (with ``matrix``, ``x @ w``: the
+    matrix product's). An operand that is not a tensor counts by its shape: an array's (a
+    parameter, ``torch.zeros(...)``), none for a number; one whose shape is not known leaves the
+    result's unknown (it may broadcast the tensor to more axes)."""
+    parents = tuple(t for t in (left, right) if isinstance(t, Tensor))
+    shapes = [operand_shape(left), operand_shape(right)]
     if any(s is None for s in shapes):
-        return Tensor(None, "an operand's shape is unknown", None, parents)
-    if len(shapes) == 1:
-        return Tensor(shapes[0], None, None, parents)
-    merged = broadcast(shapes[0], shapes[1])
-    if merged is None:
-        return Tensor(None, "the operands do not broadcast", None, parents)
+        unknown = next(t for t in (left, right) if operand_shape(t) is None)
+        why = (unknown.reason if isinstance(unknown, Tensor) and unknown.reason else "an operand's shape is unknown")
+        return Tensor(None, why, None, parents)
+    merged = matmul_shape(*shapes) if matrix else broadcast(*shapes)  # type: ignore[arg-type]
+    if merged is None or isinstance(merged, str):
+        return Tensor(None, merged or "the operands do not broadcast", None, parents)
     return Tensor(merged, None, None, parents)
+
+
+def operand_shape(value: object) -> Optional[tuple]:
+    """An operand's shape in arithmetic with tensors: ``()`` for a number, None when not known."""
+    if isinstance(value, Tensor):
+        return value.shape
+    if isinstance(value, ArrayValue):
+        return value.shape
+    if isinstance(value, (int, float)):
+        return ()
+    return None
 
 
 def joined(tensors: list[Tensor], why: str = "depends on a condition that cannot be decided statically") -> Tensor:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..interpreter.arrays import as_shape, make_array
+from ..interpreter.arrays import as_shape, factory_shape, make_array
 from ..interpreter.layers import flatten_tensors
 from ..interpreter.plugins import open_keywords
 from ..interpreter.provenance import call_notes
@@ -48,7 +48,13 @@ class Frontend:
         self.plugin = plugin
 
     def array(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        return make_array(interp, self.plugin, func.path, ARRAY_FACTORIES[func.path], args, kwargs, node, "float32")
+        form = ARRAY_FACTORIES[func.path]
+        shape = factory_shape(form, args, kwargs)
+        if shape is not None and None in shape:
+            # sized by a symbolic tensor's batch (``keras.random.normal(shape=(batch, dim))`` in ``call``):
+            # a tensor of the graph, not an example array
+            return Tensor(shape, None, None, (), None, self.plugin)
+        return make_array(interp, self.plugin, func.path, form, args, kwargs, node, "float32")
 
     @open_keywords
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:

@@ -135,16 +135,8 @@ def matmul(args: list, kwargs: dict) -> Tensor:
         left[-1], left[-2] = left[-2], left[-1]
     if kwargs.get("transpose_b") is True and len(right) >= 2:
         right[-1], right[-2] = right[-2], right[-1]
-    if not left or not right:
-        return unknown("a matmul of a scalar", a, b)
-    if len(right) == 1:
-        return Tensor(tuple(left[:-1]), None, None, (a, b))
-    if len(left) == 1:
-        return Tensor(tuple(right[:-2]) + (right[-1],), None, None, (a, b))
-    batch = dims.broadcast(tuple(left[:-2]), tuple(right[:-2]))
-    if batch is None:
-        return unknown("a matmul whose batch axes do not broadcast", a, b)
-    return Tensor((*batch, left[-2], right[-1]), None, None, (a, b))
+    shape = dims.matmul_shape(left, right)
+    return unknown(shape, a, b) if isinstance(shape, str) else Tensor(shape, None, None, (a, b))
 
 
 def concatenate(args: list, kwargs: dict) -> Tensor:

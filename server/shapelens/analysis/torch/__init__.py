@@ -16,7 +16,7 @@ from ..symbolic import Sym
 from ..unknown import Unknown
 from .backbones import BackboneRun, BuilderLayer
 from .containers import ContainerHook, container_kind
-from .frontend import ARRAY_FACTORIES, Frontend, is_layer_path
+from .frontend import ARRAY_FACTORIES, PARAMETERS, Frontend, is_layer_path
 from .modules import PASS_THROUGH, ModuleHook, TorchSequential
 from .parameters import ParametersValue, freezing_followed, requires_grad_flag, set_requires_grad
 from .rules import TORCH_RULES
@@ -90,6 +90,8 @@ class TorchPlugin(Plugin):
         front = self.frontend
         if path in ARRAY_FACTORIES:
             return front.array
+        if path in PARAMETERS:
+            return front.parameter
         if is_layer_path(path):
             leaf = path.rsplit(".", 1)[-1]
             if leaf == "Sequential":

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from ..interpreter.arrays import make_array
 from ..interpreter.plugins import open_keywords
 from ..interpreter.provenance import call_notes
-from ..interpreter.values import LayerObj, QName
+from ..interpreter.tensors import Tensor
+from ..interpreter.values import ArrayValue, LayerObj, QName
 from ..rules import LayerSpec
 from ..unknown import SomeItems, Unknown
 from .arrays import array_function
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
     from . import TorchPlugin
 
+# ``nn.Parameter(data)``: the data as a tensor.
+PARAMETERS = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
 ARRAY_FACTORIES = {
     "torch.randn": "dims", "torch.rand": "dims", "torch.zeros": "dims", "torch.ones": "dims",
     "torch.empty": "dims", "torch.randint": "last_or_size",
@@ -70,6 +73,12 @@ class Frontend:
         interp.events += 1
         return LayerObj(func.leaf, interp.span(node), LayerSpec(rule, rule.bind(args, named), func.leaf), None, self.plugin,
                         None, call_notes(interp, args, kwargs))
+
+    def parameter(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        """``nn.Parameter(torch.zeros(1, n, d))``: a tensor of the data's shape (a positional embedding,
+        a class token, a weight used with ``@``)."""
+        data = args[0] if args else kwargs.get("data")
+        return data if isinstance(data, (ArrayValue, Tensor)) else Unknown("a parameter of data whose shape is not known")
 
     @open_keywords
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from . import TorchPlugin
 
 # Methods of nn.Module the analysis follows (the rest of the API gives unknown values).
-MODULE_METHODS = frozenset({"add_module", "register_module"})
+MODULE_METHODS = frozenset({"add_module", "register_module", "register_buffer", "register_parameter"})
 # Methods that give back the container they are called on.
 PASS_THROUGH = frozenset({"to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_"})
 # What freezes a module's parameters, or lists them to be frozen (``parameters.py``).
@@ -225,6 +225,10 @@ class ModuleHook(ClassHook):
             interp.journal.touch(instance.attrs, attributes=True)
             instance.attrs[args[0]] = args[1]
             interp.events += 1
+            return None
+        if name in ("register_buffer", "register_parameter") and len(args) >= 2 and isinstance(args[0], str):
+            # `self.register_buffer("pe", pe)`: the tensor is the attribute `self.pe`
+            instance.set_attribute(interp, args[0], args[1])
             return None
         if name in PARAMETER_METHODS:
             return self.plugin.parameter_method(interp, instance, name, args, kwargs, node)

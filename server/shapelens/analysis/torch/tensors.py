@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import Shape, equal, is_dim, product
 from ..interpreter.tensors import Tensor, elementwise
-from ..interpreter.values import LayerObj
+from ..interpreter.values import ArrayValue, LayerObj
 from ..report import Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
@@ -26,6 +26,9 @@ ELEMENTWISE_FUNCTIONS = {
     "dropout2d", "dropout1d", "dropout3d", "alpha_dropout", "normalize", "abs", "exp", "log", "sqrt",
     "clamp", "clip", "contiguous", "float", "double", "half", "to", "cpu", "cuda", "detach", "clone", "neg",
 }
+# Functions and methods of two operands: broadcast, or a matrix product.
+MATRIX_PRODUCTS = frozenset({"matmul", "mm", "bmm"})
+BINARY_FUNCTIONS = frozenset({"add", "mul", "sub", "div", "maximum", "minimum", *MATRIX_PRODUCTS})
 # torch.nn.functional pooling → the layer row whose rule it shares (its arguments follow the input).
 FUNCTIONAL_LAYERS = {
     "max_pool1d": "MaxPool1d", "max_pool2d": "MaxPool2d", "max_pool3d": "MaxPool3d",
@@ -47,14 +50,16 @@ class TensorOps:
         first = args[0] if args else kwargs.get("input")
         if name in ("cat", "concat", "concatenate"):
             return cat(args[0] if args else kwargs.get("tensors"), args[1] if len(args) > 1 else kwargs.get("dim", 0))
+        if name in BINARY_FUNCTIONS:  # either operand may be the model's tensor
+            other = args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("mat2"))
+            if isinstance(first, Tensor) or isinstance(other, Tensor):
+                return elementwise(first, other, matrix=name in MATRIX_PRODUCTS)
         if not isinstance(first, Tensor):
             return Unknown(f"`{path}(...)` on a value that is not a tensor")
         if name in ELEMENTWISE_FUNCTIONS:
             return Tensor(first.shape, first.reason, None, (first,))
         if name == "flatten":
             return self.as_layer(interp, "Flatten", first, flatten_bounds(args[1:], kwargs), {}, interp.span(node))
-        if name in ("add", "mul", "sub", "div", "maximum", "minimum"):
-            return elementwise(first, args[1] if len(args) > 1 else kwargs.get("other"))
         if name in FUNCTIONAL_LAYERS:
             return self.as_layer(interp, FUNCTIONAL_LAYERS[name], first, args[1:], kwargs, interp.span(node))
         return self.method(interp, first, name, args[1:], kwargs, interp.span(node))
@@ -70,6 +75,9 @@ class TensorOps:
         shape = tensor.shape
         if name in ELEMENTWISE_FUNCTIONS or name in PASS_THROUGH_METHODS:
             return Tensor(shape, tensor.reason, None, (tensor,))
+        if name in BINARY_FUNCTIONS:
+            other = args[0] if args else kwargs.get("other", kwargs.get("mat2"))
+            return elementwise(tensor, other, matrix=name in MATRIX_PRODUCTS)
         if shape is None:
             return Tensor(None, tensor.reason, None, (tensor,)) if name not in ("size", "dim", "numel") else Unknown(
                 "the size of a tensor of unknown shape")
@@ -109,7 +117,23 @@ class TensorOps:
             axes = {d % len(shape) for d in (dim if isinstance(dim, (tuple, list)) else (dim,)) if isinstance(d, int)}
             dims = [1 if i in axes else d for i, d in enumerate(shape)] if keep else [d for i, d in enumerate(shape) if i not in axes]
             return Tensor(tuple(dims), None, None, (tensor,))
+        if name == "t" and len(shape) <= 2:
+            return Tensor(tuple(reversed(shape)), None, None, (tensor,))
+        if name == "expand":
+            return expanded(tensor, args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args))
+        if name == "expand_as" and args and isinstance(args[0], (Tensor, ArrayValue)):
+            return expanded(tensor, args[0].shape)
         return Tensor(None, f"the result of `.{name}(...)`", None, (tensor,))
+
+
+def expanded(tensor: Tensor, sizes: object) -> Tensor:
+    """``x.expand(batch, -1, -1)``: new leading axes, and -1 for an axis kept as it is."""
+    shape = tensor.shape
+    if sizes is None or shape is None or not all(is_dim(d) or d is None for d in sizes) or len(sizes) < len(shape):  # type: ignore[arg-type]
+        return Tensor(None, "an expand the analysis does not follow", None, (tensor,))
+    lead = len(sizes) - len(shape)  # type: ignore[arg-type]
+    out = [d if i < lead or not (isinstance(d, int) and d == -1) else shape[i - lead] for i, d in enumerate(sizes)]  # type: ignore[arg-type]
+    return Tensor(tuple(out), None, None, (tensor,))
 
 
 def view(tensor: Tensor, target) -> Tensor:
@@ -122,6 +146,9 @@ def view(tensor: Tensor, target) -> Tensor:
         known = [d for d in dims if d != -1]
         known_size = product(known)
         if total is not None and None not in known and isinstance(known_size, int) and known_size:
+            if isinstance(total, int) and total % known_size:
+                shown = ", ".join(str(d) for d in target)
+                return Tensor(None, f"torch fails: shape '[{shown}]' is invalid for input of size {total}", None, (tensor,))
             dims[dims.index(-1)] = total // known_size
         else:  # an unknown or symbolic size: -1 cannot be divided out
             # `x.view(x.size(0), -1)`: the batch stays, the rest is the product of the others
@@ -141,6 +168,9 @@ def same_size(a: object, b: object) -> bool:
 
 
 def cat(tensors: object, dim: object) -> object:
+    if isinstance(tensors, (list, tuple)) and any(isinstance(t, Tensor) for t in tensors):
+        # a data tensor among model tensors (a class token, a fixed encoding) counts by its shape
+        tensors = [Tensor(t.shape, None, None, ()) if isinstance(t, ArrayValue) else t for t in tensors]
     if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors) or not isinstance(dim, int):
         return Unknown("torch.cat of unknown tensors")
     shapes = [t.shape for t in tensors]

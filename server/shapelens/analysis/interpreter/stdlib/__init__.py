@@ -1,6 +1,6 @@
 """The standard-library names model code leans on, as Python defines them: ``collections``,
 configuration by ``argparse``, ``dataclasses`` and ``types.SimpleNamespace``, ``functools.partial``,
-and what reading a configuration file leaves unknown."""
+``math`` on known numbers, and what reading a configuration file leaves unknown."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import ast
 from typing import TYPE_CHECKING, Optional
 
 from ...unknown import Unknown
-from ..plugins import CallHook, Plugin
+from ..plugins import NOT_CONSTANT, CallHook, Plugin
 from ..values import QName
 from .arguments import argparse_namespace, argument_parser
 from .functions import partial
+from .numbers import CONSTANTS, FUNCTIONS, math_function
 from .records import as_dict, as_tuple, dataclass, field_spec, simple_namespace
 
 if TYPE_CHECKING:
@@ -42,13 +43,17 @@ HOOKS: dict[str, CallHook] = {
     "dataclasses.asdict": as_dict,
     "dataclasses.astuple": as_tuple,
     "functools.partial": partial,
+    **{f"math.{name}": math_function for name in FUNCTIONS},
     **{path: file_reader for path in FILE_READERS},
 }
 
 
 class Stdlib(Plugin):
     name = "python"
-    roots = ("collections", "argparse", "types", "dataclasses", "functools", "json", "pickle")
+    roots = ("collections", "argparse", "types", "dataclasses", "functools", "json", "math", "pickle")
 
     def call_hook(self, path: str) -> Optional[CallHook]:
         return HOOKS.get(path)
+
+    def constant(self, path: str) -> object:
+        return CONSTANTS.get(path, NOT_CONSTANT)

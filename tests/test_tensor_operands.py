@@ -1,0 +1,96 @@
+"""Arithmetic of a model's tensors with what is not the model's: parameters, buffers, data tensors
+(``x + self.pos_embed``, ``x @ self.weight``, ``torch.cat((cls_token, x))``), against torch itself.
+
+Each snippet runs in torch; the engine must report no error and give the last layer the output
+shape torch gives it.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from shapelens.analysis import analyze
+
+HEADER = "import math\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+
+SNIPPETS = {
+    "a weight matrix held as a parameter": '''
+class Proj(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.W = nn.Parameter(torch.randn(12, 16))
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.fc(x @ self.W)
+''',
+    "queries broadcast over a batch": '''
+class QueryDecoder(nn.Module):
+    def __init__(self, d=16, n_queries=10):
+        super().__init__()
+        self.proj = nn.Linear(12, d)
+        self.query_pos = nn.Parameter(torch.zeros(1, n_queries, d))
+        self.head = nn.Linear(n_queries * d, 3)
+
+    def forward(self, x):
+        h = self.proj(x).unsqueeze(1) + self.query_pos
+        return self.head(h.flatten(1))
+''',
+    "a data tensor multiplied in by torch.matmul": '''
+class Mix(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mixing", torch.rand(8, 16))
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(torch.matmul(self.mixing, x).t())
+''',
+    "a class token expanded and concatenated": '''
+class Tokens(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Linear(12, 8)
+        self.cls = nn.Parameter(torch.zeros(1, 1, 8))
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x):
+        tokens = self.embed(x).unsqueeze(1).expand(-1, 3, -1)
+        tokens = torch.cat((self.cls.expand(tokens.shape[0], -1, -1), tokens), dim=1)
+        return self.head(tokens * math.sqrt(8))
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_a_tensor_with_a_parameter_or_data_tensor_has_the_shape_torch_gives(name: str) -> None:
+    source = HEADER + SNIPPETS[name] + "\nmodel = {}()\nout = model(torch.randn(16, 12))\n".format(
+        SNIPPETS[name].split("class ")[1].split("(")[0])
+    namespace: dict = {}
+    exec(compile(source, "snippet.py", "exec"), namespace)  # noqa: S102 - the snippets above
+    report = analyze(source)
+    assert report.error_count == 0
+    (model,) = report.models
+    assert model.layers[-1].output_shape == tuple(namespace["out"].shape)
+
+
+def test_a_view_that_torch_rejects_gives_no_size_rounded_down() -> None:
+    source = HEADER + '''
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3)
+        self.fc = nn.Linear(16 * 5 * 5, 10)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).view(-1, 16 * 5 * 5))
+
+model = Net()
+out = model(torch.randn(4, 3, 8, 8))
+'''
+    with pytest.raises(RuntimeError, match="is invalid for input of size 2304"):
+        exec(compile(source, "snippet.py", "exec"), {})  # noqa: S102
+    (model,) = analyze(source).models
+    fc = model.layers[-1]
+    assert fc.output_shape is None and "is invalid for input of size 2304" in fc.unknown_reason
