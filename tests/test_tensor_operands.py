@@ -94,3 +94,26 @@ out = model(torch.randn(4, 3, 8, 8))
     (model,) = analyze(source).models
     fc = model.layers[-1]
     assert fc.output_shape is None and "is invalid for input of size 2304" in fc.unknown_reason
+
+
+def test_a_transposed_convolution_given_its_output_size_is_not_sized_by_the_default() -> None:
+    source = HEADER + '''
+class Decoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(8, 3, 3, stride=2, padding=1)
+        self.fc = nn.Linear(3 * 16 * 16, 10)
+
+    def forward(self, z):
+        return self.fc(self.up(z, output_size=(16, 16)).flatten(1))
+
+model = Decoder()
+out = model(torch.randn(2, 8, 8, 8))
+'''
+    namespace: dict = {}
+    exec(compile(source, "snippet.py", "exec"), namespace)  # noqa: S102 - torch runs it
+    report = analyze(source)
+    assert report.error_count == 0  # the default output would be 15x15: 675 features, not 768
+    up, fc = report.models[0].layers
+    assert up.output_shape == (2, 3, None, None) and up.params == 219
+    assert "output_size" in up.unknown_reason and fc.output_shape == tuple(namespace["out"].shape)

@@ -136,7 +136,17 @@ class TorchPlugin(Plugin):
         args = [as_tensor(a, self) for a in args]  # a tensor made from data (`torch.arange(t)`) is a tensor too
         first = args[0] if args else kwargs.get("inputs", kwargs.get("query"))
         tensors = [a for a in args if isinstance(a, Tensor)] or [first]
-        return tensors if all(isinstance(t, Tensor) for t in tensors) else None
+        if not all(isinstance(t, Tensor) for t in tensors):
+            return None
+        if layer.class_name.startswith("ConvTranspose") and ("output_size" in kwargs or len(args) > 1):
+            # `up(x, output_size=skip.shape)`: the call picks the output size among those the stride allows
+            why = f"the call's `output_size` sets the output size of {layer.class_name}, which the analysis does not follow"
+            shape = tensors[0].shape
+            sized = Tensor((*shape[:2], *[None] * (len(shape) - 2)) if shape and len(shape) > 2 else None, why, None, (tensors[0],),
+                           None, self)
+            sized.partial = True  # its spatial sizes are unknown to the analysis, not to torch
+            return [sized]
+        return tensors
 
     def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
         """A seeded tensor (no known input) takes the shape its first layer implies."""
