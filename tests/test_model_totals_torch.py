@@ -1,6 +1,7 @@
 """A model's total parameters against real torch 2.13.0: each module a helper, a loop or a
 comprehension makes at one constructor call counts once (``sum(p.numel() for p in
-model.parameters())``), a module applied twice counts once."""
+model.parameters())``), a module applied twice counts once, a parameter a module holds itself
+counts too. A model whose layers depend on a path the analysis cannot decide has no total."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ pytestmark = pytest.mark.oracle
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "torch" / "valid"
 # models whose layers come from helpers and loops (several layers at one constructor call)
 NAMES = ["resnet_make_layer_blocks", "densenet_add_module", "modulelist_append_loop", "ordereddict_built_in_loop",
-         "vgg_make_layers_star", "moduledict_heads"]
+         "vgg_make_layers_star", "moduledict_heads",
+         # parameters held outside any layer count (a class token, positional embeddings); buffers do not
+         "vit_patch_embedding_cls_token_pos_embed", "embedding_scaled_positional_encoding_buffer"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -35,3 +38,30 @@ def test_total_params_are_torch(name: str, monkeypatch: pytest.MonkeyPatch) -> N
     compared = sorted(set(truth) & set(engine))
     assert compared, (truth, engine)
     assert {n: engine[n] for n in compared} == {n: truth[n] for n in compared}
+
+
+def test_a_model_whose_layers_depend_on_an_undecided_path_has_no_total() -> None:
+    source = """
+import os
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Linear(8, 16)
+        if os.environ.get("BACKBONE") == "small":
+            self.body = nn.Linear(16, 16)
+        else:
+            self.body = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 16))
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.head(self.body(self.stem(x)))
+
+model = Net()
+out = model(torch.randn(4, 8))
+"""
+    (model,) = analyze(source).models
+    assert model.total_params is None  # 4 layers on one path, 6 on the other: never their sum
+    assert analyze(source.replace('os.environ.get("BACKBONE") == "small"', "False")).models[0].total_params == 2306

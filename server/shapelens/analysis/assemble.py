@@ -261,9 +261,13 @@ def model_of(record: ModelRecord, places: Places, found: list[Diagnostic]) -> Mo
             found.append(conditional(never_satisfied(node.layer, requirement), node.condition))
     symbols = tuple((name, record.symbols.get(name) or unknowns.get(name, "a size left open")) for name in sorted(names))
     own = tuple(s for s in record.input_spans if not isinstance(s, SourceSpan))
+    # layers that only some undecided paths apply are not all in the model that runs: no total
+    paths = {node.condition for node in record.nodes if node.listed}
+    held = record.held_params if len(paths) <= 1 else None
     return Model(model_name(record), record.framework, span, layers, record.input_shape,  # type: ignore[arg-type]
                  tuple(s for s in record.name_spans if not isinstance(s, SourceSpan)), record.context,
-                 symbols=symbols, requires=conditions, input_spans=own, path=path, assumptions=record.note)
+                 symbols=symbols, requires=conditions, input_spans=own, path=path, assumptions=record.note,
+                 held_params=held)
 
 
 def never_satisfied(layer: LayerObj, requirement: Requirement) -> Diagnostic:

@@ -124,10 +124,14 @@ class Model:
     path: Optional[str] = None  # the file of ``span``, when it is not the report's own
     # Which version of its library the rules applied follow, and why: "Keras 3 semantics (keras 3.15.1 installed)".
     assumptions: str = ""
+    # Parameters held outside any layer (a torch module's own ``nn.Parameter``: a class token, positional
+    # embeddings); None when not known, or when the layers differ between paths the analysis cannot decide.
+    held_params: Dim = 0
 
     @property
     def total_params(self) -> Dim:
-        return self.count(lambda layer: layer.params)
+        layers = self.count(lambda layer: layer.params)
+        return None if layers is None or self.held_params is None else layers + self.held_params  # type: ignore[operator]
 
     @property
     def non_trainable_params(self) -> Dim:

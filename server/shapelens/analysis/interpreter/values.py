@@ -457,3 +457,5 @@ class ModelRecord:
     symbols: dict[str, str] = field(default_factory=dict)  # the size symbols of its scope and what they stand for
     input_spans: list[Span] = field(default_factory=list)  # where its inputs are written
     note: str = ""  # which version of the library the rules followed, for the model's hover
+    # the parameters its modules hold outside any layer (a class token, positional embeddings); None: not known
+    held_params: Any = 0

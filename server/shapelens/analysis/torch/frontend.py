@@ -13,7 +13,7 @@ from ..interpreter.values import ArrayValue, LayerObj, QName
 from ..rules import LayerSpec
 from ..unknown import SomeItems, Unknown
 from .arrays import array_function
-from .modules import TorchSequential
+from .modules import HeldParameter, TorchSequential
 from .rules import TORCH_RULES
 
 if TYPE_CHECKING:
@@ -78,7 +78,9 @@ class Frontend:
         """``nn.Parameter(torch.zeros(1, n, d))``: a tensor of the data's shape (a positional embedding,
         a class token, a weight used with ``@``)."""
         data = args[0] if args else kwargs.get("data")
-        return data if isinstance(data, (ArrayValue, Tensor)) else Unknown("a parameter of data whose shape is not known")
+        if isinstance(data, ArrayValue):
+            return HeldParameter(data.shape, data.span, data.framework, data.dtype, data.notes)
+        return data if isinstance(data, Tensor) else Unknown("a parameter of data whose shape is not known")
 
     @open_keywords
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:

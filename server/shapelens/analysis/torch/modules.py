@@ -13,7 +13,7 @@ import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Optional
 
-from ..dims import Shape
+from ..dims import Dim, Shape, product
 from ..interpreter.builtins import extension
 from ..interpreter.journal import Either
 from ..interpreter.plugins import ClassHook
@@ -185,6 +185,7 @@ class TorchSequential(NamedValue):
             result = self.chain(interp, tensor)
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
+        record.held_params = held_parameters(self)
         interp.register_model(record)
         return result
 
@@ -283,6 +284,7 @@ class ModuleHook(ClassHook):
             result = self.run_forward(interp, instance, [tensor, *args], kwargs)
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
+        record.held_params = held_parameters(instance)
         interp.register_model(record)
         return result
 
@@ -384,3 +386,34 @@ class ModuleHook(ClassHook):
                 if shape is not None:
                     return shape
         return None
+
+
+class HeldParameter(ArrayValue):
+    """A parameter a module holds itself, outside any layer (``self.cls_token = nn.Parameter(...)``):
+    it counts in the model's total. What is computed from it is a plain array."""
+
+    __slots__ = ()
+
+
+def held_parameters(root: object) -> Dim:
+    """The parameters a module and the modules it holds keep outside any layer, each once."""
+    found: dict[int, Dim] = {}
+    seen: set[int] = set()
+    stack: list = [root]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, HeldParameter):
+            found[id(value)] = product(value.shape) if all(isinstance(d, int) for d in value.shape) else None
+        elif isinstance(value, Instance):
+            stack.extend(value.attrs.values())
+        elif isinstance(value, TorchSequential):
+            stack.extend(value.entries)
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+    sizes = list(found.values())
+    return None if None in sizes else sum(sizes)  # type: ignore[arg-type]
