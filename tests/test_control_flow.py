@@ -548,3 +548,24 @@ model = keras.Model(inputs, layers.Dense(3)(x))
     last = report.models[0].layers[-1]
     assert last.output_shape is None or last.output_shape == (None, 3)
     assert "a loop whose number of passes cannot be told" in (last.unknown_reason or "")
+
+
+def test_a_sequential_popped_on_an_undecided_path_is_not_taken_as_popped_or_not() -> None:
+    source = '''
+import os
+import keras
+from keras import layers
+
+model = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, 3), layers.Flatten()])
+if os.environ.get("FEATURES"):
+    model.pop()
+model.add(layers.Dense(2))
+'''
+    report = analyze(source)
+    assert report.error_count == 0
+    shapes = [layer.output_shape for layer in report.models[0].layers]
+    assert shapes[0] == (None, 6, 6, 4) and shapes[-1] in (None, (None, 2))
+    # decided, the popped layer is gone and what follows it takes its input
+    popped = analyze(source.replace('os.environ.get("FEATURES")', "True"))
+    assert [layer.class_name for layer in popped.models[0].layers] == ["Conv2D", "Dense"]
+    assert popped.models[0].layers[-1].output_shape == (None, 6, 6, 2)

@@ -30,6 +30,7 @@ FIXTURES = [
     "valid/mobilenet_like.py",
     "valid/resnet_blocks.py",
     "valid/tabular_normalization.py",
+    "valid/frozen_embedding_bidirectional_text_classifier.py",
 ]
 
 Counts = tuple[int, int]  # (total, trainable)

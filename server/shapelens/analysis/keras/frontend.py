@@ -85,7 +85,12 @@ class Frontend:
         if declared is None and isinstance(length, int) and state.version.majors == {2}:
             declared = (None, length)  # Keras 2 builds a Sequential whose first layer says its input length
         interp.events += 1
-        return LayerObj(rule.name, span, spec, None, self.plugin, declared, notes)  # Keras' own class name
+        layer = LayerObj(rule.name, span, spec, None, self.plugin, declared, notes)  # Keras' own class name
+        trainable = kwargs.get("trainable", True)  # `Embedding(..., trainable=False)`: a frozen layer
+        layer.trainable = trainable if isinstance(trainable, bool) else None
+        if layer.trainable is None:
+            layer.trainable_reason = f"whether {rule.name} trains is not known: its `trainable` argument is not a constant"
+        return layer
 
     def name(self, interp: "Interpreter", kwargs: dict, class_name: str) -> str:
         """A layer's or model's ``name=``, else the one Keras gives it."""

@@ -180,12 +180,27 @@ class KerasSequential(KerasModel):
             self.entries.append(args[0])
             interp.events += 1
             return None
+        if name == "pop" and not args:
+            return self.pop(interp)
         if name == "build" and (args or "input_shape" in kwargs):
             shape = self.plugin.as_shape(args[0] if args else kwargs["input_shape"])
             if shape is not None and self.built_shape is None:
                 self.built_shape = self.plugin.named_sizes(interp, shape, f"model.build at line {interp.span(node).start_line + 1}")
             return None
         return super().method(interp, name, args, kwargs, node)
+
+    def pop(self, interp: "Interpreter") -> object:
+        """``model.pop()``: the last layer is removed (its input stays). On a path the analysis cannot
+        decide it may or may not be: the layers from it on are of unknown effect."""
+        last = len(self.entries) - 1
+        if last < 0 or (last == 0 and isinstance(self.entries[0], (InputLayerObj, Tensor))):
+            return Unknown("`pop()` of a Sequential without layers")
+        interp.events += 1
+        self.run_nodes = None  # built again, without it, where it is used next
+        if interp.uncertain:
+            self.uncertain_from = last if self.uncertain_from is None else min(self.uncertain_from, last)
+            return self.entries[last]
+        return self.entries.pop()
 
     def declared_input(self) -> Optional[Shape]:
         """The input the model declares: ``build``, an ``Input`` / ``InputLayer`` first, or the first

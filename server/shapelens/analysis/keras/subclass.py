@@ -60,11 +60,15 @@ class Subclassed:
     calling: bool = False  # its `call` is running (a `call` that calls the layer again is not followed)
     build_shape: object = None  # what `build(...)` was given
     weights: list[Optional[int]] = field(default_factory=list)  # the size of each `add_weight`
+    frozen: list[Optional[int]] = field(default_factory=list)  # of those, the `trainable=False` ones
     functional: Optional[KerasFunctional] = None  # `super().__init__(inputs=..., outputs=...)`
     applied: bool = False  # called on tensors inside another model
 
     def own_params(self) -> Optional[int]:
         return None if any(w is None for w in self.weights) else sum(self.weights)  # type: ignore[arg-type]
+
+    def own_frozen(self) -> Optional[int]:
+        return None if any(w is None for w in self.frozen) else sum(self.frozen)  # type: ignore[arg-type]
 
 
 def custom_layer(rule: LayerRule, args: Args, inputs: list) -> Applied:
@@ -72,10 +76,10 @@ def custom_layer(rule: LayerRule, args: Args, inputs: list) -> Applied:
     output = args.values["output"]
     if output is None:
         raise UnknownArgument(str(args.values["reason"]))
-    return Applied(output, args.values["params"])  # type: ignore[arg-type]
+    return Applied(output, args.values["params"], non_trainable=args.values["non_trainable"])  # type: ignore[arg-type]
 
 
-CUSTOM_LAYER = LayerRule("Layer", custom_layer, ("output", "params", "reason"))
+CUSTOM_LAYER = LayerRule("Layer", custom_layer, ("output", "params", "reason", "non_trainable"))
 
 
 def snake_case(name: str) -> str:
@@ -169,6 +173,9 @@ class SubclassHook(ClassHook):
         shape = as_shape(value) if value is not None else ()
         size = dims.product(shape) if shape is not None else None
         subclassed.weights.append(size if isinstance(size, int) else None)
+        trainable = kwargs.get("trainable", True)
+        if trainable is not True:  # `trainable=False`: a weight training leaves alone (or not known whether)
+            subclassed.frozen.append(size if isinstance(size, int) and trainable is False else None)
         interp.events += 1
         reason = None if shape is not None else "a weight of a shape that is not known"
         return Tensor(shape, reason, None, (), None, self.plugin)
@@ -251,7 +258,8 @@ class SubclassHook(ClassHook):
         if use_compute:
             computed = interp.call_function(compute, [instance, input_shape_value(first)], {}, label=None)  # type: ignore[arg-type]
             result_shape, reason = shape_value(computed), "its `compute_output_shape` gives a shape that is not known"
-        values = {"output": result_shape, "params": subclassed.own_params(), "reason": reason}
+        values = {"output": result_shape, "params": subclassed.own_params(), "reason": reason,
+                  "non_trainable": subclassed.own_frozen()}
         name = instance.cls.node.name
         layer = LayerObj(name, instance.span or call_span, LayerSpec(CUSTOM_LAYER, Args(name, values), name), None,
                          self.plugin)

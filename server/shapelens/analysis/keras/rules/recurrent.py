@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...dims import Dim, OutputShape, Shape
-from ...rules import Applied, Args, LayerRule
+from ...rules import Applied, Args, LayerRule, UnknownArgument
 from ..dialect import dialect_of
 from .common import check_rank
 
@@ -34,20 +34,32 @@ def rnn(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
 def bidirectional(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     inner = args.layer("layer")
     applied = inner.rule.apply(inner.args, inputs)
+    # `backward_layer=GRU(...)`: the backward direction is that layer, with its own units and weights
+    back = args.layer("backward_layer") if args.values.get("backward_layer") is not None else inner
+    backward = applied if back is inner else back.rule.apply(back.args, inputs)
     merge_mode = args.raw("merge_mode")
-    single = applied.output
-    states: tuple = ()
-    if single and isinstance(single[0], tuple):
-        single, states = single[0], single[1:]
+    single, states = split_states(applied.output)
+    back_single, back_states = split_states(backward.output)
     if merge_mode is None:
-        output: OutputShape = (single, single)
+        output: OutputShape = (single, back_single)
     else:
+        if back is not inner and single[-1] != back_single[-1]:
+            # Keras' graph gives the forward width twice while the layer computes both widths: no width is sure
+            raise UnknownArgument(f"{rule.name}: its backward layer has another width than its forward layer "
+                                  f"({back_single[-1]} and {single[-1]}), which Keras' graph and its run disagree on")
         width = single[-1] * 2 if merge_mode == "concat" and single[-1] is not None else single[-1]
         output = (*single[:-1], width)
     if states:
-        output = (output, *states, *states) if merge_mode is not None else (*output, *states, *states)
-    params = None if applied.params is None else 2 * applied.params
+        output = (output, *states, *back_states) if merge_mode is not None else (*output, *states, *back_states)
+    params = None if applied.params is None or backward.params is None else applied.params + backward.params
     return Applied(output, params)
+
+
+def split_states(output: OutputShape) -> tuple:
+    """An RNN's output, and its states when it returns them."""
+    if output and isinstance(output[0], tuple):
+        return output[0], output[1:]
+    return output, ()
 
 
 def time_distributed(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -69,6 +81,7 @@ ROWS = [
     LayerRule("SimpleRNN", rnn, RNN_ARGS, RNN_DEFAULTS, weight_axis=-1),
     LayerRule("LSTM", rnn, RNN_ARGS, RNN_DEFAULTS, weight_axis=-1),
     LayerRule("GRU", rnn, RNN_ARGS, RNN_DEFAULTS, weight_axis=-1),
-    LayerRule("Bidirectional", bidirectional, ("layer", "merge_mode"), {"merge_mode": "concat"}),
+    LayerRule("Bidirectional", bidirectional, ("layer", "merge_mode", "weights", "backward_layer"),
+              {"merge_mode": "concat", "weights": None, "backward_layer": None}),
     LayerRule("TimeDistributed", time_distributed, ("layer",)),
 ]
