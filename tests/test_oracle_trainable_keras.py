@@ -31,6 +31,8 @@ FIXTURES = [
     "valid/resnet_blocks.py",
     "valid/tabular_normalization.py",
     "valid/frozen_embedding_bidirectional_text_classifier.py",
+    "valid/gan_frozen_discriminator_combined.py",
+    "valid/sequential_blocks_in_functional.py",
 ]
 
 Counts = tuple[int, int]  # (total, trainable)

@@ -20,7 +20,7 @@ from .data import Data
 from .dialect import Keras3, dialect_of
 from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape
 from .joined import JoinedRule, one_sided
-from .models import KerasFunctional, KerasModel, KerasSequential
+from .models import KerasFunctional, KerasModel, KerasSequential, nested_model
 from .ops import TensorFunctions, is_op_path
 from .rules import MERGE_FUNCTIONS, RULES, rules_for
 from .rules.attention import multi_head_attention
@@ -232,6 +232,18 @@ class KerasPlugin(Plugin):
         if is_backbone(layer) and layer.notes:
             output.notes = tuple(note for note in output.notes if note != layer.notes[-1])
         return output
+
+    def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, result: LayerResult) -> object:
+        """A model used as a layer: what its own layers leave to training (a frozen ``base`` none)."""
+        model = layer.spec.args.values.get("model") if layer.spec is not None and layer.spec.rule.family is nested_model \
+            else None
+        if not isinstance(model, KerasModel) or layer.trainable is not True or result.params is None:
+            return super().non_trainable_params(interp, layer, result)
+        frozen: dict[int, object] = {}
+        for node in model.nodes():
+            frozen[id(node.layer)] = self.non_trainable_params(interp, node.layer, node.result)
+        counts = list(frozen.values())
+        return None if None in counts else sum(counts)  # type: ignore[arg-type]
 
     def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
         """``layer.trainable = False`` freezes its weights; a value or a path the analysis cannot decide
