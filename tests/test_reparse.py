@@ -14,8 +14,16 @@ from shapelens.analysis.sources.reparse import GRAMMAR_FUTURE, Reparser
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "tests" / "fixtures").rglob("*.py")) + sorted((ROOT / "examples").glob("*.py"))
-# the files an edit sequence starts from: with statements enough for most edits to leave some unchanged
-STARTS = [path for path in CORPUS if len(ast.parse(path.read_text(encoding="utf-8")).body) >= 12]
+# The files edit sequences start from and switch to, named so that the corpus' growth does not
+# change them: each has statements enough for most edits to leave some unchanged.
+STARTS = [ROOT / "tests" / "fixtures" / name for name in (
+    "keras/broken/argparse_img_size_too_small.py", "keras/valid/boston_housing_regression.py",
+    "keras/valid/channels_first_ifexp.py", "keras/valid/dot_similarity_scores.py",
+    "keras/valid/gru_translation_states.py", "keras/valid/layer_compute_output_shape.py",
+    "keras/valid/numpy_stacked_inputs_called.py", "keras/valid/sentiment_rnns.py",
+    "keras/valid/transfer_mobilenetv2_frozen.py", "keras/valid/vae_sampling_subclass.py",
+    "symbolic/keras/text_sequential_added.py", "keras/broken/crnn_reshape_wrong_features.py",
+)]
 
 # What people type, and what puts a tokenizer out of its rest: brackets, strings, continuations,
 # blocks, decorators, semicolons, other line ends.
@@ -74,11 +82,11 @@ def edited(text: str, rng: random.Random) -> str:
 def test_a_sequence_of_edits_gives_the_trees_ast_parse_gives(seed: int) -> None:
     rng = random.Random(seed)
     reparser = Reparser()
-    text = STARTS[seed * 7 % len(STARTS)].read_text(encoding="utf-8")
+    text = STARTS[seed % len(STARTS)].read_text(encoding="utf-8")
     last_good, spliced = text, 0
     for _ in range(150):
         if rng.random() < 0.05:  # another file opened in the same document
-            text = rng.choice(CORPUS).read_text(encoding="utf-8")
+            text = rng.choice(STARTS).read_text(encoding="utf-8")
         elif rng.random() < 0.6:  # most edits are made to code that parses (the typo is fixed)
             text = last_good
         text = edited(text, rng)
