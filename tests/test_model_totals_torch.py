@@ -65,3 +65,28 @@ out = model(torch.randn(4, 8))
     (model,) = analyze(source).models
     assert model.total_params is None  # 4 layers on one path, 6 on the other: never their sum
     assert analyze(source.replace('os.environ.get("BACKBONE") == "small"', "False")).models[0].total_params == 2306
+
+
+def test_a_model_holding_modules_of_an_unknown_number_has_no_total() -> None:
+    source = """
+import json, os
+import torch
+import torch.nn as nn
+
+HEADS = json.loads(os.environ.get("HEADS", '{"age": 1, "gender": 2}'))
+
+class MultiHead(nn.Module):
+    def __init__(self, heads):
+        super().__init__()
+        self.body = nn.Linear(8, 16)
+        self.heads = nn.ModuleDict({name: nn.Linear(16, n) for name, n in heads.items()})
+
+    def forward(self, x):
+        f = self.body(x)
+        return {name: head(f) for name, head in self.heads.items()}
+
+model = MultiHead(HEADS)
+out = model(torch.randn(4, 8))
+"""
+    (model,) = analyze(source).models
+    assert model.total_params is None  # the heads the config names hold parameters too (144 + 51 in torch)

@@ -396,7 +396,8 @@ class HeldParameter(ArrayValue):
 
 
 def held_parameters(root: object) -> Dim:
-    """The parameters a module and the modules it holds keep outside any layer, each once."""
+    """The parameters a module and the modules it holds keep outside any layer, each once; None
+    when it holds modules of an unknown number (their layers may hold more than the table shows)."""
     found: dict[int, Dim] = {}
     seen: set[int] = set()
     stack: list = [root]
@@ -411,9 +412,9 @@ def held_parameters(root: object) -> Dim:
             stack.extend(value.attrs.values())
         elif isinstance(value, TorchSequential):
             stack.extend(value.entries)
-        elif isinstance(value, (list, tuple)):
-            stack.extend(value)
-        elif isinstance(value, dict):
-            stack.extend(value.values())
+        elif isinstance(value, (list, tuple, dict)):
+            if unknown_length(value):  # modules of an unknown number (`nn.ModuleDict` of a config read at run time)
+                return None
+            stack.extend(value.values() if isinstance(value, dict) else value)
     sizes = list(found.values())
     return None if None in sizes else sum(sizes)  # type: ignore[arg-type]
