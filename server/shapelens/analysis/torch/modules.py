@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 from ..dims import Dim, Shape, product
 from ..interpreter.builtins import extension
@@ -338,8 +338,7 @@ class ModuleHook(ClassHook):
         if id(value) in owned:
             return
         owned.add(id(value))
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else \
-            value.entries if isinstance(value, TorchSequential) else value.options if isinstance(value, Either) else ()
+        items = value.options if isinstance(value, Either) else held_modules(value)
         for item in items:
             self.own(item, owned)
 
@@ -395,6 +394,16 @@ class HeldParameter(ArrayValue):
     __slots__ = ()
 
 
+def held_modules(value: object) -> Iterable:
+    """What a container of modules holds: a list's or tuple's items, a dict's values, an
+    ``nn.Sequential``'s entries; nothing for anything else."""
+    if isinstance(value, dict):
+        return value.values()
+    if isinstance(value, (list, tuple)):
+        return value
+    return value.entries if isinstance(value, TorchSequential) else ()
+
+
 def held_parameters(root: object) -> Dim:
     """The parameters a module and the modules it holds keep outside any layer, each once; None
     when it holds modules of an unknown number (their layers may hold more than the table shows)."""
@@ -410,11 +419,9 @@ def held_parameters(root: object) -> Dim:
             found[id(value)] = product(value.shape) if all(isinstance(d, int) for d in value.shape) else None
         elif isinstance(value, Instance):
             stack.extend(value.attrs.values())
-        elif isinstance(value, TorchSequential):
-            stack.extend(value.entries)
-        elif isinstance(value, (list, tuple, dict)):
-            if unknown_length(value):  # modules of an unknown number (`nn.ModuleDict` of a config read at run time)
-                return None
-            stack.extend(value.values() if isinstance(value, dict) else value)
+        elif isinstance(value, (list, tuple, dict)) and unknown_length(value):
+            return None  # modules of an unknown number (`nn.ModuleDict` of a config read at run time)
+        else:
+            stack.extend(held_modules(value))
     sizes = list(found.values())
     return None if None in sizes else sum(sizes)  # type: ignore[arg-type]
