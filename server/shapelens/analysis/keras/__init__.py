@@ -10,7 +10,7 @@ from ..interpreter.arrays import as_shape
 from ..interpreter.layers import LayerResult, apply_rule
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
-from ..interpreter.values import ArrayValue, Instance, LayerObj
+from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj
 from ..report import Span
 from ..rules import LayerRule, ShapeError
 from ..unknown import Unknown
@@ -244,6 +244,16 @@ class KerasPlugin(Plugin):
             frozen[id(node.layer)] = self.non_trainable_params(interp, node.layer, node.result)
         counts = list(frozen.values())
         return None if None in counts else sum(counts)  # type: ignore[arg-type]
+
+    def layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str) -> object:
+        """``layer.output`` / ``layer.input`` of a layer called once: the tensors of that call."""
+        if name not in ("output", "input"):
+            return BoundMethod(layer, name)
+        calls = [node for node in interp.layers.nodes if node.layer is layer]
+        if len(calls) != 1:
+            return Unknown(f"`{name}` of a layer called {'more than once' if calls else 'on no tensor the analysis follows'}")
+        tensors = calls[0].outputs if name == "output" else calls[0].inputs
+        return tensors[0] if len(tensors) == 1 else list(tensors)
 
     def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
         """``layer.trainable = False`` freezes its weights; a value or a path the analysis cannot decide

@@ -69,7 +69,20 @@ class KerasModel(NamedValue):
     def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
         if name in DATA_METHODS:
             return self.call_with_data(interp, name, args, kwargs, node)
+        if name == "get_layer":
+            return self.get_layer(args[0] if args else kwargs.get("name"))
         return Unknown(f"the result of `{name}`")
+
+    def get_layer(self, name: object) -> object:
+        """``model.get_layer("last_conv")``: the model's layer of that name (a feature extractor or
+        Grad-CAM model reads its ``output``)."""
+        if not isinstance(name, str):
+            return Unknown("`get_layer` with a name or index the analysis does not read")
+        for node in self.nodes():
+            spec = node.layer.spec
+            if spec is not None and spec.args.values.get("name") == name:
+                return node.layer
+        return Unknown(f"a layer named {name!r} of `{self.name or self.fallback_name}` the analysis does not list")
 
     def truth(self) -> Optional[bool]:
         return None
@@ -341,6 +354,30 @@ class KerasFunctional(KerasModel):
 
     def nodes(self) -> list[Node]:
         return nodes_between(self.inputs, self.outputs)
+
+    def attribute(self, interp: "Interpreter", name: str) -> object:
+        """``model.inputs`` / ``model.output``: the tensors it was made from, for a model built on them
+        (``keras.Model(model.inputs, [model.get_layer(name).output, model.output])``)."""
+        if name in ("inputs", "outputs"):
+            return list(self.inputs if name == "inputs" else self.outputs)
+        if name in ("input", "output"):
+            tensors = self.inputs if name == "input" else self.outputs
+            return tensors[0] if len(tensors) == 1 else list(tensors)
+        if name == "layers":
+            return self.chain_layers()
+        return super().attribute(interp, name)
+
+    def chain_layers(self) -> object:
+        """``model.layers`` of a model whose layers form one chain (then Keras' order, its input
+        layer first, is the chain's): ``model.layers[-2].output`` takes a model without its head."""
+        nodes = self.nodes()
+        chained = len(self.inputs) == 1 and all(
+            len(node.inputs) == 1 and node.inputs[0].node is (nodes[i - 1] if i else None) and not node.extra
+            for i, node in enumerate(nodes))
+        if not chained or len({id(node.layer) for node in nodes}) != len(nodes):
+            return Unknown("the layers of a model whose graph branches, in Keras' order")
+        first = self.inputs[0]
+        return [InputLayerObj(first.shape, first.input_span), *(node.layer for node in nodes)]
 
 
 def nested_model(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
