@@ -23,7 +23,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "torch" / "valid"
 NAMES = ["resnet_make_layer_blocks", "densenet_add_module", "modulelist_append_loop", "ordereddict_built_in_loop",
          "vgg_make_layers_star", "moduledict_heads",
          # parameters held outside any layer count (a class token, positional embeddings); buffers do not
-         "vit_patch_embedding_cls_token_pos_embed", "embedding_scaled_positional_encoding_buffer"]
+         "vit_patch_embedding_cls_token_pos_embed", "embedding_scaled_positional_encoding_buffer",
+         # a decoder's weight tied to the embedding's: the shared tensor counts once
+         "word_language_model_tied_weights",
+         # attention and the Transformer family: torch's own projections, feed-forward pairs and norms
+         "transformer_language_model_tutorial", "translation_transformer_seq2seq", "attention_pooling_cross_attention",
+         "vit_linear_probe_frozen_encoder"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -90,3 +95,28 @@ out = model(torch.randn(4, 8))
 """
     (model,) = analyze(source).models
     assert model.total_params is None  # the heads the config names hold parameters too (144 + 51 in torch)
+
+
+def test_weights_tied_on_an_undecided_path_leave_no_total() -> None:
+    source = """
+import os
+import torch
+import torch.nn as nn
+
+class TiedLM(nn.Module):
+    def __init__(self, vocab=1000, dim=64):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.decoder = nn.Linear(dim, vocab)
+        if os.environ.get("TIE"):
+            self.decoder.weight = self.embed.weight
+
+    def forward(self, tokens):
+        return self.decoder(self.embed(tokens))
+
+model = TiedLM()
+logits = model(torch.randint(0, 1000, (2, 12)))
+"""
+    (model,) = analyze(source).models
+    assert [layer.params for layer in model.layers] == [64000, 65000]
+    assert model.total_params is None  # 65,000 or 129,000: the analysis cannot tell which

@@ -1,6 +1,6 @@
 """Total and trainable parameter counts of torchvision transfer learning, against real torch.
 
-For every valid fixture that builds a ``torchvision.models`` model, torch runs the script
+For every valid fixture that builds a ``torchvision.models`` model or freezes parameters, torch runs the script
 (weights stubbed: ``oracle_torch/builders.py``) and then counts the parameters of the model the
 engine reports, all of them and those with ``requires_grad``: the engine's ``Total params`` and
 ``Trainable params`` must be those numbers.
@@ -18,7 +18,8 @@ from shapelens.analysis import analyze
 
 pytestmark = pytest.mark.oracle
 
-TORCHVISION_FIXTURES = [f for f in valid_fixtures() if re.search(r"^(import|from) torchvision\b", f.source, re.M)]
+TORCHVISION_FIXTURES = [f for f in valid_fixtures()
+                        if re.search(r"^(import|from) torchvision\b", f.source, re.M) or "requires_grad = False" in f.source]
 
 
 def test_some_fixtures_freeze_a_backbone() -> None:

@@ -53,7 +53,8 @@ Application = tuple[Optional[Shape], Optional[int]]  # (output shape, parameter 
 class TorchFailure:
     error_type: str
     message: str
-    # The innermost running leaf module the script constructed, when the exception went through.
+    # The layer the script constructed that was running when the exception went through (a leaf, or
+    # the composite layer, ``nn.TransformerEncoder``, whose inner modules were).
     failing_layer: Optional[LayerKey]
     # The class of the innermost running module of any kind (a container when no leaf was running).
     running_module: Optional[str]
@@ -107,6 +108,17 @@ def _is_leaf(module: nn.Module) -> bool:
     """A layer: a module with no children that is not a container (an empty ``nn.Sequential()``,
     a ResNet's identity shortcut, holds no layer)."""
     return next(module.children(), None) is None and not isinstance(module, (nn.Sequential, nn.ModuleList, nn.ModuleDict))
+
+
+# Layers that hold modules of their own but are one layer each, as the engine models them (their
+# inner modules are torch's, run by torch's own code or through ``F.multi_head_attention_forward``).
+COMPOSITE_LAYERS = (nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerDecoderLayer,
+                    nn.TransformerEncoder, nn.TransformerDecoder, nn.Transformer)
+
+
+def _is_layer(module: nn.Module) -> bool:
+    """One row of a model's table: a leaf, or a composite layer (then the modules inside it are not rows)."""
+    return isinstance(module, COMPOSITE_LAYERS) or _is_leaf(module)
 
 
 def _first_tensor(output: object) -> Optional[torch.Tensor]:
@@ -180,7 +192,7 @@ class _Recorder:
                 if _is_leaf(module):
                     builders.leaf_output(shape, recorder.run.calls, _Call)
                 builders.finished(module, recorder.run.calls, _Call)
-            elif _is_leaf(module):
+            elif _is_layer(module):
                 if builders is not None:
                     builders.close()
                 params = sum(p.numel() for p in module.parameters())
@@ -203,11 +215,12 @@ class _Recorder:
             self.builders.reset()
 
     def fail(self, error: Exception) -> None:
-        leaves = [m for m in self.running if _is_leaf(m) and m in self.origins]
+        # the outermost layer running: a leaf is the innermost module, a composite layer holds the rest
+        layers = [m for m in self.running if _is_layer(m) and m in self.origins]
         self.run.failure = TorchFailure(
             error_type=type(error).__name__,
             message=str(error),
-            failing_layer=self.origins[leaves[-1]] if leaves and leaves[-1] is self.running[-1] else None,
+            failing_layer=self.origins[layers[0]] if layers else None,
             running_module=type(self.running[-1]).__name__ if self.running else None,
             statement_line=innermost_script_line(error, self.script_file),
         )

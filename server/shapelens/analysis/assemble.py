@@ -263,11 +263,14 @@ def model_of(record: ModelRecord, places: Places, found: list[Diagnostic]) -> Mo
     own = tuple(s for s in record.input_spans if not isinstance(s, SourceSpan))
     # layers that only some undecided paths apply are not all in the model that runs: no total
     paths = {node.condition for node in record.nodes if node.listed}
-    held = record.held_params if len(paths) <= 1 else None
+    held, held_frozen = None, None
+    if len(paths) <= 1:
+        held = record.held_params
+        held_frozen = places.interp.frameworks.by_name[record.framework].held_non_trainable(places.interp, record)
     return Model(model_name(record), record.framework, span, layers, record.input_shape,  # type: ignore[arg-type]
                  tuple(s for s in record.name_spans if not isinstance(s, SourceSpan)), record.context,
                  symbols=symbols, requires=conditions, input_spans=own, path=path, assumptions=record.note,
-                 held_params=held)
+                 held_params=held, held_non_trainable=held_frozen)
 
 
 def never_satisfied(layer: LayerObj, requirement: Requirement) -> Diagnostic:

@@ -127,6 +127,7 @@ class Model:
     # Parameters held outside any layer (a torch module's own ``nn.Parameter``: a class token, positional
     # embeddings); None when not known, or when the layers differ between paths the analysis cannot decide.
     held_params: Dim = 0
+    held_non_trainable: Dim = 0  # of ``held_params``, those frozen (``requires_grad = False``)
 
     @property
     def total_params(self) -> Dim:
@@ -137,9 +138,10 @@ class Model:
 
     @property
     def non_trainable_params(self) -> Dim:
-        if self.total_params is None:  # a layer of unknown size may hold some
+        if self.total_params is None or self.held_non_trainable is None:  # a layer of unknown size may hold some
             return None
-        return self.count(lambda layer: layer.non_trainable)
+        layers = self.count(lambda layer: layer.non_trainable)
+        return None if layers is None else layers + self.held_non_trainable  # type: ignore[operator]
 
     @property
     def trainable_params(self) -> Dim:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
 from ..rules import LayerRule
 from ..unknown import Unknown, keyword_arguments
 from .tensors import Tensor
-from .values import ArrayValue, BoundMethod, Function, Instance, LayerObj, QName
+from .values import ArrayValue, BoundMethod, Function, Instance, LayerObj, ModelRecord, QName
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -160,6 +160,11 @@ class Plugin:
 
     def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
         """``layer.name = value`` on one of its layers (Keras' ``layer.trainable = False``)."""
+
+    def held_non_trainable(self, interp: "Interpreter", record: ModelRecord) -> object:
+        """Of a model's parameters held outside its layers, those training leaves alone once the file
+        has run (``None`` when not known)."""
+        return 0
 
     def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, result: "LayerResult") -> object:
         """Of one of its layers' parameters, those training leaves alone once the file has run: all of

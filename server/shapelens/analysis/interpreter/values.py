@@ -459,3 +459,4 @@ class ModelRecord:
     note: str = ""  # which version of the library the rules followed, for the model's hover
     # the parameters its modules hold outside any layer (a class token, positional embeddings); None: not known
     held_params: Any = 0
+    held: tuple = ()  # the values held outside any layer (a framework's own kind), for ``held_non_trainable``

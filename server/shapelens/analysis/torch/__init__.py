@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Optional
 from ..interpreter.layers import LayerResult
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
-from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj
+from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord
 from ..interpreter.symbols import Symbols
+from ..dims import product
 from ..rules import Args, LayerRule, ShapeError, UnknownArgument
 from ..symbolic import Sym
 from ..unknown import Unknown
@@ -18,8 +19,11 @@ from .backbones import BackboneRun, BuilderLayer
 from .containers import ContainerHook, container_kind
 from .frontend import ARRAY_FACTORIES, PARAMETERS, Frontend, is_layer_path
 from .modules import PASS_THROUGH, ModuleHook, TorchSequential
-from .parameters import ParametersValue, freezing_followed, requires_grad_flag, set_requires_grad
+from .freezing import freezing_followed
+from .parameters import ParametersValue, requires_grad_flag, set_requires_grad
 from .rules import TORCH_RULES
+from .sharing import share
+from .rules.attention import CALL_TENSORS
 from .rules.backbone import BACKBONE_RUN, Body
 from .torchvision_frontend import TorchvisionFrontend
 from .rules.convolutional import torch_conv
@@ -49,6 +53,7 @@ class TorchState:
     open_scopes: dict[int, dict] = field(default_factory=dict)  # instance id → the symbols of its open parameters
     backbones: list = field(default_factory=list)  # the torchvision models built
     frozen: dict[int, bool] = field(default_factory=dict)  # layer id → its parameters are frozen
+    shared: list = field(default_factory=list)  # sharing.Shared: a layer's parameter set to another's
     running: int = 0  # the module and nn.Sequential runs as models under way (the calls inside one are its layers)
     followed_sites: set = field(default_factory=set)  # where the file sets requires_grad, followed
     written_sites: Optional[set] = None  # where the file's text sets requires_grad (read once)
@@ -134,6 +139,10 @@ class TorchPlugin(Plugin):
 
     def layer_inputs(self, layer: LayerObj, args: list, kwargs: dict) -> Optional[list]:
         args = [as_tensor(a, self) for a in args]  # a tensor made from data (`torch.arange(t)`) is a tensor too
+        names = CALL_TENSORS.get(layer.class_name)
+        if names is not None:  # `attention(q, k, v, attn_mask=...)`, `encoder(src, mask)`: the data tensors only
+            given = [*args[:len(names)], *(as_tensor(kwargs.get(name), self) for name in names[len(args):])]
+            return given if all(isinstance(t, Tensor) for t in given) else None
         first = args[0] if args else kwargs.get("inputs", kwargs.get("query"))
         tensors = [a for a in args if isinstance(a, Tensor)] or [first]
         if not all(isinstance(t, Tensor) for t in tensors):
@@ -173,6 +182,8 @@ class TorchPlugin(Plugin):
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
         if layer.spec is not None and layer.spec.rule.family is torch_rnn:
             return rnn_outputs(layer, output)
+        if layer.class_name == "MultiheadAttention":  # (attn_output, attn_weights)
+            return (output, Tensor(None, "the attention weights are not followed", None, (output,)))
         if isinstance(layer, (BackboneRun, BuilderLayer)):  # the builder's note stays with its own layers
             output.notes = tuple(note for note in output.notes if note not in layer.notes)
         return output
@@ -183,6 +194,9 @@ class TorchPlugin(Plugin):
             if isinstance(value, (int, float, Sym)) and not isinstance(value, bool):
                 return value
         return BoundMethod(layer, name)
+
+    def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
+        share(interp, self.state(interp), layer, name, value)
 
     def layer_method(self, interp: "Interpreter", layer: LayerObj, name: str, args: list, kwargs: dict,
                      node: ast.Call) -> object:
@@ -199,6 +213,13 @@ class TorchPlugin(Plugin):
             set_requires_grad(interp, [owner], requires_grad_flag(args, kwargs), interp.span(node))
             return owner
         return ParametersValue([owner], name == "named_parameters")
+
+    def held_non_trainable(self, interp: "Interpreter", record: ModelRecord) -> object:
+        """The held parameters (``nn.Parameter`` attributes) whose ``requires_grad`` the file turned off."""
+        if not freezing_followed(interp):
+            return None
+        frozen = self.state(interp).frozen
+        return sum(product(p.shape) for p in record.held if frozen.get(id(p)))
 
     def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, result: LayerResult) -> object:
         """torch freezes by ``requires_grad``: the parameters of a module whose were turned off."""

@@ -22,6 +22,7 @@ from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, NamedValue, Value
 from ..report import Span
 from ..unknown import Unknown, items_of_unknown_length, unknown_length
+from .sharing import with_shared
 from .tensors import PASS_THROUGH_METHODS
 
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ class TorchSequential(NamedValue):
             result = self.chain(interp, tensor)
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
-        record.held_params = held_parameters(self)
+        count_held(interp, self.plugin, record, self)
         interp.register_model(record)
         return result
 
@@ -257,11 +258,13 @@ class ModuleHook(ClassHook):
             return Unknown(f"an instance of `{instance.cls.node.name}`")
         first = args[0]
         if isinstance(first, ArrayValue):
+            tensor = Tensor(first.shape, None, None, (), None, self.plugin)
+            tensor.notes = first.notes
+            if self.plugin.state(interp).running:  # data inside another module's forward: part of that model
+                return self.run_forward(interp, instance, [tensor, *args[1:]], kwargs)
             if instance.model is not None:
                 return Tensor(None, "a second run of the model", None, ())
-            tensor = Tensor(first.shape, None, None, (), None, self.plugin)
             tensor.example = interp.span(node.args[0]) if node.args else interp.span(node)
-            tensor.notes = first.notes
             return self.run(interp, instance, tensor, [*args[1:]], kwargs)
         if isinstance(first, Tensor):
             if instance.model is None and first_run(self.plugin, interp, first):
@@ -284,7 +287,7 @@ class ModuleHook(ClassHook):
             result = self.run_forward(interp, instance, [tensor, *args], kwargs)
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
-        record.held_params = held_parameters(instance)
+        count_held(interp, self.plugin, record, instance)
         interp.register_model(record)
         return result
 
@@ -404,10 +407,10 @@ def held_modules(value: object) -> Iterable:
     return value.entries if isinstance(value, TorchSequential) else ()
 
 
-def held_parameters(root: object) -> Dim:
+def held_parameters(root: object) -> Optional[list[HeldParameter]]:
     """The parameters a module and the modules it holds keep outside any layer, each once; None
     when it holds modules of an unknown number (their layers may hold more than the table shows)."""
-    found: dict[int, Dim] = {}
+    found: dict[int, HeldParameter] = {}
     seen: set[int] = set()
     stack: list = [root]
     while stack:
@@ -416,12 +419,24 @@ def held_parameters(root: object) -> Dim:
             continue
         seen.add(id(value))
         if isinstance(value, HeldParameter):
-            found[id(value)] = product(value.shape) if all(isinstance(d, int) for d in value.shape) else None
+            found[id(value)] = value
         elif isinstance(value, Instance):
             stack.extend(value.attrs.values())
         elif isinstance(value, (list, tuple, dict)) and unknown_length(value):
             return None  # modules of an unknown number (`nn.ModuleDict` of a config read at run time)
         else:
             stack.extend(held_modules(value))
-    sizes = list(found.values())
-    return None if None in sizes else sum(sizes)  # type: ignore[arg-type]
+    return list(found.values())
+
+
+def count_held(interp: "Interpreter", plugin: "TorchPlugin", record: ModelRecord, root: object) -> None:
+    """A model's parameters outside its layers' rows, counted; kept for how many end up frozen."""
+    state = plugin.state(interp)
+    held = held_parameters(root)
+    sizes = None if held is None else [product(p.shape) if all(isinstance(d, int) for d in p.shape) else None
+                                       for p in held]
+    if sizes is None or None in sizes:
+        record.held_params = None
+        return
+    record.held_params = with_shared(sum(sizes), state, record.nodes)  # type: ignore[arg-type]
+    record.held = tuple(held)  # type: ignore[arg-type]

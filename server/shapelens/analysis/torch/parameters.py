@@ -20,13 +20,11 @@ from ..interpreter.journal import Either
 from ..interpreter.positions import SourceSpan
 from ..interpreter.values import BoundMethod, Instance, LayerObj, Value
 from ..unknown import Unknown
-from .modules import ModuleHook, TorchModuleValue, TorchSequential
+from .modules import HeldParameter, ModuleHook, TorchModuleValue, TorchSequential
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
     from . import TorchState
-
-Site = tuple[int, int]  # (line, column) of a place the file sets requires_grad
 
 
 class ParametersValue(Value):
@@ -97,6 +95,9 @@ def freeze(interp: "Interpreter", value: object, frozen: bool) -> bool:
     if isinstance(value, TorchSequential):
         return all([freeze(interp, entry, frozen) for entry in value.entries])
     if isinstance(value, Instance) and isinstance(value.cls.hook, ModuleHook):
+        for item in value.attrs.values():
+            if isinstance(item, HeldParameter):  # `self.cls_token = nn.Parameter(...)`
+                state.frozen[id(item)] = frozen
         return all([freeze(interp, item, frozen) for item in value.attrs.values() if holds_modules(item)])
     if isinstance(value, (list, tuple)):
         return all([freeze(interp, item, frozen) for item in value])
@@ -119,29 +120,3 @@ def holds_modules(value: object) -> bool:
     if isinstance(value, dict):
         return any(holds_modules(item) for item in value.values())
     return False
-
-
-def written_sites(tree: ast.AST, interp: "Interpreter") -> set[Site]:
-    """Every place the file's text sets ``requires_grad``: ``x.requires_grad = ...`` and
-    ``x.requires_grad_(...)``."""
-    sites: set[Site] = set()
-    if "requires_grad" not in interp.text:
-        return sites  # most files set none: no walk over the whole tree
-    for node in ast.walk(tree):
-        target = None
-        if isinstance(node, ast.Attribute) and node.attr == "requires_grad" and isinstance(node.ctx, ast.Store):
-            target = node
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
-            target = node
-        if target is not None:
-            span = interp.span(target)
-            sites.add((span.start_line, span.start_col))
-    return sites
-
-
-def freezing_followed(interp: "Interpreter") -> bool:
-    """Whether every ``requires_grad`` the file sets was followed (then trainable counts are known)."""
-    state: "TorchState" = interp.states["torch"]  # type: ignore[assignment]
-    if state.written_sites is None:
-        state.written_sites = written_sites(interp.tree, interp)
-    return state.written_sites <= state.followed_sites

@@ -11,6 +11,7 @@ from ..interpreter.values import ArrayValue, LayerObj
 from ..report import Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
+from .arrays import CASTS
 from .rules import TORCH_RULES
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ class TensorOps:
 
     def method(self, interp: "Interpreter", tensor: Tensor, name: str, args: list, kwargs: dict, span: Span) -> object:
         shape = tensor.shape
-        if name in ELEMENTWISE_FUNCTIONS or name in PASS_THROUGH_METHODS:
+        if name in ELEMENTWISE_FUNCTIONS or name in PASS_THROUGH_METHODS or name in CASTS \
+                or (name in ("type", "type_as") and (args or kwargs)):  # `tokens.long()`, `x.type(torch.bool)`
             return Tensor(shape, tensor.reason, None, (tensor,))
         if name in BINARY_FUNCTIONS:
             other = args[0] if args else kwargs.get("other", kwargs.get("mat2"))

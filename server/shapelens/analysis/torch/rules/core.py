@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from ...dims import differ, format_shape, product
-from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, equal_to
+from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, equal_to, is_int
 
 
 def torch_linear(rule: LayerRule, args: Args, inputs: list) -> Applied:
@@ -42,6 +44,22 @@ def torch_bilinear(rule: LayerRule, args: Args, inputs: list) -> Applied:
 def torch_embedding(rule: LayerRule, args: Args, inputs: list) -> Applied:
     dim = args.size("embedding_dim")
     return Applied((*inputs[0], dim), args.size("num_embeddings") * dim)
+
+
+def parameter_size(rule_name: str, values: dict, name: str) -> Optional[int]:
+    """How many numbers a layer's parameter of this name holds (``decoder.weight``), for the layers
+    whose parameters models share (a language model's embedding and output layer); None otherwise."""
+    if rule_name == "Linear":
+        sizes = {"weight": (values.get("in_features"), values.get("out_features")),
+                 "bias": (values.get("out_features"),) if values.get("bias", True) is True else ()}
+    elif rule_name == "Embedding":
+        sizes = {"weight": (values.get("num_embeddings"), values.get("embedding_dim"))}
+    else:
+        return None
+    shape = sizes.get(name)
+    if not shape or not all(is_int(size) for size in shape):
+        return None
+    return product(shape)
 
 
 def torch_same(rule: LayerRule, args: Args, inputs: list) -> Applied:
