@@ -24,7 +24,7 @@ CORPUS_FOLDERS = ("valid", "broken", "seeds")
 ERROR_CODES = frozenset(
     {"negative-dimension", "rank-mismatch", "merge-mismatch", "reshape-size", "input-mismatch", "invalid-argument"}
 )
-WARNING_CODES = frozenset({"dense-on-rank>2", "spatial-collapse"})
+WARNING_CODES = frozenset({"dense-on-rank>2", "spatial-collapse", "input-mismatch", "merge-mismatch"})
 
 _MARKER = re.compile(r"#\s*expect-(error|warning):\s*(\S+)\s*$")
 

@@ -153,7 +153,13 @@ def producer_nodes(tensor: Tensor) -> list[Node]:
 
 
 def is_window(layer: LayerObj) -> bool:
-    return layer.spec is not None and layer.spec.rule.window
+    """A layer that slides a window over the map: not a 1x1 kernel or pool (a pointwise conv) and
+    not a transposed convolution (which makes the map larger again)."""
+    spec = layer.spec
+    if spec is None or not spec.rule.window or "Transpose" in spec.rule.name:
+        return False
+    window = spec.args.values.get("kernel_size", spec.args.values.get("pool_size"))
+    return not (window == 1 or (isinstance(window, (tuple, list)) and all(k == 1 for k in window)))
 
 
 def next_window(node: Node, consumers: dict[int, list[Node]]) -> Optional[Node]:

@@ -70,6 +70,8 @@ class KerasState:
     version: KerasVersion = REFERENCE.keras
     rules: dict[str, LayerRule] = field(default_factory=lambda: RULES)
     names: dict[str, int] = field(default_factory=dict)  # how many layers Keras has named after each class
+    # ids of the layer applications a nested model's own build made (its layers, not the enclosing model's)
+    built_inside: set[int] = field(default_factory=set)
 
 
 class KerasPlugin(Plugin):
@@ -254,6 +256,11 @@ class KerasPlugin(Plugin):
             return Unknown(f"`{name}` of a layer called {'more than once' if calls else 'on no tensor the analysis follows'}")
         tensors = calls[0].outputs if name == "output" else calls[0].inputs
         return tensors[0] if len(tensors) == 1 else list(tensors)
+
+    def own_nodes(self, interp: "Interpreter", start: int) -> list:
+        """The layer applications made since ``start``, but for those a nested model's build made."""
+        inside = self.state(interp).built_inside
+        return [node for node in interp.layers.nodes[start:] if id(node) not in inside]
 
     def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
         """``layer.trainable = False`` freezes its weights; a value or a path the analysis cannot decide

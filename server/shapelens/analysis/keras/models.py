@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 from ..dims import OutputShape, Shape, differ, format_shape
 from ..interpreter.layers import apply_rule, nodes_between
 from ..interpreter.provenance import Notes, merge, notes_of
-from ..interpreter.tensors import Tensor
+from ..interpreter.tensors import Tensor, through_opaque
 from ..assemble import conditional
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord, NamedValue, Node, Value
 from ..report import Diagnostic, Span
@@ -122,7 +122,9 @@ class KerasModel(NamedValue):
 
     def applied(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:
         """The model called on a tensor inside another model: one layer of that model."""
+        start = len(interp.layers.nodes)
         self.build_for(interp, tensor.shape)
+        self.plugin.state(interp).built_inside.update(id(node) for node in interp.layers.nodes[start:])
         out = interp.layers.apply_to(self.layer(), [tensor], call_span)
         first = out[0] if isinstance(out, list) and out else out
         node = first.node if isinstance(first, Tensor) else None
@@ -156,8 +158,15 @@ class KerasModel(NamedValue):
         return []
 
     def record(self) -> ModelRecord:
-        return ModelRecord("keras", self.span, self.context, self.index, self.nodes(), self.input_shape(), self.name,
-                           self.name_spans, self.fallback_name, self.symbols, self.input_spans(), self.version.describe())
+        record = ModelRecord("keras", self.span, self.context, self.index, self.nodes(), self.input_shape(), self.name,
+                             self.name_spans, self.fallback_name, self.symbols, self.input_spans(), self.version.describe())
+        if self.opaque():
+            record.held_params = None  # layers the table cannot show may hold parameters
+        return record
+
+    def opaque(self) -> bool:
+        """Whether something the analysis does not know may be one of its layers."""
+        return False
 
     def input_spans(self) -> list[Span]:
         return []
@@ -260,7 +269,7 @@ class KerasSequential(KerasModel):
             elif self.is_custom(entry):
                 start = len(interp.layers.nodes)
                 out = self.plugin.apply_custom(interp, entry, tensor, entry.span)
-                nodes.extend(interp.layers.nodes[start:])
+                nodes.extend(self.plugin.own_nodes(interp, start))
                 tensor = out if isinstance(out, Tensor) else Tensor(None, "the custom layer gives several tensors", None, ())
                 continue
             elif isinstance(entry, LayerObj):
@@ -300,6 +309,12 @@ class KerasSequential(KerasModel):
 
     def nodes(self) -> list[Node]:
         return self.run_nodes or []
+
+    def opaque(self) -> bool:
+        """An entry that is not a layer, a model or a custom layer (a list the analysis cannot read)."""
+        return any(not (isinstance(entry, (LayerObj, KerasModel)) or self.is_custom(entry)
+                        or (position == 0 and isinstance(entry, (InputLayerObj, Tensor))))
+                   for position, entry in enumerate(self.entries))
 
     def rejection(self, shape: Shape) -> Optional[str]:
         """What the first layer that rejects an input of this shape says (a dry run: nothing recorded)."""
@@ -354,6 +369,9 @@ class KerasFunctional(KerasModel):
 
     def nodes(self) -> list[Node]:
         return nodes_between(self.inputs, self.outputs)
+
+    def opaque(self) -> bool:
+        return through_opaque(self.outputs, self.inputs)
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
         """``model.inputs`` / ``model.output``: the tensors it was made from, for a model built on them

@@ -283,11 +283,34 @@ class SubclassHook(ClassHook):
         instance.model = record
         start = len(interp.layers.nodes)
         result = self.apply(interp, subclassed, args, kwargs, call_span, symbolic)
-        record.nodes = interp.layers.nodes[start:]
+        record.nodes = self.plugin.own_nodes(interp, start)
+        record.held_params = self.held_outside(interp, instance, record.nodes)
         first = flatten_tensors(args[0] if args else kwargs.get("inputs"))
         record.input_shape = first[0].shape if len(first) == 1 else None
         interp.register_model(record)
         return result
+
+    def held_outside(self, interp: "Interpreter", instance: Instance, nodes: list) -> dims.Dim:
+        """The parameters of the layers and models the model holds that its ``call`` did not apply
+        (a distiller's teacher): Keras tracks and counts a built one; an unbuilt one holds none yet."""
+        applied = {id(node.layer) for node in nodes}
+        total: dims.Dim = 0
+        values = {id(v): v for v in flatten_held(list(instance.attrs.values()))}
+        for value in values.values():
+            count: dims.Dim = 0
+            if isinstance(value, LayerObj) and id(value) not in applied:
+                calls = [node for node in interp.layers.nodes if node.layer is value]
+                count = calls[0].result.params if calls else 0
+            elif isinstance(value, KerasModel) and (value.as_layer is None or id(value.as_layer) not in applied):
+                if isinstance(value, KerasFunctional) or value.declared_input() is not None or value.nodes():  # type: ignore[attr-defined]
+                    value.build_for(interp, None)
+                    count = value.total_params()
+            elif isinstance(value, Instance) and value.cls.hook is self and value is not instance:
+                other = self.of(interp, value)
+                if not other.applied and other.built:
+                    count = None  # its weights are not summed here
+            total = dims.add(total, count)
+        return total
 
     # --- after the file ran ---
 
@@ -388,6 +411,19 @@ def holds_layers(instance: Instance, plugin: "KerasPlugin") -> bool:
         elif isinstance(value, Either):
             pending.extend(value.options)
     return False
+
+
+def flatten_held(values: list) -> list:
+    """The values a model's attributes hold, lists and dicts opened."""
+    found: list = []
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            found += flatten_held(list(value))
+        elif isinstance(value, dict):
+            found += flatten_held(list(value.values()))
+        else:
+            found.append(value)
+    return found
 
 
 def collect_owned(values: list, owned: set[int]) -> None:

@@ -30,7 +30,10 @@ def multi_head_attention(rule: LayerRule, args: Args, inputs: list[Shape]) -> Ap
         query[-1] * heads * key_dim + key[-1] * heads * key_dim + value[-1] * heads * value_dim
         + heads * value_dim * out_dim
     )
-    if args.values.get("use_bias", True):
+    use_bias = args.flag("use_bias")
+    if use_bias is None:
+        return Applied((*query[:-1], out_dim), None)
+    if use_bias:
         params += 2 * heads * key_dim + heads * value_dim + out_dim
     return Applied((*query[:-1], out_dim), params)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ...dims import Shape
+from ...dims import Dim, Shape
 from ...rules import Args, LayerRule
 from ..dialect import dialect_of, snake_case
 
@@ -22,5 +22,7 @@ def layer_name(rule: LayerRule, args: Args) -> str:
     return name if isinstance(name, str) else snake_case(rule.name)
 
 
-def bias(args: Args, count: int) -> int:
-    return count if args.values.get("use_bias", True) else 0
+def bias(args: Args, count: Dim) -> Dim:
+    """The bias' share of a parameter count: ``count`` with ``use_bias``, 0 without, None when not known."""
+    flag = args.flag("use_bias")
+    return None if flag is None else count if flag else 0

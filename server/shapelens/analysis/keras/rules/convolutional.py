@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ... import shapes
-from ...dims import Shape, product
+from ...dims import Shape, add, product
 from ...rules import Applied, Args, LayerRule, ShapeError, assemble, fits, spatial_layout
 from ..dialect import dialect_of
 from .common import bias, check_rank, layer_name
@@ -63,14 +63,14 @@ def convolve(rule: LayerRule, args: Args, shape: Shape, received: Shape) -> Appl
     multiplier = args.size("depth_multiplier") if "depth_multiplier" in rule.args else 1
     if rule.family is conv:
         groups = args.int("groups") if "groups" in rule.args else 1
-        params = k_prod * (channels // groups) * filters + bias(args, filters)
+        params = add(k_prod * (channels // groups) * filters, bias(args, filters))
         out_channels = filters
     elif rule.family is separable_conv:
-        params = k_prod * channels * multiplier + channels * multiplier * filters + bias(args, filters)
+        params = add(k_prod * channels * multiplier + channels * multiplier * filters, bias(args, filters))
         out_channels = filters
     else:
         out_channels = channels * multiplier
-        params = k_prod * channels * multiplier + bias(args, out_channels)
+        params = add(k_prod * channels * multiplier, bias(args, out_channels))
     return Applied(assemble(shape[0], axes.sizes, out_channels, first), params, arithmetic, (), requires)
 
 
@@ -115,7 +115,7 @@ def conv_transpose(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     first, spatial, channels = spatial_layout(args, shape, rank)
     axes = shapes.over_axes(spatial, shapes.keras_deconv_length, kernel, strides, (padding,) * rank, dilation,
                             output_padding or (None,) * rank)
-    params = None if channels is None else product(kernel) * channels * filters + bias(args, filters)
+    params = None if channels is None else add(product(kernel) * channels * filters, bias(args, filters))
     return Applied(assemble(shape[0], axes.sizes, filters, first), params, tuple(axes.arithmetic), (), fits(rule.name, axes.open))
 
 

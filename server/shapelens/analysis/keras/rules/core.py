@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ...dims import Shape, defined, format_shape, product
+from ...dims import Shape, add, defined, format_shape, product
 from ...rules import Applied, Args, LayerRule, UnknownArgument
 from ..dialect import dialect_of
 from .common import bias, check_rank
@@ -16,7 +16,8 @@ def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     check_rank(rule, args, shape, min_ndim=2)
     units = args.size("units")
     warnings = ()
-    if len(shape) >= 4:
+    if len(shape) >= 4 and not all(isinstance(d, int) and d == 1 for d in shape[1:-1]):
+        # (on a 1x1 map, `GlobalAveragePooling2D(keepdims=True)` then Dense, it is a squeeze-excitation's dense)
         warnings = ((
             "dense-on-rank>2",
             f"Dense({units}) receives the {len(shape)}-D map {format_shape(shape)} and acts on its last axis "
@@ -25,7 +26,7 @@ def dense(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
         ),)
     if not defined(shape[-1]):
         raise dialect_of(rule).undefined_dense_input(units, shape)
-    return Applied((*shape[:-1], units), shape[-1] * units + bias(args, units), warnings=warnings)
+    return Applied((*shape[:-1], units), add(shape[-1] * units, bias(args, units)), warnings=warnings)
 
 
 def embedding(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:

@@ -14,7 +14,10 @@ def rnn_weights(args: Args, name: str, features: Dim) -> Dim:
     units = args.size("units")
     gates = RNN_GATES[name]
     bias_count = 0
-    if args.values.get("use_bias", True):
+    use_bias = args.flag("use_bias")
+    if use_bias is None:
+        return None
+    if use_bias:
         bias_count = gates * units * (2 if name == "GRU" and args.values.get("reset_after", True) else 1)
     return gates * units * (features + units) + bias_count
 
