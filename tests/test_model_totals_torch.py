@@ -28,7 +28,12 @@ NAMES = ["resnet_make_layer_blocks", "densenet_add_module", "modulelist_append_l
          "word_language_model_tied_weights",
          # attention and the Transformer family: torch's own projections, feed-forward pairs and norms
          "transformer_language_model_tutorial", "translation_transformer_seq2seq", "attention_pooling_cross_attention",
-         "vit_linear_probe_frozen_encoder"]
+         "vit_linear_probe_frozen_encoder",
+         # layers the forward does not apply count too (an auxiliary head, a branch not taken), and so
+         # does a ParameterList
+         "multimodal_fusion_optional_inputs", "cyclegan_resnet_generator", "text_classification_embeddingbag",
+         # tuple results (torch.max(x, 2)[0], chunk, split), F.pad, repeat
+         "unet_milesial_odd_input", "pointnet_classifier_feature_transform"]
 
 
 @pytest.mark.parametrize("name", NAMES)

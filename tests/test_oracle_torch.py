@@ -175,7 +175,8 @@ def test_valid_fixture_matches_torch(fixture: Fixture) -> None:
     outcome = torch_outcome(fixture)
     assert outcome.failure is None, "the fixture itself is wrong; see test_valid_fixture_runs_in_torch"
     view = engine_outcome(fixture)
-    problems = [f"unexpected {d.describe()}" for d in view.errors]
+    # torch runs the fixture: any error or warning on it is a false alarm
+    problems = [f"unexpected {d.describe()}" for d in view.diagnostics if d.severity in ("error", "warning")]
     problems += application_mismatches(outcome.applications, view.applications, compare_shapes=fixture.engine_sees_input)
     assert problems == [], "engine diagnostics:\n" + view.describe_diagnostics()
 

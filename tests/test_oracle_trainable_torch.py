@@ -19,7 +19,8 @@ from shapelens.analysis import analyze
 pytestmark = pytest.mark.oracle
 
 TORCHVISION_FIXTURES = [f for f in valid_fixtures()
-                        if re.search(r"^(import|from) torchvision\b", f.source, re.M) or "requires_grad = False" in f.source]
+                        if re.search(r"^(import|from) torchvision\b", f.source, re.M)
+                        or re.search(r"requires_grad ?= ?False", f.source)]
 
 
 def test_some_fixtures_freeze_a_backbone() -> None:

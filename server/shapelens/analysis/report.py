@@ -131,7 +131,7 @@ class Model:
 
     @property
     def total_params(self) -> Dim:
-        if not self.layers and not self.held_params:
+        if not self.layers and (self.held_params is None or self.held_params.__class__ is int and not self.held_params):
             return None  # no layer followed: nothing to count, not a count of none
         layers = self.count(lambda layer: layer.params)
         return None if layers is None or self.held_params is None else layers + self.held_params  # type: ignore[operator]

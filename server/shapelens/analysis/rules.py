@@ -180,6 +180,15 @@ class Args:
     def bool(self, name: str) -> bool:
         return bool(self.raw(name))
 
+    def flag(self, name: str, default: bool = True) -> Optional[bool]:
+        """A switch that decides a parameter count (``bias``, ``use_bias``); None when it is not a
+        constant (``bias=use_bias`` set on a path the analysis cannot decide): the count is then unknown
+        while the shape is not."""
+        value = self.values.get(name, default)
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return bool(value)
+        return None
+
     def layer(self, name: str) -> "LayerSpec":
         value = self.raw(name)
         value = getattr(value, "spec", value)  # a constructed layer object carries its spec

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from ..unknown import EXTENDED, SomeItems, Unknown, known_position, some_items, unknown_length
 from .expressions import plain
-from .values import Value, is_known
+from .tensors import Tensor
+from .values import ArrayValue, Builtin, LayerObj, QName, Value, is_known
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -67,9 +68,35 @@ def call_builtin(interp: "Interpreter", name: str, args: list, kwargs: dict) -> 
                 return {**dict(pairs), **kwargs}
         elif name == "print":
             return None
+        elif name == "isinstance" and len(args) == 2:
+            return instance_of(interp, args[0], args[1])
     except Exception:  # noqa: BLE001 - a builtin on odd values
         pass
     return Unknown(f"the result of `{name}(...)`")
+
+
+BUILTIN_TYPES = {"list": list, "tuple": tuple, "dict": dict, "int": int, "float": float, "str": str, "bool": bool,
+                 "set": set}
+
+
+def instance_of(interp: "Interpreter", value: object, classes: object) -> object:
+    """``isinstance(inputs, (list, tuple))``: decided for Python's own types (a tensor, an array or
+    a layer is none of them) and for the library classes a framework decides (``torch.Tensor``)."""
+    verdicts = []
+    for cls in classes if isinstance(classes, tuple) else (classes,):
+        verdict = None
+        if isinstance(cls, Builtin) and cls.name in BUILTIN_TYPES:
+            if isinstance(value, Value):
+                verdict = False if isinstance(value, (Tensor, ArrayValue, LayerObj)) else None
+            elif is_known(value) and plain(value) or isinstance(value, (list, tuple, dict)):
+                verdict = isinstance(value, BUILTIN_TYPES[cls.name])
+        elif isinstance(cls, QName):
+            owner = interp.frameworks.owner(cls.path)
+            verdict = owner.instance_check(value, cls.path) if owner is not None else None
+        if verdict is None:
+            return Unknown("an `isinstance` check the analysis does not decide")
+        verdicts.append(verdict)
+    return any(verdicts)
 
 
 ATTRIBUTE_BUILTINS = frozenset({"getattr", "setattr", "hasattr"})

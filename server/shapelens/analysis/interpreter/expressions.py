@@ -14,7 +14,7 @@ from .env import Env
 from .plugins import unmodelled
 from .provenance import NOTED_TYPES, merge, noted, notes_of
 from .tensors import Tensor, elementwise
-from .values import NAMED_VALUES, ArrayValue, BoundMethod, Function, LambdaValue, Value, is_known
+from .values import NAMED_VALUES, ArrayValue, BoundMethod, Function, LambdaValue, QName, Value, is_known
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -72,6 +72,24 @@ def formattable(value: object) -> bool:
     """A value ``str % value`` formats as the program would (constants only)."""
     items = value if isinstance(value, tuple) else (value,)
     return all(isinstance(item, (int, float, str, bool)) for item in items)
+
+
+IDENTITY_COMPARISONS = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
+
+
+def equal_values(first: object, second: object) -> bool:
+    try:
+        return (first == second) is True
+    except Exception:  # noqa: BLE001 - values without equality
+        return False
+
+
+def same_library_object(left: QName, right: QName) -> Optional[bool]:
+    """``norm_layer == nn.InstanceNorm2d``: the same canonical name is the same object, names of
+    different classes are not; two paths to one class name may be one object (a re-export)."""
+    if left.path == right.path:
+        return True
+    return None if left.leaf == right.leaf else False
 
 
 def truth(value: object) -> Optional[bool]:
@@ -243,11 +261,7 @@ class Evaluator:
             return self.eval(node.body if test else node.orelse, env)
         with self.interp.undecided(node.test):
             body, orelse = self.eval(node.body, env), self.eval(node.orelse, env)
-        try:
-            same = body == orelse
-        except Exception:  # noqa: BLE001 - values without equality
-            same = False
-        return body if same is True and is_known(body) else Unknown("depends on a condition")
+        return body if equal_values(body, orelse) and is_known(body) else Unknown("depends on a condition")
 
     def expr_NamedExpr(self, node: ast.NamedExpr, env: Env) -> object:
         value = self.eval(node.value, env)
@@ -301,13 +315,17 @@ class Evaluator:
         for op, comparator in zip(node.ops, node.comparators):
             right = self.eval(comparator, env)
             if len(node.ops) == 1 and not isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) and (
-                    isinstance(left, Value) or isinstance(right, Value)):
+                    isinstance(left, Value) or isinstance(right, Value)) and not (
+                    left.__class__ is QName and right.__class__ is QName):
                 # `y > 0.5` on an array: an element-wise comparison, shaped like the operands
                 if isinstance(left, Tensor) or isinstance(right, Tensor):
                     return elementwise(left, right)
                 return left.compare(self.interp, right) if isinstance(left, Value) else right.compare(self.interp, left)  # type: ignore[union-attr]
             if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
                 result = (left is right) if isinstance(op, ast.Is) else (left is not right)
+            elif left.__class__ is QName is right.__class__ and type(op) in IDENTITY_COMPARISONS and (
+                    same := same_library_object(left, right)) is not None:  # type: ignore[arg-type]
+                result = same == (type(op) in (ast.Eq, ast.Is))
             elif (isinstance(left, Sym) or isinstance(right, Sym)) and type(op) in SIZE_COMPARISONS:
                 decided = compare(left, SIZE_COMPARISONS[type(op)], right) if is_dim(left) and is_dim(right) else None
                 if decided is None:
@@ -423,8 +441,8 @@ class Evaluator:
             finally:
                 interp.sites.pop()
         if isinstance(func, Unknown):
-            return unmodelled(func.reason, args, kwargs)
-        return unmodelled("a call of something the analysis does not model", args, kwargs)
+            return unmodelled(func.reason, args, kwargs, opaque=True)
+        return unmodelled("a call of something the analysis does not model", args, kwargs, opaque=True)
 
 
 def array_product(left: object, right: object) -> object:

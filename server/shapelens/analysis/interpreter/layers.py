@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from .core import Interpreter
 
 
+PARTIAL = "some sizes of its input are unknown: "
+
+
 class LayerResult(NamedTuple):
     output: OutputShape
     params: Dim
@@ -107,10 +110,12 @@ class LayerCalls:
         result = apply_rule(layer, shapes, reasons, not upstream_failed)
         if partial:
             why = next((t.reason for t in tensors if t.reason), None) or "an operation before it is not modelled"
+            if not why.startswith(PARTIAL):
+                why = f"{PARTIAL}{why}"
             if result.error is not None:
-                result = LayerResult(None, None, reason=f"some sizes of its input are unknown: {why}")
+                result = LayerResult(None, None, reason=why)
             elif result.reason is None and has_unknown_size(result.output):
-                result = result._replace(reason=f"some sizes of its input are unknown: {why}")
+                result = result._replace(reason=why)
         result = framework.check_result(interp, layer, result, tensors)
         node = Node(layer, tuple(tensors), call_span, len(self.nodes),
                     interp.context_label() if context is None else context, result, (), extra, interp.condition(),

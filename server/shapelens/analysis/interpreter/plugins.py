@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
 
 from ..rules import LayerRule
 from ..unknown import Unknown, keyword_arguments
-from .tensors import Tensor
+from .tensors import OpaqueTensor, Tensor
 from .values import ArrayValue, BoundMethod, Function, Instance, LayerObj, ModelRecord, QName
 
 if TYPE_CHECKING:
@@ -40,11 +40,14 @@ def open_keywords(hook: Callable) -> Callable:
     return hook
 
 
-def unmodelled(reason: str, args: list, kwargs: dict) -> object:
+def unmodelled(reason: str, args: list, kwargs: dict, opaque: bool = False) -> object:
     """What an operation the analysis does not model gives: applied to tensors, a tensor of unknown
-    shape (so the layers after it are still followed); otherwise an unknown value."""
+    shape (so the layers after it are still followed); otherwise an unknown value. ``opaque``: the
+    operation may be a layer (a call of a value the analysis does not know)."""
     tensors = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, Tensor))
-    return Tensor(None, reason, None, tensors) if tensors else Unknown(reason)
+    if not tensors:
+        return Unknown(reason)
+    return OpaqueTensor(None, reason, None, tensors) if opaque else Tensor(None, reason, None, tensors)
 
 
 class ClassHook:
@@ -160,6 +163,10 @@ class Plugin:
 
     def set_layer_attribute(self, interp: "Interpreter", layer: LayerObj, name: str, value: object) -> None:
         """``layer.name = value`` on one of its layers (Keras' ``layer.trainable = False``)."""
+
+    def instance_check(self, value: object, path: str) -> Optional[bool]:
+        """``isinstance(value, <path>)`` for one of the plugin's classes; None when not decided."""
+        return None
 
     def held_non_trainable(self, interp: "Interpreter", record: ModelRecord) -> object:
         """Of a model's parameters held outside its layers, those training leaves alone once the file

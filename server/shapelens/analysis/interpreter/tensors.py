@@ -67,6 +67,32 @@ class Tensor(Value):
 
 
 
+
+class OpaqueTensor(Tensor):
+    """What calling a value the analysis does not know gives on tensors (a loop variable over layers
+    it cannot list, a layer read from a config): that call may be a layer with parameters, so a
+    model whose output comes through one has no parameter total."""
+
+    __slots__ = ()
+
+
+def through_opaque(outputs: list, inputs: list = ()) -> bool:  # type: ignore[assignment]
+    """Whether the graph from ``inputs`` to ``outputs`` passes through an ``OpaqueTensor``."""
+    stop = {id(t) for t in inputs}
+    stack = [t for t in outputs if isinstance(t, Tensor)]
+    seen: set[int] = set()
+    while stack:
+        tensor = stack.pop()
+        if id(tensor) in seen or id(tensor) in stop:
+            continue
+        seen.add(id(tensor))
+        if isinstance(tensor, OpaqueTensor):
+            return True
+        if tensor.node is not None:
+            stack.extend(tensor.node.inputs)
+        stack.extend(tensor.parents)
+    return False
+
 def elementwise(left: object, right: object, matrix: bool = False) -> Tensor:
     """``x + y``, ``x * 0.5``: the broadcast shape of the operands (with ``matrix``, ``x @ w``: the
     matrix product's). An operand that is not a tensor counts by its shape: an array's (a

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import product
 from ..interpreter.plugins import NOT_CONSTANT, CallHook, Plugin
+from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue
 from ..unknown import Unknown
 from .functions import ARRAY_FACTORIES, Functions
@@ -30,6 +31,14 @@ class NumpyPlugin(Plugin):
 
     def constant(self, path: str) -> object:
         return CONSTANTS.get(path, NOT_CONSTANT)
+
+    def instance_check(self, value: object, path: str) -> Optional[bool]:
+        """``isinstance(x, np.ndarray)``: an array of numpy's is one, a tensor is not."""
+        if path != "numpy.ndarray":
+            return None
+        if isinstance(value, (Tensor, ArrayValue)):
+            return value.framework is self
+        return False if isinstance(value, (int, float, str, list, tuple, dict)) or value is None else None
 
     def call_hook(self, path: str) -> Optional[CallHook]:
         return self.functions.hook(path)

@@ -10,9 +10,8 @@ from ..interpreter.layers import LayerResult
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord
-from ..interpreter.symbols import Symbols
-from ..dims import product
-from ..rules import Args, LayerRule, ShapeError, UnknownArgument
+from ..dims import Dim, product
+from ..rules import LayerRule, ShapeError
 from ..symbolic import Sym
 from ..unknown import Unknown
 from .backbones import BackboneRun, BuilderLayer
@@ -23,12 +22,9 @@ from .freezing import freezing_followed
 from .parameters import ParametersValue, requires_grad_flag, set_requires_grad
 from .rules import TORCH_RULES
 from .sharing import share
-from .rules.attention import CALL_TENSORS
-from .rules.backbone import BACKBONE_RUN, Body
+from .rules.common import CALL_TENSORS
+from .seeds import Seeds, seed_shape, standalone_params
 from .torchvision_frontend import TorchvisionFrontend
-from .rules.convolutional import torch_conv
-from .rules.core import torch_embedding, torch_linear
-from .rules.normalization import torch_batch_norm
 from .rules.recurrent import torch_rnn
 from .arrays import array_method as data_tensor_method
 from .arrays import as_tensor
@@ -101,9 +97,9 @@ class TorchPlugin(Plugin):
             leaf = path.rsplit(".", 1)[-1]
             if leaf == "Sequential":
                 return front.sequential
-            if leaf == "ModuleList":
+            if leaf in ("ModuleList", "ParameterList"):
                 return front.module_list
-            if leaf == "ModuleDict":
+            if leaf in ("ModuleDict", "ParameterDict"):
                 return front.module_dict
             if leaf in TORCH_RULES:
                 return front.layer
@@ -141,8 +137,8 @@ class TorchPlugin(Plugin):
         args = [as_tensor(a, self) for a in args]  # a tensor made from data (`torch.arange(t)`) is a tensor too
         names = CALL_TENSORS.get(layer.class_name)
         if names is not None:  # `attention(q, k, v, attn_mask=...)`, `encoder(src, mask)`: the data tensors only
-            given = [*args[:len(names)], *(as_tensor(kwargs.get(name), self) for name in names[len(args):])]
-            return given if all(isinstance(t, Tensor) for t in given) else None
+            given = [*args[:len(names)], *(as_tensor(kwargs[name], self) for name in names[len(args):] if name in kwargs)]
+            return given if given and all(isinstance(t, Tensor) for t in given) else None
         first = args[0] if args else kwargs.get("inputs", kwargs.get("query"))
         tensors = [a for a in args if isinstance(a, Tensor)] or [first]
         if not all(isinstance(t, Tensor) for t in tensors):
@@ -184,6 +180,8 @@ class TorchPlugin(Plugin):
             return rnn_outputs(layer, output)
         if layer.class_name == "MultiheadAttention":  # (attn_output, attn_weights)
             return (output, Tensor(None, "the attention weights are not followed", None, (output,)))
+        if layer.class_name == "LSTMCell":  # (h, c)
+            return (output, Tensor(output.shape, output.reason, None, (output,)))
         if isinstance(layer, (BackboneRun, BuilderLayer)):  # the builder's note stays with its own layers
             output.notes = tuple(note for note in output.notes if note not in layer.notes)
         return output
@@ -214,12 +212,33 @@ class TorchPlugin(Plugin):
             return owner
         return ParametersValue([owner], name == "named_parameters")
 
+    def instance_check(self, value: object, path: str) -> Optional[bool]:
+        """``isinstance(x, torch.Tensor)``: a model tensor or a data tensor of torch's is one."""
+        if path != "torch.Tensor":
+            return None
+        if isinstance(value, (Tensor, ArrayValue)):
+            return value.framework is self
+        return False if isinstance(value, (int, float, str, list, tuple, dict, LayerObj)) or value is None else None
+
     def held_non_trainable(self, interp: "Interpreter", record: ModelRecord) -> object:
-        """The held parameters (``nn.Parameter`` attributes) whose ``requires_grad`` the file turned off."""
+        """Of the parameters outside the rows (``nn.Parameter`` attributes, layers the forward does not
+        apply), those whose ``requires_grad`` the file turned off."""
         if not freezing_followed(interp):
             return None
         frozen = self.state(interp).frozen
-        return sum(product(p.shape) for p in record.held if frozen.get(id(p)))
+        total: Dim = 0
+        for held in record.held:
+            if isinstance(held, LayerObj):
+                params = standalone_params(held)
+                if isinstance(held, BackboneRun):
+                    trainable = held.trainable_count(frozen)
+                    count = None if trainable is None or params is None else params - trainable
+                else:
+                    count = params if frozen.get(id(held)) else 0
+            else:
+                count = product(held.shape) if frozen.get(id(held)) else 0
+            total = None if total is None or count is None else total + count
+        return total
 
     def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, result: LayerResult) -> object:
         """torch freezes by ``requires_grad``: the parameters of a module whose were turned off."""
@@ -234,53 +253,6 @@ class TorchPlugin(Plugin):
 
     def finish(self, interp: "Interpreter") -> None:
         self.modules.finish(interp)
-
-
-class Seeds:
-    """Symbols for the sizes of an input nobody gives: a batch ``N`` and the spatial ``H``, ``W``."""
-
-    SPATIAL = {1: (("L", "length"),), 2: (("H", "height"), ("W", "width")),
-               3: (("D", "depth"), ("H", "height"), ("W", "width"))}
-
-    def __init__(self, symbols: Symbols, where: str) -> None:
-        self.symbols = symbols
-        self.where = where  # why no input is known
-
-    def size(self, name: str, meaning: str) -> Sym:
-        return self.symbols.fresh(name, f"{meaning} ({self.where})")
-
-    def batch(self) -> Sym:
-        return self.size("N", "batch size")
-
-    def spatial(self, rank: int) -> tuple[Sym, ...]:
-        return tuple(self.size(name, f"input {meaning}") for name, meaning in self.SPATIAL[rank])
-
-
-def seed_shape(rule: LayerRule, args: Args, seeds: Seeds) -> Optional[tuple]:
-    """With no example input: the input the first layer implies, symbolic but for what the layer fixes."""
-    try:
-        if rule is BACKBONE_RUN:  # a torchvision model first: an image of the channels its stem takes
-            body = args.values["parts"][0]  # type: ignore[index]
-            if isinstance(body, Body):
-                weight, groups = body.stem
-                return (seeds.batch(), weight[1] * groups, *seeds.spatial(2))
-            return None
-        if rule.family is torch_conv and "in_channels" in rule.args:
-            return (seeds.batch(), args.size("in_channels"), *seeds.spatial(rule.rank))
-        if rule.family is torch_batch_norm and "num_features" in rule.args:
-            features = args.size("num_features")
-            return (seeds.batch(), features, *seeds.spatial(rule.rank)) if rule.rank > 1 else (seeds.batch(), features)
-        if rule.family is torch_linear and "in_features" in rule.args:
-            return (seeds.batch(), args.size("in_features"))
-        if rule.family is torch_rnn:
-            length = seeds.size("L", "sequence length")
-            batch_first = bool(args.values.get("batch_first"))
-            return (seeds.batch(), length, args.size("input_size")) if batch_first else (length, seeds.batch(), args.size("input_size"))
-        if rule.family is torch_embedding:
-            return (seeds.batch(), seeds.size("L", "sequence length"))
-    except UnknownArgument:
-        return None
-    return None
 
 
 __all__ = ["TorchPlugin", "TorchState"]

@@ -20,7 +20,7 @@ from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, Mo
 from ..report import Span
 from ..rules import Args, LayerSpec
 from ..unknown import Unknown
-from .modules import ModuleHook, TorchModuleValue, TorchSequential
+from .modules import ModuleHook, OpaqueModule, TorchModuleValue, TorchSequential
 from .parameters import ParametersValue, freeze, requires_grad_flag, set_requires_grad
 from .rules import TORCH_RULES
 from .rules.backbone import BACKBONE_RUN, HEAD_RULES, STEPS, Body, step_shape
@@ -443,7 +443,7 @@ class BodyModule(TorchModuleValue):
         return module.apply(interp, [("body", module)], tensor, call_span)
 
 
-class ModulePart(Value):
+class ModulePart(OpaqueModule):
     """A submodule of the body (``model.layer4``, ``model.features[0]``) or an auxiliary
     classifier: not modelled one layer at a time. Replacing something in it leaves a model the
     analysis no longer knows (or, for an auxiliary classifier, a parameter count)."""

@@ -79,7 +79,10 @@ class Frontend:
         a class token, a weight used with ``@``)."""
         data = args[0] if args else kwargs.get("data")
         if isinstance(data, ArrayValue):
-            return HeldParameter(data.shape, data.span, data.framework, data.dtype, data.notes)
+            parameter = HeldParameter(data.shape, data.span, data.framework, data.dtype, data.notes)
+            if (args[1] if len(args) > 1 else kwargs.get("requires_grad")) is False:  # a fixed positional embedding
+                self.plugin.state(interp).frozen[id(parameter)] = True
+            return parameter
         return data if isinstance(data, Tensor) else Unknown("a parameter of data whose shape is not known")
 
     @open_keywords

@@ -18,10 +18,12 @@ from ..interpreter.builtins import extension
 from ..interpreter.journal import Either
 from ..interpreter.plugins import ClassHook
 from ..interpreter.symbols import Symbols
-from ..interpreter.tensors import Tensor
+from ..interpreter.layers import flatten_tensors
+from ..interpreter.tensors import Tensor, through_opaque
 from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, NamedValue, Value
 from ..report import Span
 from ..unknown import Unknown, items_of_unknown_length, unknown_length
+from .seeds import standalone_params
 from .sharing import with_shared
 from .tensors import PASS_THROUGH_METHODS
 
@@ -288,6 +290,8 @@ class ModuleHook(ClassHook):
         record.nodes = interp.layers.nodes[start:]
         record.input_shape = tensor.shape
         count_held(interp, self.plugin, record, instance)
+        if through_opaque(flatten_tensors(result), [tensor]):
+            record.held_params = None  # something the analysis does not know may be a layer
         interp.register_model(record)
         return result
 
@@ -390,6 +394,11 @@ class ModuleHook(ClassHook):
         return None
 
 
+class OpaqueModule(Value):
+    """A module the analysis holds but does not model (a slice of a torchvision model's body): the
+    parameters of a model that holds one are not known."""
+
+
 class HeldParameter(ArrayValue):
     """A parameter a module holds itself, outside any layer (``self.cls_token = nn.Parameter(...)``):
     it counts in the model's total. What is computed from it is a plain array."""
@@ -407,10 +416,12 @@ def held_modules(value: object) -> Iterable:
     return value.entries if isinstance(value, TorchSequential) else ()
 
 
-def held_parameters(root: object) -> Optional[list[HeldParameter]]:
-    """The parameters a module and the modules it holds keep outside any layer, each once; None
-    when it holds modules of an unknown number (their layers may hold more than the table shows)."""
+def held_parameters(root: object) -> Optional[tuple[list[HeldParameter], list[LayerObj]]]:
+    """The parameters a module and the modules it holds keep outside any layer, and the layers
+    they hold, each once; None when it holds modules of an unknown number (their layers may hold
+    more than the table shows)."""
     found: dict[int, HeldParameter] = {}
+    layers: dict[int, LayerObj] = {}
     seen: set[int] = set()
     stack: list = [root]
     while stack:
@@ -420,23 +431,35 @@ def held_parameters(root: object) -> Optional[list[HeldParameter]]:
         seen.add(id(value))
         if isinstance(value, HeldParameter):
             found[id(value)] = value
+        elif isinstance(value, LayerObj):
+            layers[id(value)] = value
+        elif isinstance(value, OpaqueModule):
+            return None
         elif isinstance(value, Instance):
             stack.extend(value.attrs.values())
         elif isinstance(value, (list, tuple, dict)) and unknown_length(value):
             return None  # modules of an unknown number (`nn.ModuleDict` of a config read at run time)
         else:
             stack.extend(held_modules(value))
-    return list(found.values())
+    return list(found.values()), list(layers.values())
 
 
 def count_held(interp: "Interpreter", plugin: "TorchPlugin", record: ModelRecord, root: object) -> None:
-    """A model's parameters outside its layers' rows, counted; kept for how many end up frozen."""
+    """A model's parameters outside its layers' rows: those its modules hold themselves, and those of
+    the layers it holds that its forward did not apply (torch counts both); kept for how many end
+    up frozen."""
     state = plugin.state(interp)
-    held = held_parameters(root)
-    sizes = None if held is None else [product(p.shape) if all(isinstance(d, int) for d in p.shape) else None
-                                       for p in held]
-    if sizes is None or None in sizes:
+    found = held_parameters(root)
+    if found is None:
+        record.held_params = None
+        return
+    held, layers = found
+    sizes: list[Dim] = [product(p.shape) if all(isinstance(d, int) for d in p.shape) else None for p in held]
+    applied = {id(node.layer) for node in record.nodes}
+    unreached = [layer for layer in layers if id(layer) not in applied]
+    sizes += [standalone_params(layer) for layer in unreached]
+    if None in sizes:
         record.held_params = None
         return
     record.held_params = with_shared(sum(sizes), state, record.nodes)  # type: ignore[arg-type]
-    record.held = tuple(held)  # type: ignore[arg-type]
+    record.held = (*held, *unreached)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..dims import Shape, equal, is_dim, product
 from ..interpreter.tensors import Tensor, elementwise
-from ..interpreter.values import ArrayValue, LayerObj
+from ..interpreter.values import ArrayValue, LayerObj, Value
 from ..report import Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
@@ -26,6 +26,9 @@ ELEMENTWISE_FUNCTIONS = {
     "hardtanh", "hardswish", "hardsigmoid", "softplus", "softsign", "softmax", "log_softmax", "dropout",
     "dropout2d", "dropout1d", "dropout3d", "alpha_dropout", "normalize", "abs", "exp", "log", "sqrt",
     "clamp", "clip", "contiguous", "float", "double", "half", "to", "cpu", "cuda", "detach", "clone", "neg",
+    "flip", "fliplr", "flipud", "roll", "cumsum", "cumprod", "tril", "triu", "masked_fill", "sin", "cos", "square",
+    "rsqrt", "reciprocal", "erf", "nan_to_num", "floor", "ceil", "round", "sign", "relu_", "sigmoid_", "tanh_",
+    "clamp_", "masked_fill_", "zero_", "fill_", "logsigmoid", "softmin", "pow",
 }
 # Functions and methods of two operands: broadcast, or a matrix product.
 MATRIX_PRODUCTS = frozenset({"matmul", "mm", "bmm"})
@@ -59,6 +62,8 @@ class TensorOps:
             return Unknown(f"`{path}(...)` on a value that is not a tensor")
         if name in ELEMENTWISE_FUNCTIONS:
             return Tensor(first.shape, first.reason, None, (first,))
+        if name == "pad" and path.startswith("torch.nn.functional."):
+            return padded(first, args[1] if len(args) > 1 else kwargs.get("pad"))
         if name == "flatten":
             return self.as_layer(interp, "Flatten", first, flatten_bounds(args[1:], kwargs), {}, interp.span(node))
         if name in FUNCTIONAL_LAYERS:
@@ -113,11 +118,23 @@ class TensorOps:
             a, b = args[0] % len(shape), args[1] % len(shape)
             dims[a], dims[b] = dims[b], dims[a]
             return Tensor(tuple(dims), None, None, (tensor,))
-        if name in ("mean", "sum", "amax", "amin") and (args or "dim" in kwargs):
-            dim = args[0] if args else kwargs["dim"]
-            keep = kwargs.get("keepdim", args[1] if len(args) > 1 else False)
-            axes = {d % len(shape) for d in (dim if isinstance(dim, (tuple, list)) else (dim,)) if isinstance(d, int)}
-            dims = [1 if i in axes else d for i, d in enumerate(shape)] if keep else [d for i, d in enumerate(shape) if i not in axes]
+        if name in REDUCTIONS or name in PAIRED_REDUCTIONS:
+            return reduction(tensor, name, args, kwargs)
+        if name in SPLITS:
+            return split(tensor, name, args, kwargs)
+        if name == "squeeze" and not args and "dim" not in kwargs:
+            if None in shape:
+                return Tensor(None, "`squeeze()` of a tensor with a size that may be 1", None, (tensor,))
+            return Tensor(tuple(d for d in shape if not (isinstance(d, int) and d == 1)), None, None, (tensor,))
+        if name == "repeat":  # `x.repeat(batch, 1)`: each axis times its count, new axes in front
+            counts = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
+            if len(counts) >= len(shape) and all(is_dim(c) for c in counts):
+                lead = len(counts) - len(shape)
+                return Tensor((*counts[:lead], *(None if d is None else d * c for d, c in zip(shape, counts[lead:]))),
+                              None, None, (tensor,))
+        if name == "narrow" and len(args) == 3 and isinstance(args[0], int) and is_dim(args[2]):
+            dims = list(shape)
+            dims[args[0] % len(shape)] = args[2]
             return Tensor(tuple(dims), None, None, (tensor,))
         if name == "t" and len(shape) <= 2:
             return Tensor(tuple(reversed(shape)), None, None, (tensor,))
@@ -126,6 +143,134 @@ class TensorOps:
         if name == "expand_as" and args and isinstance(args[0], (Tensor, ArrayValue)):
             return expanded(tensor, args[0].shape)
         return Tensor(None, f"the result of `.{name}(...)`", None, (tensor,))
+
+
+# Reductions over axes: ``dim`` first, then ``keepdim`` (also by keyword); with no ``dim``, a
+# reduction over every element gives a 0-d tensor.
+REDUCTIONS = frozenset({"mean", "sum", "amax", "amin", "prod", "logsumexp", "nansum", "nanmean", "argmax", "argmin",
+                        "all", "any", "std", "var"})
+# Reductions along one axis that give (values, indices): a pair, as torch's named tuple.
+PAIRED_REDUCTIONS = frozenset({"max", "min", "median", "mode", "kthvalue", "topk", "sort"})
+SPLITS = frozenset({"chunk", "split", "unbind", "tensor_split"})
+
+
+class ValuesIndices(Value):
+    """``x.max(dim=1)``, ``torch.topk(x, k)``: the (values, indices) pair torch returns, unpacked,
+    indexed or read by name."""
+
+    __slots__ = ("values", "indices")
+
+    def __init__(self, values: Tensor, indices: Tensor) -> None:
+        self.values = values
+        self.indices = indices
+
+    def attribute(self, interp: "Interpreter", name: str) -> object:
+        if name in ("values", "indices"):
+            return self.values if name == "values" else self.indices
+        return Unknown(f"attribute `{name}` of a (values, indices) pair")
+
+    def subscript(self, interp: "Interpreter", index: object) -> object:
+        if isinstance(index, int) and -2 <= index < 2:
+            return (self.values, self.indices)[index]
+        return Unknown("a subscript of a (values, indices) pair")
+
+    def iterate(self) -> Optional[list]:
+        return [self.values, self.indices]
+
+    def length(self) -> object:
+        return 2
+
+
+def reduction(tensor: Tensor, name: str, args: list, kwargs: dict) -> object:
+    shape = tensor.shape
+    if name in ("max", "min") and args and isinstance(args[0], (Tensor, ArrayValue)):
+        return elementwise(tensor, args[0])  # torch.max(a, b): element-wise
+    if name in ("kthvalue", "topk"):  # (k, dim=-1, ...)
+        count, args = (args[0], args[1:]) if args else (kwargs.get("k"), [])
+        dim = args[0] if args else kwargs.get("dim", -1)
+    elif name == "sort":
+        dim = args[0] if args else kwargs.get("dim", -1)
+        count = None
+    else:
+        dim, count = (args[0] if args else kwargs.get("dim")), None
+    keep = kwargs.get("keepdim", args[1] if len(args) > 1 and name not in ("std", "var", "sort", "topk") else False)
+    if shape is None or not isinstance(keep, bool):
+        return Tensor(None, f"the result of `.{name}(...)`", None, (tensor,))
+    if dim is None:
+        if name in PAIRED_REDUCTIONS and name not in ("max", "min", "median"):
+            return Tensor(None, f"the result of `.{name}(...)`", None, (tensor,))
+        return Tensor((), None, None, (tensor,))  # over every element
+    axes = dim if isinstance(dim, (tuple, list)) else (dim,)
+    if not shape or not all(isinstance(d, int) and -len(shape) <= d < len(shape) for d in axes):
+        return Tensor(None, f"`.{name}(...)` over axes the analysis does not read", None, (tensor,))
+    picked = {d % len(shape) for d in axes}
+    if name in ("topk", "sort"):
+        if name == "topk" and not is_dim(count):
+            return Tensor(None, "`topk` of a count that is not known", None, (tensor,))
+        dims = [count if i in picked and name == "topk" else d for i, d in enumerate(shape)]
+    elif keep:
+        dims = [1 if i in picked else d for i, d in enumerate(shape)]
+    else:
+        dims = [d for i, d in enumerate(shape) if i not in picked]
+    values = Tensor(tuple(dims), None, None, (tensor,))
+    if name not in PAIRED_REDUCTIONS:
+        return values
+    return ValuesIndices(values, Tensor(tuple(dims), None, None, (tensor,)))
+
+
+def split(tensor: Tensor, name: str, args: list, kwargs: dict) -> object:
+    """``x.chunk(2, dim=1)``, ``torch.split(x, size, dim)``, ``x.unbind(1)``: a tuple of tensors."""
+    shape = tensor.shape
+    why = f"the parts of `.{name}(...)`"
+    if name == "unbind":
+        dim = args[0] if args else kwargs.get("dim", 0)
+    else:
+        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+    if shape is None or not isinstance(dim, int) or not -len(shape) <= dim < len(shape):
+        return Unknown(why)
+    axis = dim % len(shape)
+    size = shape[axis]
+    if name == "unbind":
+        if not isinstance(size, int) or size > 64:
+            return Unknown(f"{why}: their number is not known")
+        return tuple(Tensor((*shape[:axis], *shape[axis + 1:]), None, None, (tensor,)) for _ in range(size))
+    given = args[0] if args else kwargs.get("chunks", kwargs.get("split_size_or_sections", kwargs.get("sections")))
+    if name == "split" and isinstance(given, (list, tuple)) and all(is_dim(s) for s in given):
+        sizes = list(given)
+    elif isinstance(given, int) and given > 0 and isinstance(size, int):
+        if name == "split":
+            sizes = [min(given, size - start) for start in range(0, size, given)]
+        elif name == "chunk":
+            step = -(-size // given)
+            sizes = [min(step, size - start) for start in range(0, size, step)]
+        else:  # tensor_split: sizes as even as they come, the first ones one larger
+            sizes = [size // given + (1 if i < size % given else 0) for i in range(given)]
+    elif name in ("chunk", "tensor_split") and isinstance(given, int) and 0 < given <= 64:
+        sizes = [None] * given  # sizes of an axis the analysis does not know: as many parts as asked
+    else:
+        return Unknown(why)
+    if len(sizes) > 64:
+        return Unknown(f"{why}: too many to follow")
+    parts = []
+    for part in sizes:
+        out = Tensor((*shape[:axis], part, *shape[axis + 1:]), None, None, (tensor,))
+        out.partial = out.partial or part is None
+        parts.append(out)
+    return tuple(parts)
+
+
+def padded(tensor: Tensor, pad: object) -> Tensor:
+    """``F.pad(x, (left, right, top, bottom))``: pairs from the last axis backwards (negative crops)."""
+    shape = tensor.shape
+    if shape is None or not isinstance(pad, (tuple, list)) or len(pad) % 2 or len(pad) // 2 > len(shape) \
+            or not all(is_dim(p) for p in pad):
+        return Tensor(None, "an `F.pad` the analysis does not follow", None, (tensor,))
+    dims = list(shape)
+    for axis in range(len(pad) // 2):
+        position = len(shape) - 1 - axis
+        if dims[position] is not None:
+            dims[position] = dims[position] + pad[2 * axis] + pad[2 * axis + 1]
+    return Tensor(tuple(dims), None, None, (tensor,))
 
 
 def expanded(tensor: Tensor, sizes: object) -> Tensor:

@@ -13,18 +13,6 @@ from __future__ import annotations
 from ...dims import Dim, Shape, differ, format_shape
 from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
 
-# The tensors each layer's call takes, by parameter name in torch's order: only these are inputs
-# (a positional mask after them, `encoder(src, mask)`, is not).
-CALL_TENSORS = {
-    "MultiheadAttention": ("query", "key", "value"),
-    "TransformerEncoderLayer": ("src",),
-    "TransformerEncoder": ("src",),
-    "TransformerDecoderLayer": ("tgt", "memory"),
-    "TransformerDecoder": ("tgt", "memory"),
-    "Transformer": ("src", "tgt"),
-}
-
-
 def query_checked(shape: Shape, embed_dim: Dim, arg: str) -> None:
     """What torch's multi-head attention asserts of its query (the first thing every layer here does)."""
     if len(shape) not in (2, 3):

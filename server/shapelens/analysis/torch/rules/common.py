@@ -6,6 +6,23 @@ from ...dims import Shape, format_shape
 from ...rules import LayerRule, ShapeError
 
 
+# The data tensors a layer's call takes, by parameter name in torch's order, for the layers whose
+# calls take other tensors too: only these are its inputs (a mask passed by position,
+# `encoder(src, mask)`, a cell's state `cell(x, (h, c))`, are not).
+CALL_TENSORS = {
+    "MultiheadAttention": ("query", "key", "value"),
+    "TransformerEncoderLayer": ("src",),
+    "TransformerEncoder": ("src",),
+    "TransformerDecoderLayer": ("tgt", "memory"),
+    "TransformerDecoder": ("tgt", "memory"),
+    "Transformer": ("src", "tgt"),
+    "RNNCell": ("input",),
+    "LSTMCell": ("input",),
+    "GRUCell": ("input",),
+    "EmbeddingBag": ("input", "offsets"),
+}
+
+
 def dims_text(dims) -> str:
     return "[" + ", ".join("N" if d is None else str(d) for d in dims) + "]"
 

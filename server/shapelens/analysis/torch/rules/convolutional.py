@@ -105,8 +105,9 @@ def torch_conv(rule: LayerRule, args: Args, inputs: list) -> Applied:
     else:
         axes = sliding_axes(rule, args, inputs, shape, kernel, stride, dilation)
         params = None if in_channels is None else out_channels * (in_channels // groups) * prod(kernel)
-    if params is not None and args.values.get("bias", True):
-        params += out_channels
+    use_bias = args.flag("bias")
+    if params is not None and use_bias is not False:
+        params = None if use_bias is None else params + out_channels
     requires += fits(rule.name, axes.open)
     return Applied(rejoin(batched, (shape[0], out_channels, *axes.sizes)), params, tuple(axes.arithmetic), (), requires)
 

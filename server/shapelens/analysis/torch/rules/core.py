@@ -1,4 +1,4 @@
-"""torch core layers: Linear, Bilinear, Embedding, and the layers that keep their input's shape."""
+"""torch core layers: Linear, Bilinear, Embedding, EmbeddingBag, GLU, and the layers that keep their input's shape."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def torch_linear(rule: LayerRule, args: Args, inputs: list) -> Applied:
     requires = () if lazy else equal_to(shape[-1], features, f"{rule.name} in_features", "linear-in-features")
     if features is None:
         return Applied((*shape[:-1], out_features), None, requires=requires)
-    params = features * out_features + (out_features if args.values.get("bias", True) else 0)
+    use_bias = args.flag("bias")
+    params = None if use_bias is None else features * out_features + (out_features if use_bias else 0)
     return Applied((*shape[:-1], out_features), params, requires=requires)
 
 
@@ -72,8 +73,36 @@ def torch_same(rule: LayerRule, args: Args, inputs: list) -> Applied:
 ELEMENTWISE = (
     "Identity", "Dropout", "AlphaDropout", "FeatureAlphaDropout", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU",
     "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh", "Hardswish", "Hardsigmoid", "Softplus", "Softsign", "Softmax",
-    "LogSoftmax", "Softmax2d", "Tanhshrink", "Threshold", "LocalResponseNorm",
+    "LogSoftmax", "Softmax2d", "Tanhshrink", "Threshold", "LocalResponseNorm", "LogSigmoid", "Softmin", "Hardshrink",
+    "Softshrink", "RReLU", "ChannelShuffle",
 )
+
+
+def torch_glu(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    """``GLU(dim)``: one half of the axis gates the other."""
+    shape = inputs[0]
+    dim = args.int("dim") % len(shape)
+    size = shape[dim]
+    if isinstance(size, int) and size % 2:
+        raise ShapeError("reshape-size", f"GLU halves dimension {dim}, whose size {size} is odd (input "
+                         f"{format_shape(shape)}); torch fails with \"Halving dimension must be even, but dimension "
+                         f"{dim} is size {size}\"")
+    return Applied((*shape[:dim], None if size is None else size // 2, *shape[dim + 1:]), 0)
+
+
+def torch_embedding_bag(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    """``EmbeddingBag``: one vector per bag, the bags being the rows of a 2-D input or the
+    ``offsets`` of a 1-D one."""
+    shape, dim = inputs[0], args.size("embedding_dim")
+    params = args.size("num_embeddings") * dim
+    if len(shape) == 2:
+        return Applied((shape[0], dim), params)
+    if len(shape) != 1 or len(inputs) < 2 or len(inputs[1]) != 1:
+        raise UnknownArgument("EmbeddingBag called on a 1-D input without its 1-D offsets")
+    bags = inputs[1][0]
+    if bags is not None and args.bool("include_last_offset"):
+        bags = bags - 1
+    return Applied((bags, dim), params)
 
 ROWS = [
     LayerRule("Linear", torch_linear, ("in_features", "out_features", "bias"), {"bias": True}, role="dense",
@@ -81,6 +110,10 @@ ROWS = [
     LayerRule("LazyLinear", torch_linear, ("out_features", "bias"), {"bias": True}, role="dense"),
     LayerRule("Bilinear", torch_bilinear, ("in1_features", "in2_features", "out_features", "bias"), {"bias": True}),
     LayerRule("Embedding", torch_embedding, ("num_embeddings", "embedding_dim", "padding_idx")),
+    LayerRule("EmbeddingBag", torch_embedding_bag,
+              ("num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq", "mode", "sparse",
+               "_weight", "include_last_offset", "padding_idx"), {"include_last_offset": False}),
+    LayerRule("GLU", torch_glu, ("dim",), {"dim": -1}),
     LayerRule("PReLU", torch_same, ("num_parameters", "init"), {"num_parameters": 1}),
     *(LayerRule(f"Dropout{r}d", torch_same, ("p", "inplace"), {}, r, keeps_map=True) for r in (1, 2, 3)),
     *(LayerRule(name, torch_same, (), keeps_map=True) for name in ELEMENTWISE),

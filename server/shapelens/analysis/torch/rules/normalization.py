@@ -1,11 +1,10 @@
-"""torch normalization: BatchNorm1d-3d (and lazy), GroupNorm, LayerNorm, InstanceNorm."""
+"""torch normalization: BatchNorm1d-3d (and lazy), GroupNorm, LayerNorm, RMSNorm, InstanceNorm."""
 
 from __future__ import annotations
 
 from ...dims import differ, equal, format_shape, is_dim, product
 from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument, equal_to
 from .common import dims_text
-from .core import torch_same
 
 
 def torch_batch_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
@@ -35,6 +34,33 @@ def torch_batch_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
     return Applied(shape, params, requires=requires)
 
 
+def torch_instance_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    """``InstanceNorm{1,2,3}d``: a batched or unbatched (C, *spatial) input; ``num_features`` is
+    checked only when the layer has weights or running statistics (otherwise torch only warns)."""
+    shape = inputs[0]
+    rank = rule.rank
+    if len(shape) not in (rank + 1, rank + 2):
+        raise ShapeError("rank-mismatch", f"{rule.name} expects a {rank + 2}D or {rank + 1}D input but receives "
+                         f"{format_shape(shape)}; torch fails with \"expected {rank + 1}D or {rank + 2}D input (got "
+                         f"{len(shape)}D input)\"", expected_ndim=rank + 2)
+    axis = 1 if len(shape) == rank + 2 else 0
+    features = args.size("num_features")
+    affine, tracked = args.bool("affine"), args.bool("track_running_stats")
+    if differ(shape[axis], features):
+        if affine:
+            raise ShapeError("num-features", f"{rule.name}({features}, affine=True) receives {shape[axis]} channels (input "
+                             f"{format_shape(shape)}); torch fails with \"expected input's size at dim={axis} to match "
+                             f"num_features ({features}), but got: {shape[axis]}.\"", arg="num_features",
+                             expected=shape[axis])
+        if tracked:
+            raise UnknownArgument(f"{rule.name} keeps running statistics for {features} channels but receives "
+                                  f"{shape[axis]}")
+    if not affine:
+        return Applied(shape, 0)
+    use_bias = args.flag("bias")
+    return Applied(shape, None if use_bias is None else features * (2 if use_bias else 1))
+
+
 def torch_group_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
     shape = inputs[0]
     groups, channels = args.int("num_groups"), args.size("num_channels")
@@ -60,14 +86,15 @@ def torch_layer_norm(rule: LayerRule, args: Args, inputs: list) -> Applied:
         raise UnknownArgument("normalized_shape is not a constant")
     tail = shape[len(shape) - len(normalized):]
     if len(shape) < len(normalized) or any(differ(a, b) for a, b in zip(tail, normalized)):
+        star = "*" if rule.name == "RMSNorm" else "*, "  # torch's two messages differ by that
         raise ShapeError(
             "num-features",
-            f"LayerNorm({list(normalized)}) receives {format_shape(shape)}; torch fails with \"Given normalized_shape="
-            f"{list(normalized)}, expected input with shape [*, {', '.join(map(str, normalized))}], but got input of "
+            f"{rule.name}({list(normalized)}) receives {format_shape(shape)}; torch fails with \"Given normalized_shape="
+            f"{list(normalized)}, expected input with shape [{star}{', '.join(map(str, normalized))}], but got input of "
             f"size{dims_text(shape)}\"",
             arg="normalized_shape", expected=tail[-1] if tail else None,
         )
-    requires = tuple(r for a, b in zip(tail, normalized) for r in equal_to(a, b, "LayerNorm normalized_shape", "num-features"))
+    requires = tuple(r for a, b in zip(tail, normalized) for r in equal_to(a, b, f"{rule.name} normalized_shape", "num-features"))
     affine = args.bool("elementwise_affine")
     return Applied(shape, product(normalized) * (1 + int(bool(args.values.get("bias", True)))) if affine else 0,
                    requires=requires)
@@ -82,10 +109,14 @@ ROWS = [
     for row in (
         LayerRule(f"BatchNorm{r}d", torch_batch_norm, BN_ARGS, BN_DEFAULTS, r, keeps_map=True),
         LayerRule(f"LazyBatchNorm{r}d", torch_batch_norm, BN_ARGS[1:], BN_DEFAULTS, r, keeps_map=True),
-        LayerRule(f"InstanceNorm{r}d", torch_same, ("num_features",), {}, r),
+        LayerRule(f"InstanceNorm{r}d", torch_instance_norm,
+                  ("num_features", "eps", "momentum", "affine", "track_running_stats"),
+                  {"affine": False, "track_running_stats": False, "bias": True}, r),
     )
 ] + [
     LayerRule("LayerNorm", torch_layer_norm, ("normalized_shape", "eps", "elementwise_affine", "bias"),
               {"elementwise_affine": True, "bias": True}),
+    LayerRule("RMSNorm", torch_layer_norm, ("normalized_shape", "eps", "elementwise_affine"),
+              {"elementwise_affine": True, "bias": False}),  # a scale, no shift
     LayerRule("GroupNorm", torch_group_norm, ("num_groups", "num_channels", "eps", "affine"), {"affine": True, "bias": True}),
 ]

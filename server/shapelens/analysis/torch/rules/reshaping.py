@@ -1,4 +1,4 @@
-"""torch reshaping layers: Flatten, Unflatten, Upsample and PixelShuffle."""
+"""torch reshaping layers: Flatten, Unflatten, Upsample, PixelShuffle and PixelUnshuffle."""
 
 from __future__ import annotations
 
@@ -52,6 +52,20 @@ def torch_pixel_shuffle(rule: LayerRule, args: Args, inputs: list) -> Applied:
                     *(None if n is None else n * r for n in shape[-2:])), 0)
 
 
+def torch_pixel_unshuffle(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    shape = inputs[0]
+    r = args.int("downscale_factor")
+    for axis, name in ((-2, "height"), (-1, "width")):
+        size = shape[axis]
+        if isinstance(size, int) and size % r:
+            raise ShapeError("reshape-size", f"PixelUnshuffle({r}) needs a {name} divisible by {r}, got {size} (input "
+                             f"{format_shape(shape)}); torch fails with \"pixel_unshuffle expects {name} to be divisible "
+                             f"by downscale_factor, but input.size({axis})={size} is not divisible by {r}\"")
+    channels = shape[-3]
+    return Applied((*shape[:-3], None if channels is None else channels * r * r,
+                    *(None if n is None else n // r for n in shape[-2:])), 0)
+
+
 ROWS = [
     LayerRule("Flatten", torch_flatten, ("start_dim", "end_dim"), {"start_dim": 1, "end_dim": -1}, role="flatten"),
     LayerRule("Unflatten", torch_unflatten, ("dim", "unflattened_size")),
@@ -59,4 +73,5 @@ ROWS = [
     LayerRule("UpsamplingNearest2d", torch_upsample, ("size", "scale_factor"), {"size": None, "scale_factor": None}),
     LayerRule("UpsamplingBilinear2d", torch_upsample, ("size", "scale_factor"), {"size": None, "scale_factor": None}),
     LayerRule("PixelShuffle", torch_pixel_shuffle, ("upscale_factor",)),
+    LayerRule("PixelUnshuffle", torch_pixel_unshuffle, ("downscale_factor",)),
 ]
