@@ -8,7 +8,7 @@ import ast
 import math
 from typing import TYPE_CHECKING, Callable, Optional
 
-from ..dims import Shape, broadcast, product
+from ..dims import Shape, broadcast, is_dim, product
 from ..interpreter.arrays import dtype_name, literal_shape, make_array
 from ..interpreter.provenance import call_notes
 from ..interpreter.values import ArrayValue, QName
@@ -142,7 +142,12 @@ class Functions:
         return self.made(interp, node, operands[-1], shape, None)
 
     def reduction(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
-        source = self.array_of(interp, args[0] if args else kwargs.get("a"), node)
+        value = args[0] if args else kwargs.get("a")
+        if func.leaf in ("prod", "sum") and len(args) == 1 and not kwargs and isinstance(value, (tuple, list)) \
+                and all(is_dim(v) for v in value):
+            # `np.prod(out.size())`: the number of a shape's elements, a size like any other
+            return product(value) if func.leaf == "prod" else sum(value[1:], value[0]) if value else 0
+        source = self.array_of(interp, value, node)
         if source is None:
             return Unknown(f"`{func.path}(...)` of a value whose shape is not known")
         return self.reduced(interp, node, source, func.leaf, args[1:], kwargs)
