@@ -17,7 +17,7 @@ from ..rules import Applied, Requirement, ShapeError, UnknownArgument
 from ..unknown import Unknown
 from .positions import SourceSpan
 from .provenance import merge
-from .tensors import Tensor
+from .tensors import Tensor, graph_tensors
 from .values import ArrayValue, LayerObj, Node
 
 if TYPE_CHECKING:
@@ -163,18 +163,5 @@ def flatten_tensors(value: object) -> list:
 
 def nodes_between(inputs: list, outputs: list) -> list[Node]:
     """The layer applications between a graph's inputs and outputs, in the order they were made."""
-    stop = {id(t) for t in inputs}
-    seen: dict[int, Node] = {}
-    stack = [t for t in outputs if isinstance(t, Tensor)]
-    visited: set[int] = set()
-    while stack:
-        tensor = stack.pop()
-        if id(tensor) in visited or id(tensor) in stop:
-            continue
-        visited.add(id(tensor))
-        if tensor.node is not None:
-            seen[tensor.node.index] = tensor.node
-            stack.extend(tensor.node.inputs)
-            stack.extend(tensor.node.extra)
-        stack.extend(tensor.parents)
+    seen = {tensor.node.index: tensor.node for tensor in graph_tensors(outputs, inputs) if tensor.node is not None}
     return [seen[i] for i in sorted(seen)]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from ..dims import Shape, broadcast, index_shape, matmul_shape
 from ..report import Span
@@ -76,8 +76,10 @@ class OpaqueTensor(Tensor):
     __slots__ = ()
 
 
-def through_opaque(outputs: list, inputs: list = ()) -> bool:  # type: ignore[assignment]
-    """Whether the graph from ``inputs`` to ``outputs`` passes through an ``OpaqueTensor``."""
+def graph_tensors(outputs: list, inputs: list = ()) -> Iterator[Tensor]:  # type: ignore[assignment]
+    """The tensors of the graph from ``inputs`` (excluded) back from ``outputs``, each once: through
+    the layer applications that made them (their inputs and keyword tensors) and the operations
+    (their parents)."""
     stop = {id(t) for t in inputs}
     stack = [t for t in outputs if isinstance(t, Tensor)]
     seen: set[int] = set()
@@ -86,12 +88,16 @@ def through_opaque(outputs: list, inputs: list = ()) -> bool:  # type: ignore[as
         if id(tensor) in seen or id(tensor) in stop:
             continue
         seen.add(id(tensor))
-        if isinstance(tensor, OpaqueTensor):
-            return True
+        yield tensor
         if tensor.node is not None:
             stack.extend(tensor.node.inputs)
+            stack.extend(tensor.node.extra)
         stack.extend(tensor.parents)
-    return False
+
+
+def through_opaque(outputs: list, inputs: list = ()) -> bool:  # type: ignore[assignment]
+    """Whether the graph from ``inputs`` to ``outputs`` passes through an ``OpaqueTensor``."""
+    return any(isinstance(tensor, OpaqueTensor) for tensor in graph_tensors(outputs, inputs))
 
 def elementwise(left: object, right: object, matrix: bool = False) -> Tensor:
     """``x + y``, ``x * 0.5``: the broadcast shape of the operands (with ``matrix``, ``x @ w``: the

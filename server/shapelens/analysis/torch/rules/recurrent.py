@@ -8,20 +8,29 @@ from ...rules import Applied, Args, LayerRule, ShapeError, UnknownArgument
 RNN_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
 
-def torch_rnn(rule: LayerRule, args: Args, inputs: list) -> Applied:
-    shape = inputs[0]
-    if len(shape) not in (2, 3):
-        raise ShapeError("rank-mismatch", f"{rule.name} expects a 3-D (sequence, batch, features) input but receives "
-                         f"{format_shape(shape)}; torch fails with \"{rule.name}: Expected input to be 2D or 3D, got "
-                         f"{len(shape)}D instead\"", expected_ndim=3)
+def sizes_checked(rule: LayerRule, args: Args, shape: tuple, ranks: tuple[int, int], layout: str,
+                  mismatch: str) -> tuple:
+    """The checks a recurrent layer and a cell share (rank, then features); their (input_size,
+    hidden_size). ``mismatch``: torch's words for a feature count that differs."""
+    if len(shape) not in ranks:
+        raise ShapeError("rank-mismatch", f"{rule.name} expects a {ranks[1]}-D {layout} input but receives "
+                         f"{format_shape(shape)}; torch fails with \"{rule.name}: Expected input to be {ranks[0]}D or "
+                         f"{ranks[1]}D, got {len(shape)}D instead\"", expected_ndim=ranks[1])
     input_size, hidden = args.size("input_size"), args.size("hidden_size")
     if differ(shape[-1], input_size):
         raise ShapeError(
             "input-size",
             f"{rule.name}(input_size={input_size}) receives {shape[-1]} features (input {format_shape(shape)}); torch fails "
-            f"with \"input.size(-1) must be equal to input_size. Expected {input_size}, got {shape[-1]}\"",
+            f"with \"{mismatch.format(expected=input_size, got=shape[-1])}\"",
             arg="input_size", expected=shape[-1],
         )
+    return input_size, hidden
+
+
+def torch_rnn(rule: LayerRule, args: Args, inputs: list) -> Applied:
+    shape = inputs[0]
+    input_size, hidden = sizes_checked(rule, args, shape, (2, 3), "(sequence, batch, features)",
+                                       "input.size(-1) must be equal to input_size. Expected {expected}, got {got}")
     projection = args.values.get("proj_size") or 0
     if not isinstance(projection, int):
         raise UnknownArgument("argument `proj_size` is not a constant")
@@ -29,34 +38,26 @@ def torch_rnn(rule: LayerRule, args: Args, inputs: list) -> Applied:
     layers_count = args.int("num_layers")
     directions = 2 if args.bool("bidirectional") else 1
     gates = RNN_GATES[rule.name]
+    use_bias = args.flag("bias")
     params = 0
     for layer in range(layers_count):
         features = input_size if layer == 0 else output * directions
         per_direction = gates * hidden * (features + output) + projection * hidden
-        if args.values.get("bias", True):
+        if use_bias:
             per_direction += 2 * gates * hidden
         params += directions * per_direction
-    return Applied((*shape[:-1], output * directions), params)
+    return Applied((*shape[:-1], output * directions), None if use_bias is None else params)
 
 
 def torch_cell(rule: LayerRule, args: Args, inputs: list) -> Applied:
     """``LSTMCell`` / ``GRUCell`` / ``RNNCell``: one step, (batch, input_size) to (batch, hidden_size)."""
     shape = inputs[0]
-    if len(shape) not in (1, 2):
-        raise ShapeError("rank-mismatch", f"{rule.name} expects a 2-D (batch, features) input but receives "
-                         f"{format_shape(shape)}; torch fails with \"{rule.name}: Expected input to be 1D or 2D, got "
-                         f"{len(shape)}D instead\"", expected_ndim=2)
-    input_size, hidden = args.size("input_size"), args.size("hidden_size")
-    if differ(shape[-1], input_size):
-        raise ShapeError(
-            "input-size",
-            f"{rule.name}(input_size={input_size}) receives {shape[-1]} features (input {format_shape(shape)}); torch "
-            f"fails with \"input has inconsistent input_size: got {shape[-1]} expected {input_size}\"",
-            arg="input_size", expected=shape[-1],
-        )
+    input_size, hidden = sizes_checked(rule, args, shape, (1, 2), "(batch, features)",
+                                       "input has inconsistent input_size: got {got} expected {expected}")
     gates = RNN_GATES[rule.name[:-len("Cell")]]
-    params = gates * hidden * (input_size + hidden) + (2 * gates * hidden if args.bool("bias") else 0)
-    return Applied((*shape[:-1], hidden), params)
+    use_bias = args.flag("bias")
+    params = gates * hidden * (input_size + hidden) + (2 * gates * hidden if use_bias else 0)
+    return Applied((*shape[:-1], hidden), None if use_bias is None else params)
 
 
 RNN_ARGS = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional", "proj_size")
