@@ -158,6 +158,35 @@ def test_a_summarised_quiet_loop_does_not_keep_the_value_of_one_pass() -> None:
     assert units == "n" and "the number of items of a list changes in a loop" in meaning
 
 
+LOGGED_EPOCHS = """
+history = []
+for epoch in range(EPOCHS):
+    total = 0.0
+    for images, labels in []:
+        total += 1.0
+    history.append(total / 4)
+    print(f"epoch {epoch}: loss {history[-1]:.4f}")
+"""
+
+
+def test_a_cheap_loop_that_leaves_only_losses_and_log_lines_is_not_followed_pass_by_pass() -> None:
+    # two quiet passes, the second leaving floats, strings and a list of floats: the rest is summarised
+    ten, thousand = (statements_interpreted(f"EPOCHS = {n}\n{LOGGED_EPOCHS}") for n in (10, 100))
+    assert ten == thousand < 30
+    units, meaning = dense_units(f"EPOCHS = 10\n{LOGGED_EPOCHS}n = len(history)\n")
+    assert units == "n" and "does no model work" in meaning
+
+
+def test_a_cheap_quiet_loop_that_makes_sizes_is_followed_exactly() -> None:
+    # what a pass binds or grows is a size, or it sets an attribute or calls the program's function
+    assert dense_units("n = 1\nfor _ in range(6):\n    n = n * 2\n    s = f'{n}'\n") == (64, None)
+    assert dense_units("sizes = [2]\nfor _ in range(6):\n    sizes.append(sizes[-1] * 2)\nn = sizes[-1]\n") == (128, None)
+    source = "class C:\n    pass\nc = C()\nc.n = 1\nfor _ in range(6):\n    c.n = c.n + 1\n    r = 0.5\nn = c.n\n"
+    assert dense_units(source) == (7, None)
+    source = "sizes = []\ndef grow():\n    sizes.append(4)\n    return 0.5\nfor _ in range(6):\n    r = grow()\nn = len(sizes)\n"
+    assert dense_units(source) == (6, None)
+
+
 def test_a_list_appended_to_on_an_undecided_path_is_not_taken_as_appended() -> None:
     source = '''
 import sys

@@ -64,6 +64,8 @@ class Interpreter:
         self.depth = 0
         self.uncertain = 0
         self.events = 0  # model work done so far: layers, models, graph nodes, data calls
+        self.calls = 0  # calls of the program's own functions and methods so far
+        self.stores = 0  # assignments to attributes and items so far
         self.contexts: list[str] = []  # the helper calls the interpreter is inside
         self.conditions: list[str] = []  # the undecidable conditions it is inside
         self.reads: list[str] = []  # the notes of every assumed value read so far (argparse defaults, ...)
@@ -264,6 +266,7 @@ class Interpreter:
                     inner = sub.value if isinstance(sub, ast.Starred) else sub
                     self.assign(inner, Unknown("unpacking a value of unknown length"), env)
         elif isinstance(target, ast.Attribute):
+            self.stores += 1
             owner = self.eval(target.value, env)
             if isinstance(owner, Value):
                 self.target = target
@@ -272,6 +275,7 @@ class Interpreter:
             else:  # a framework may need to know that something it cannot see was changed
                 self.lost_attributes.append((target.attr, self.span(target)))
         elif isinstance(target, ast.Subscript):
+            self.stores += 1
             self.assign_item(self.eval(target.value, env), self.eval(target.slice, env), value)
         # other targets hold nothing the analysis needs
 
@@ -300,6 +304,7 @@ class Interpreter:
             return Unknown("calls nested too deeply")
         scope = call_scope(self, func, args, kwargs)
         self.depth += 1
+        self.calls += 1
         if label is not None:
             self.contexts.append(label)
         try:

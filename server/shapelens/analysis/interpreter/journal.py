@@ -101,9 +101,13 @@ def restore(container: Container, state: Container) -> None:
 class Journal:
     def __init__(self) -> None:
         self.open: list[Branches] = []  # the undecided branchings being run, innermost last
+        self.watch: Optional[list[tuple[Container, bool]]] = None  # a loop pass's changes in place (``PassWatch``)
 
     def touch(self, container: Container, attributes: bool = False) -> None:
-        """Before an in-place change: inside an undecided branch, the content it changes is kept."""
+        """Before an in-place change: inside an undecided branch, the content it changes is kept;
+        a watched loop pass notes the container."""
+        if self.watch is not None:
+            self.watch.append((container, attributes))
         if not self.open:
             return
         branches = self.open[-1]

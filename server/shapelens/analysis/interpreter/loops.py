@@ -3,8 +3,9 @@
 A ``for`` over a known list, and a ``while`` whose test is decided, is unrolled while its
 iterations do model work (create layers, models, graph nodes, data calls). A loop whose
 iterations do none (a training loop, an RL rollout) is not unrolled step by step: once an
-iteration does none and the rest would cost more than ``QUIET_WORK`` statements, the rest is a body
-run an unknown number of times. So is a loop over an unknown iterable or with an undecided test:
+iteration does none and the rest would cost more than ``QUIET_WORK`` statements, or two in a row
+do none and the second leaves only values no shape is made of (``PassWatch``: a loss, a log line,
+a list of them), the rest is a body run an unknown number of times. So is a loop over an unknown iterable or with an undecided test:
 each pass is a choice between running the body and not (``Executor.exec_uncertain``), so what
 the body changes becomes unknown, and a body that reads what an earlier pass changed is passed
 over again until nothing more changes.
@@ -19,7 +20,7 @@ from ..unknown import Unknown
 from .env import BreakSignal, ContinueSignal, Env
 from .expressions import MAX_SEQUENCE, truth
 from .tensors import Tensor
-from .values import Value, is_known
+from .values import Builtin, QName, Value, is_known
 
 if TYPE_CHECKING:
     from .core import Interpreter
@@ -51,8 +52,11 @@ class LoopStatements:
             interp.assign(stmt.target, variable, env)
             self.exec_repeated(stmt, env, REPEATED if items is None else LONG)
             return
+        quiet = False  # whether the last pass did no model work
         for position, item in enumerate(items):
             events, budget = interp.events, interp.budget
+            remaining = len(items) - position - 1
+            watch = PassWatch(interp, env) if quiet and remaining > 2 else None
             interp.assign(stmt.target, item, env)
             try:
                 self.exec_block(stmt.body, env)
@@ -60,8 +64,12 @@ class LoopStatements:
                 pass
             except BreakSignal:
                 return
-            remaining = len(items) - position - 1
-            if interp.events == events and remaining > 2 and (budget - interp.budget) * remaining > QUIET_WORK:
+            finally:
+                if watch is not None:
+                    watch.close(interp)
+            quiet = interp.events == events
+            if quiet and remaining > 2 and ((budget - interp.budget) * remaining > QUIET_WORK or
+                                            watch is not None and watch.inert(interp, env, target_names(stmt.target))):
                 interp.assign(stmt.target, Unknown("the loop variable of a later iteration"), env)
                 self.exec_repeated(stmt, env, SUMMARISED)
                 return
@@ -155,6 +163,74 @@ class LoopStatements:
     def label(self, loop: ast.For | ast.AsyncFor | ast.While) -> str:
         """What decides how often a loop runs, as findings on one of its paths name it."""
         return self.interp.positions.label(loop.test if isinstance(loop, ast.While) else loop.iter, 80)
+
+
+class PassWatch:
+    """What one pass of a loop body changes: the names it rebinds (against a copy of the scope
+    taken before it), the containers and objects it changes in place (the journal's ``watch``),
+    and whether it calls the program's own functions or assigns attributes or items."""
+
+    __slots__ = ("names", "calls", "stores", "touched", "outer")
+
+    def __init__(self, interp: "Interpreter", env: Env) -> None:
+        self.names = dict(env.vars)
+        self.calls = interp.calls
+        self.stores = interp.stores
+        self.outer = interp.journal.watch
+        self.touched: list = []
+        interp.journal.watch = self.touched
+
+    def close(self, interp: "Interpreter") -> None:
+        interp.journal.watch = self.outer
+        if self.outer is not None:
+            self.outer.extend(self.touched)
+
+    def inert(self, interp: "Interpreter", env: Env, targets: frozenset[str]) -> bool:
+        """Whether the pass left only values no shape is made of: it called none of the
+        program's functions, assigned no attribute or item, and what it rebound or changed in
+        place (but the loop's own variable) is a float, a string, an unknown, or a list, tuple
+        or dict of them. A pass that binds or grows sizes (``h //= 2``, ``sizes.append(h)``)
+        is not."""
+        if interp.calls != self.calls or interp.stores != self.stores:
+            return False
+        for container, attributes in self.touched:
+            if attributes or not inert(container):
+                return False
+        before = self.names
+        for name, value in env.vars.items():
+            if before.get(name, MISSING) is not value and name not in targets and not inert(value):
+                return False
+        return True
+
+
+MISSING = object()
+INERT_TYPES = (float, str, type(None))
+MAX_INERT_ITEMS = 64
+
+
+def inert(value: object, depth: int = 0) -> bool:
+    """A value no shape is made of: a float, a string, ``None``, an unknown, a library name or
+    builtin, or a short list, tuple or dict of such. Not a size (an ``int``), a tensor or array,
+    or a value of the program's own (a model, a function)."""
+    if isinstance(value, INERT_TYPES) or isinstance(value, Unknown):
+        return True
+    if value.__class__ is list or value.__class__ is tuple:
+        return depth < 2 and len(value) <= MAX_INERT_ITEMS and all(inert(item, depth + 1) for item in value)  # type: ignore[attr-defined]
+    if value.__class__ is dict:
+        return depth < 2 and len(value) <= MAX_INERT_ITEMS and all(  # type: ignore[arg-type]
+            inert(key, depth + 1) and inert(item, depth + 1) for key, item in value.items())  # type: ignore[attr-defined]
+    return isinstance(value, (QName, Builtin))
+
+
+def target_names(target: ast.expr) -> frozenset[str]:
+    """The names a loop's target binds (``i``, ``(x, y)``, ``*rest``)."""
+    if isinstance(target, ast.Name):
+        return frozenset((target.id,))
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return frozenset().union(*(target_names(item) for item in target.elts))
+    if isinstance(target, ast.Starred):
+        return target_names(target.value)
+    return frozenset()
 
 
 def plain_value(value: object) -> bool:
