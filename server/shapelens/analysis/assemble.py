@@ -78,19 +78,25 @@ def node_layer(node: Node, places: Places) -> Layer:
     call, call_path = places.split(node.call_span)
     local_call = call_path == path  # a call in another file than the constructor is not this layer's to show
     hint = hint_position(call if local_call else span, places.lines(path))
+    inputs = node.inputs
+    producers = producer_spans(inputs)
+    if path is None and not any(isinstance(s, SourceSpan) for s in producers):
+        inputs_from = tuple(producers)  # the commonest case: every span is the analysed file's
+    else:
+        inputs_from = tuple(s for s, p in map(places.split, producers) if p == path)
     return Layer(
         class_name=layer.class_name,
         span=span,
-        input_shapes=tuple(t.shape for t in node.inputs),
+        input_shapes=(inputs[0].shape,) if len(inputs) == 1 else tuple([t.shape for t in inputs]),
         output_shape=result.output,
         params=result.params,
         arithmetic=result.arithmetic,
         unknown_reason=result.reason if result.output is None or result.reason else None,
-        inputs_from=tuple(s for s, p in map(places.split, producer_spans(node.inputs)) if p == path),
+        inputs_from=inputs_from,
         context=node.context,
         hint_line=hint[0],
         line_end_col=hint[1],
-        call_span=call if local_call and node.call_span != layer.span else None,
+        call_span=call if local_call and node.call_span is not layer.span and node.call_span != layer.span else None,
         failed=result.error is not None,
         path=path,
         notes=node.notes if layer.trainable_reason is None else (*node.notes, layer.trainable_reason),

@@ -1,7 +1,8 @@
-"""Scopes and the control-flow signals of the interpreter."""
+"""Scopes, the names statements bind in them, and the control-flow signals of the interpreter."""
 
 from __future__ import annotations
 
+import ast
 from typing import Optional
 
 from ..unknown import Unknown
@@ -64,3 +65,15 @@ class Env:
                 return SuperCall(env.vars[OWNER_KEY], env.vars.get(SELF_KEY))  # type: ignore[arg-type]
             env = env.parent
         return SuperCall(None, None)
+
+
+def stored_names(target: ast.expr, names: set[str]) -> None:
+    """Add the names an assignment target binds (``x``, ``a, (b, *rest)``); an attribute or an
+    item binds none (a ``:=`` inside one is the walrus pass's, ``Executor.bound_names``)."""
+    if isinstance(target, ast.Name):
+        names.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for item in target.elts:
+            stored_names(item, names)
+    elif isinstance(target, ast.Starred):
+        stored_names(target.value, names)

@@ -17,7 +17,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..unknown import Unknown
-from .env import BreakSignal, ContinueSignal, Env
+from .env import BreakSignal, ContinueSignal, Env, stored_names
 from .expressions import MAX_SEQUENCE, truth
 from .tensors import Tensor
 from .values import Builtin, QName, Value, is_known
@@ -69,7 +69,7 @@ class LoopStatements:
                     watch.close(interp)
             quiet = interp.events == events
             if quiet and remaining > 2 and ((budget - interp.budget) * remaining > QUIET_WORK or
-                                            watch is not None and watch.inert(interp, env, target_names(stmt.target))):
+                                            watch is not None and watch.inert(interp, env, loop_names(stmt.target))):
                 interp.assign(stmt.target, Unknown("the loop variable of a later iteration"), env)
                 self.exec_repeated(stmt, env, SUMMARISED)
                 return
@@ -185,7 +185,7 @@ class PassWatch:
         if self.outer is not None:
             self.outer.extend(self.touched)
 
-    def inert(self, interp: "Interpreter", env: Env, targets: frozenset[str]) -> bool:
+    def inert(self, interp: "Interpreter", env: Env, targets: set[str]) -> bool:
         """Whether the pass left only values no shape is made of: it called none of the
         program's functions, assigned no attribute or item, and what it rebound or changed in
         place (but the loop's own variable) is a float, a string, an unknown, or a list, tuple
@@ -222,15 +222,10 @@ def inert(value: object, depth: int = 0) -> bool:
     return isinstance(value, (QName, Builtin))
 
 
-def target_names(target: ast.expr) -> frozenset[str]:
-    """The names a loop's target binds (``i``, ``(x, y)``, ``*rest``)."""
-    if isinstance(target, ast.Name):
-        return frozenset((target.id,))
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return frozenset().union(*(target_names(item) for item in target.elts))
-    if isinstance(target, ast.Starred):
-        return target_names(target.value)
-    return frozenset()
+def loop_names(target: ast.expr) -> set[str]:
+    names: set[str] = set()
+    stored_names(target, names)
+    return names
 
 
 def plain_value(value: object) -> bool:

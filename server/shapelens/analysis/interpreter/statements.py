@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..unknown import Unknown
 from .builtins import list_method
-from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal
+from .env import BreakSignal, BudgetExceeded, ContinueSignal, Env, ReturnSignal, stored_names
 from .expressions import handler_names, truth
 from .journal import merged_item
 from .loops import LoopStatements
@@ -268,7 +268,7 @@ def statements_binding(block: list[ast.stmt], names: set[str]) -> None:
         elif isinstance(statement, ast.Delete):
             targets = statement.targets
         for target in targets:
-            names.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load))
+            stored_names(target, names)
         for field in ("body", "orelse", "finalbody"):
             inner = getattr(statement, field, None)
             if inner:
