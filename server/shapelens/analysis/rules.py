@@ -218,6 +218,9 @@ class LayerRule:
     ndim: int = 0  # the input rank the layer needs (conv, pooling, padding), 0 if it takes several
     role: str = ""  # what quick fixes look for: "dense" (a fully connected layer), "flatten"
     lazy_form: str = ""  # the class that infers this one's input size at its first call
+    # Keyword arguments of a call (not of the constructor) that change what the call gives
+    # (Keras' ``return_attention_scores``): the rule reads them with the constructor's.
+    call_args: tuple[str, ...] = ()
     # The library version whose behaviour the row follows (an object of the framework's own; Keras
     # has a table of rows per major version). Neutral code never looks inside.
     dialect: object = None
@@ -245,6 +248,13 @@ class LayerSpec:
     rule: LayerRule
     args: Args
     class_name: str  # as written by the user (an alias keeps its own name)
+
+
+def with_call_arguments(spec: LayerSpec, call_kwargs: Mapping[str, object]) -> Args:
+    """The arguments a rule reads for one call: the constructor's, and those of the call's keyword
+    arguments that its row names (``call_args``)."""
+    given = {name: call_kwargs[name] for name in spec.rule.call_args if name in call_kwargs}
+    return Args.taking(spec.args.class_name, {**spec.args.values, **given}) if given else spec.args
 
 
 def table(rows: Sequence[LayerRule]) -> dict[str, LayerRule]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional
 
 from ..dims import Dim, OutputShape, Shape
 from ..report import Span
-from ..rules import Applied, Requirement, ShapeError, UnknownArgument
+from ..rules import Applied, Args, Requirement, ShapeError, UnknownArgument, with_call_arguments
 from ..unknown import Unknown
 from .positions import SourceSpan
 from .provenance import merge
@@ -39,15 +39,16 @@ class LayerResult(NamedTuple):
 
 
 def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable[Optional[str]] = (),
-               partial: bool = True) -> LayerResult:
+               partial: bool = True, args: Optional[Args] = None) -> LayerResult:
     """A layer's rule on input shapes, its exceptions turned into a result. With ``partial``, an
-    input of unknown shape still gives what the layer itself fixes (a Conv2D's filters)."""
+    input of unknown shape still gives what the layer itself fixes (a Conv2D's filters). ``args``
+    are the arguments of this call (``rules.with_call_arguments``), the constructor's by default."""
     if layer.spec is None:
         return LayerResult(None, None, reason=layer.reason or f"{layer.class_name} is not modelled")
     reasons = tuple(reasons)
     if partial and len(inputs) == 1 and inputs[0] is None and layer.spec.rule.ndim:
         # an input of unknown shape but of the rank the layer needs: what the layer itself fixes is still known
-        partial = apply_rule(layer, [(None,) * layer.spec.rule.ndim])
+        partial = apply_rule(layer, [(None,) * layer.spec.rule.ndim], args=args)
         if partial.output is not None and partial.error is None:
             reason = next((r for r in reasons if r), None) or "its input shape is unknown"
             return LayerResult(partial.output, partial.params, (), None, reason, partial.warnings,
@@ -59,7 +60,7 @@ def apply_rule(layer: LayerObj, inputs: list[Optional[Shape]], reasons: Iterable
         if shape and isinstance(shape[0], tuple):
             return LayerResult(None, None, reason="its input is a list of tensors")
     try:
-        applied: Applied = layer.spec.rule.apply(layer.spec.args, list(inputs))
+        applied: Applied = layer.spec.rule.apply(args or layer.spec.args, list(inputs))
     except UnknownArgument as unknown:
         return LayerResult(None, None, reason=unknown.reason)
     except ShapeError as error:
@@ -93,10 +94,14 @@ class LayerCalls:
             return Tensor(None, "the layer's input is not a known tensor", None, tuple(flatten_tensors([args, kwargs])))
         tensors = framework.prepare_inputs(self.interp, layer, tensors)
         extra = tuple(flatten_tensors(list(kwargs.values()))) if kwargs else ()
-        return self.apply_to(layer, tensors, call_span, extra)
+        args = with_call_arguments(layer.spec, kwargs) if kwargs and layer.spec is not None and layer.spec.rule.call_args \
+            else None
+        return self.apply_to(layer, tensors, call_span, extra, args=args)
 
     def apply_to(self, layer: LayerObj, tensors: list, call_span: Span, extra: tuple = (),
-                 context: Optional[str] = None, listed: bool = True) -> object:
+                 context: Optional[str] = None, listed: bool = True, args: Optional[Args] = None) -> object:
+        """Apply the layer to tensors; ``args``: the arguments of this call, when its keyword
+        arguments change what it gives (``rules.with_call_arguments``)."""
         interp = self.interp
         framework = layer.framework
         upstream_failed = partial = False
@@ -107,7 +112,7 @@ class LayerCalls:
             shapes.append(t.shape)
             reasons.append(t.reason)
             notes.append(t.notes)
-        result = apply_rule(layer, shapes, reasons, not upstream_failed)
+        result = apply_rule(layer, shapes, reasons, not upstream_failed, args)
         if partial:
             why = next((t.reason for t in tensors if t.reason), None) or "an operation before it is not modelled"
             if not why.startswith(PARTIAL):
