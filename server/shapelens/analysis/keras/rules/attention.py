@@ -1,4 +1,4 @@
-"""Keras attention layers: Attention and MultiHeadAttention."""
+"""Keras attention layers: Attention, AdditiveAttention and MultiHeadAttention."""
 
 from __future__ import annotations
 
@@ -7,11 +7,36 @@ from ...rules import Applied, Args, LayerRule, UnknownArgument
 
 
 def attention(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
-    if len(inputs) < 2:
-        raise UnknownArgument("Attention is called with [query, value] or [query, value, key]")
-    query, value = inputs[0], inputs[1]
+    """Dot-product attention (``Attention``): a scale and, for ``score_mode="concat"``, a concat
+    score scale."""
+    query, value = attention_inputs(inputs)
     params = int(args.bool("use_scale")) + int(args.values.get("score_mode") == "concat")
-    return Applied((*query[:-1], value[-1]), params)
+    return Applied(attention_output(args, query, value), params)
+
+
+def additive_attention(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    """Bahdanau-style attention (``AdditiveAttention``): with ``use_scale``, a scale per feature of
+    the query."""
+    query, value = attention_inputs(inputs)
+    use_scale = args.flag("use_scale")
+    params = None if use_scale is None or query[-1] is None else (query[-1] if use_scale else 0)
+    return Applied(attention_output(args, query, value), params)
+
+
+def attention_inputs(inputs: list[Shape]) -> tuple[Shape, Shape]:
+    if len(inputs) < 2:
+        raise UnknownArgument("the attention layer is called with [query, value] or [query, value, key]")
+    return inputs[0], inputs[1]
+
+
+def attention_output(args: Args, query: Shape, value: Shape) -> object:
+    """The query's shape with the value's features; with the call's ``return_attention_scores=True``,
+    (output, scores of shape (batch, query length, value length))."""
+    output = (*query[:-1], value[-1])
+    scores = args.raw("return_attention_scores")
+    if scores is not True and scores is not False:
+        raise UnknownArgument("whether the call's `return_attention_scores` asks for the scores is not known statically")
+    return (output, (*query[:-1], value[-2])) if scores and len(value) >= 3 else output
 
 
 def multi_head_attention(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -58,7 +83,11 @@ def attention_scores(args: Args, query: Shape, key: Shape, heads: object) -> Sha
 
 
 ROWS = [
-    LayerRule("Attention", attention, ("use_scale", "score_mode"), {"use_scale": False, "score_mode": "dot"}, merge=True),
+    LayerRule("Attention", attention, ("use_scale", "score_mode"),
+              {"use_scale": False, "score_mode": "dot", "return_attention_scores": False}, merge=True,
+              call_args=("return_attention_scores",)),
+    LayerRule("AdditiveAttention", additive_attention, ("use_scale", "dropout"),
+              {"use_scale": True, "return_attention_scores": False}, merge=True, call_args=("return_attention_scores",)),
     LayerRule("MultiHeadAttention", multi_head_attention,
               ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape"),
               {"value_dim": None, "use_bias": True, "output_shape": None, "return_attention_scores": False},
