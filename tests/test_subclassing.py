@@ -294,3 +294,19 @@ outputs = net(torch.randn(3, 4))
     namespace: dict = {"__name__": "__main__"}
     exec(compile(source, "<fixture>", "exec"), namespace)
     assert [tuple(t.shape) for t in namespace["outputs"][:2]] == [(3, 2), (3, 3)]
+
+
+def test_a_model_with_several_outputs_used_as_a_layer_gives_each_output() -> None:
+    """The keras-io VAE: ``z_mean, z_log_var, z = self.encoder(data)`` unpacks the encoder's three
+    outputs, so the decoder after it is followed, and the wrapper's total is Keras' own."""
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "fixtures" / "keras" / "valid" / "vae_sampling_subclass.py"
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        namespace = runpy.run_path(str(path))
+    models = {model.name: model for model in analyze(path.read_text(encoding="utf-8")).models}
+    encoder_row = models["vae"].layers[0]
+    assert encoder_row.output_shape == ((None, 2), (None, 2), (None, 2))
+    assert models["vae"].total_params == namespace["vae"].count_params()

@@ -31,6 +31,7 @@ from .positions import STAMP, Positions, ProgramPositions
 from .provenance import Notes, merge, noted
 from .statements import Executor
 from .symbols import Symbols
+from .tensors import Tensor
 from .values import Function, LambdaValue, ModelRecord, Value
 
 if TYPE_CHECKING:
@@ -252,6 +253,13 @@ class Interpreter:
             if items is not None and not starred and len(items) == len(target.elts):
                 for sub, item in zip(target.elts, items):
                     self.assign(sub, item, env)
+            elif isinstance(value, Tensor):
+                # the parts of a tensor the analysis cannot split (what an opaque module returned):
+                # tensors of unknown shape made from it, so that the model's graph goes on through them
+                for sub in target.elts:
+                    inner = sub.value if isinstance(sub, ast.Starred) else sub
+                    self.assign(inner, Tensor(None, "a part of a tensor whose parts are not known statically", None,
+                                              (value,)), env)
             else:
                 for sub in target.elts:
                     inner = sub.value if isinstance(sub, ast.Starred) else sub

@@ -364,8 +364,13 @@ class KerasFunctional(KerasModel):
         return [t.input_span for t in self.inputs if isinstance(t, Tensor) and t.input_span is not None]
 
     def output_shape(self) -> OutputShape:
+        """One output's shape, or each output's (a list of them: called, the model gives a list)."""
         shapes = [t.shape for t in self.outputs if isinstance(t, Tensor)]
-        return shapes[0] if len(shapes) == 1 else None
+        if len(shapes) == 1:
+            return shapes[0]
+        if not shapes or len(shapes) != len(self.outputs) or any(shape is None for shape in shapes):
+            return None
+        return tuple(shapes)  # type: ignore[arg-type]
 
     def nodes(self) -> list[Node]:
         return nodes_between(self.inputs, self.outputs)
