@@ -125,3 +125,214 @@ logits = model(torch.randint(0, 1000, (2, 12)))
     (model,) = analyze(source).models
     assert [layer.params for layer in model.layers] == [64000, 65000]
     assert model.total_params is None  # 65,000 or 129,000: the analysis cannot tell which
+
+
+# torch counts the parameters of the modules a model registers: attributes, nn.ModuleList / ModuleDict,
+# nn.Sequential; not those of modules in plain lists, dicts or made in forward, nor of a deleted attribute.
+REGISTRATION = {
+    'modules kept in a plain list are not registered': """
+import torch
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = [nn.Linear(784, 64), nn.Linear(64, 32)]  # plain list, not nn.ModuleList
+        self.out = nn.Linear(32, 10)
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = torch.relu(layer(x))
+        return self.out(x)
+
+
+net = MLP()
+y = net(torch.randn(5, 784))
+""",
+    'heads kept in a plain dict are not registered': """
+import torch
+import torch.nn as nn
+
+
+class MultiHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(16, 32)
+        self.heads = {"age": nn.Linear(32, 1), "gender": nn.Linear(32, 2)}  # plain dict
+
+    def forward(self, x):
+        h = torch.relu(self.body(x))
+        return {k: head(h) for k, head in self.heads.items()}
+
+
+model = MultiHead()
+out = model(torch.randn(4, 16))
+""",
+    'a submodule deleted in __init__': """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(16, 16)
+        self.extra = nn.Linear(16, 3)
+        del self.extra
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.fc(self.body(x))
+
+
+m = Net()
+y = m(torch.randn(4, 16))
+""",
+    'parameters kept in a plain list are not registered': """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 10)
+        self.scales = [nn.Parameter(torch.ones(10)) for _ in range(3)]  # plain list
+
+    def forward(self, x):
+        y = self.fc(x)
+        for s in self.scales:
+            y = y * s
+        return y
+
+
+m = Net()
+y = m(torch.randn(4, 16))
+""",
+    'a layer made and called inside forward is not registered': """
+import torch
+import torch.nn as nn
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        x = x.view(x.size(0), -1)
+        return nn.Linear(x.size(1), 6)(x)  # beginner style
+
+
+model = SmallCNN()
+y = model(torch.randn(2, 3, 16, 16))
+""",
+}
+# models whose parameters the analysis cannot count: no total, never a wrong one
+UNCOUNTED = {
+    "a subclass of a torch layer (WaveNet's CausalConv1d)": """
+import torch
+import torch.nn as nn
+
+
+class CausalConv1d(nn.Conv1d):
+    def __init__(self, in_channels, out_channels, kernel_size, dilation=1):
+        self.pad = (kernel_size - 1) * dilation
+        super().__init__(in_channels, out_channels, kernel_size, padding=self.pad, dilation=dilation)
+
+    def forward(self, x):
+        return super().forward(x)[:, :, :-self.pad]
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.causal = CausalConv1d(1, 16, kernel_size=2)
+        self.head = nn.Conv1d(16, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.causal(x))
+
+
+model = Net()
+y = model(torch.randn(2, 1, 100))
+""",
+    'subclasses of nn.Linear and nn.LSTM': """
+import torch
+import torch.nn as nn
+
+
+class MyLinear(nn.Linear):
+    pass
+
+
+class MyLSTM(nn.LSTM):
+    def forward(self, x):
+        out, _ = super().forward(x)
+        return out
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = MyLSTM(8, 16, batch_first=True)
+        self.fc = MyLinear(16, 4)
+        self.out = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.out(self.fc(self.rnn(x)[:, -1]))
+
+
+net = Net()
+y = net(torch.randn(3, 5, 8))
+""",
+    'an RNN chosen by an undecided string, no else': """
+import torch
+import torch.nn as nn
+
+
+class CharRNN(nn.Module):
+    def __init__(self, n_chars, hidden, model="lstm"):
+        super().__init__()
+        self.model = model.lower()
+        self.encoder = nn.Embedding(n_chars, hidden)
+        if self.model == "gru":
+            self.rnn = nn.GRU(hidden, hidden)
+        elif self.model == "lstm":
+            self.rnn = nn.LSTM(hidden, hidden)
+        self.decoder = nn.Linear(hidden, n_chars)
+
+    def forward(self, x):
+        out, _ = self.rnn(self.encoder(x))
+        return self.decoder(out)
+
+
+net = CharRNN(100, 50, model="lstm")
+y = net(torch.randint(0, 100, (7, 4)))
+""",
+}
+
+
+def torch_totals(source: str) -> dict[str, int]:
+    namespace: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(source, "<snippet>", "exec"), namespace)  # noqa: S102 - the oracle runs the snippet
+    return {name: sum(p.numel() for p in value.parameters())
+            for name, value in namespace.items() if isinstance(value, torch.nn.Module)}
+
+
+@pytest.mark.parametrize("title", REGISTRATION)
+def test_only_registered_modules_count_as_in_torch(title: str) -> None:
+    source = REGISTRATION[title]
+    truth = torch_totals(source)
+    engine = {model.name: model.total_params for model in analyze(source).models}
+    assert engine and all(engine[name] == truth[name] for name in engine), (engine, truth)
+
+
+@pytest.mark.parametrize("title", UNCOUNTED)
+def test_a_model_the_analysis_cannot_count_has_no_total(title: str) -> None:
+    source = UNCOUNTED[title]
+    assert torch_totals(source)  # it runs in torch
+    assert [model.total_params for model in analyze(source).models] == [None]

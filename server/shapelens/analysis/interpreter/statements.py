@@ -79,6 +79,21 @@ class Executor(LoopStatements):
             return
         self.interp.assign(stmt.target, self.interp.evaluator.binop(stmt.op, current, value), env)
 
+    def stmt_Delete(self, stmt: ast.Delete, env: Env) -> None:
+        """``del name``, ``del self.extra`` (a module it no longer holds), ``del config["key"]``."""
+        for target in stmt.targets:
+            if isinstance(target, ast.Name):
+                env.vars.pop(target.id, None)
+            elif isinstance(target, ast.Attribute):
+                owner = self.eval(target.value, env)
+                if isinstance(owner, Value):
+                    owner.delete_attribute(self.interp, target.attr)
+            elif isinstance(target, ast.Subscript):
+                container, key = self.eval(target.value, env), self.eval(target.slice, env)
+                if container.__class__ is dict and (key.__class__ in (str, int) and key in container):  # type: ignore[operator]
+                    self.interp.journal.touch(container)  # type: ignore[arg-type]
+                    del container[key]  # type: ignore[index]
+
     def stmt_Import(self, stmt: ast.Import, env: Env) -> None:
         frameworks = self.interp.frameworks
         for alias in stmt.names:

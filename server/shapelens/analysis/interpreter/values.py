@@ -98,6 +98,9 @@ class Value:
     def set_item(self, interp: "Interpreter", key: object, value: object) -> None:
         """``self[key] = value``; most values do not keep items."""
 
+    def delete_attribute(self, interp: "Interpreter", name: str) -> None:
+        """``del self.name``; most values do not keep attributes."""
+
     # only for tracks_name values
     def note_name(self, name: str, span: Span) -> None:
         pass
@@ -231,6 +234,10 @@ class Instance(NamedValue):
     def set_attribute(self, interp: "Interpreter", name: str, value: object) -> None:
         interp.journal.touch(self.attrs, attributes=True)
         self.attrs[name] = value
+
+    def delete_attribute(self, interp: "Interpreter", name: str) -> None:
+        interp.journal.touch(self.attrs, attributes=True)
+        self.attrs.pop(name, None)
 
     def iterate(self) -> Optional[list]:
         return self.cls.hook.iterate(self) if self.cls.hook is not None else None

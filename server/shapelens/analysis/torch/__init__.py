@@ -53,6 +53,11 @@ class TorchState:
     running: int = 0  # the module and nn.Sequential runs as models under way (the calls inside one are its layers)
     followed_sites: set = field(default_factory=set)  # where the file sets requires_grad, followed
     written_sites: Optional[set] = None  # where the file's text sets requires_grad (read once)
+    # the lists and dicts that are nn.ModuleList / ModuleDict, by id (kept, so that no id is reused)
+    registered: dict = field(default_factory=dict)
+    # the layers made while a model runs (``nn.Linear(n, 6)(x)`` in a forward), by id: torch registers
+    # them only if the module keeps them as an attribute
+    made_running: dict = field(default_factory=dict)
 
 
 def builder_names() -> frozenset[str]:

@@ -48,31 +48,42 @@ class Frontend:
         return sequential
 
     def module_list(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+        """``nn.ModuleList(...)`` / ``nn.ParameterList(...)``: a list of modules that torch registers."""
         if not args:
-            return []
+            return self.registered(interp, [])
         items = interp.spread(args[0])
-        return items if items is not None else [
-            SomeItems("the modules of an `nn.ModuleList` made from what cannot be iterated statically")]
+        return self.registered(interp, items if items is not None else [
+            SomeItems("the modules of an `nn.ModuleList` made from what cannot be iterated statically")])
 
     def module_dict(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         """``nn.ModuleDict({...})`` or ``nn.ModuleDict([(name, module), ...])``: a dict of modules."""
         if not args:
-            return {}
+            return self.registered(interp, {})
         if isinstance(args[0], dict):
-            return dict(args[0])
+            return self.registered(interp, dict(args[0]))
         pairs = interp.iterate(args[0])
         if pairs is None:
             reason = "the modules of an `nn.ModuleDict` made from what cannot be iterated statically"
-            return {SomeItems(reason): Unknown(reason)}
-        return {pair[0]: pair[1] for pair in pairs if isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)}
+            return self.registered(interp, {SomeItems(reason): Unknown(reason)})
+        return self.registered(interp, {pair[0]: pair[1] for pair in pairs
+                                        if isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)})
+
+    def registered(self, interp: "Interpreter", container: "list | dict") -> "list | dict":
+        """A container whose modules torch registers (and counts), unlike a plain list or dict."""
+        self.plugin.state(interp).registered[id(container)] = container
+        return container
 
     @open_keywords
     def layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
         rule = TORCH_RULES[func.leaf]
         named = {k: v for k, v in kwargs.items() if k not in CONSTRUCTION_ONLY}
         interp.events += 1
-        return LayerObj(func.leaf, interp.span(node), LayerSpec(rule, rule.bind(args, named), func.leaf), None, self.plugin,
-                        None, call_notes(interp, args, kwargs))
+        layer = LayerObj(func.leaf, interp.span(node), LayerSpec(rule, rule.bind(args, named), func.leaf), None, self.plugin,
+                         None, call_notes(interp, args, kwargs))
+        state = self.plugin.state(interp)
+        if state.running:
+            state.made_running[id(layer)] = layer
+        return layer
 
     def parameter(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         """``nn.Parameter(torch.zeros(1, n, d))``: a tensor of the data's shape (a positional embedding,

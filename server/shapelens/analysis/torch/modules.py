@@ -20,7 +20,7 @@ from ..interpreter.plugins import ClassHook
 from ..interpreter.symbols import Symbols
 from ..interpreter.layers import flatten_tensors
 from ..interpreter.tensors import Tensor, through_opaque
-from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, NamedValue, Value
+from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Instance, LayerObj, ModelRecord, NamedValue, QName, Value
 from ..report import Span
 from ..unknown import Unknown, items_of_unknown_length, unknown_length
 from .seeds import standalone_params
@@ -416,50 +416,81 @@ def held_modules(value: object) -> Iterable:
     return value.entries if isinstance(value, TorchSequential) else ()
 
 
-def held_parameters(root: object) -> Optional[tuple[list[HeldParameter], list[LayerObj]]]:
-    """The parameters a module and the modules it holds keep outside any layer, and the layers
-    they hold, each once; None when it holds modules of an unknown number (their layers may hold
-    more than the table shows)."""
+def held_parameters(root: object, registered: dict[int, object]) -> Optional[tuple[list[HeldParameter], list[LayerObj], list[LayerObj]]]:
+    """The parameters a module and the modules it holds keep outside any layer, the layers they
+    hold, each once, and the layers held only in plain lists, tuples and dicts (``registered``: the
+    ids of the lists and dicts that are ``nn.ModuleList``s and ``nn.ModuleDict``s), which torch does
+    not register and does not count. None when it holds modules of an unknown number (their layers
+    may hold more than the table shows), or an instance of a class of the program deriving from one
+    of torch's layers (``class CausalConv1d(nn.Conv1d)``: its parameters are not followed)."""
     found: dict[int, HeldParameter] = {}
     layers: dict[int, LayerObj] = {}
-    seen: set[int] = set()
-    stack: list = [root]
+    plain: dict[int, LayerObj] = {}
+    seen: set[tuple[int, bool]] = set()
+    stack: list[tuple[object, bool]] = [(root, True)]
     while stack:
-        value = stack.pop()
-        if id(value) in seen:
+        value, counted = stack.pop()
+        if (id(value), counted) in seen:
             continue
-        seen.add(id(value))
+        seen.add((id(value), counted))
         if isinstance(value, HeldParameter):
-            found[id(value)] = value
+            if counted:
+                found[id(value)] = value
         elif isinstance(value, LayerObj):
-            layers[id(value)] = value
+            (layers if counted else plain)[id(value)] = value
         elif isinstance(value, OpaqueModule):
-            return None
+            if counted:
+                return None
         elif isinstance(value, Instance):
-            stack.extend(value.attrs.values())
-        elif isinstance(value, (list, tuple, dict)) and unknown_length(value):
-            return None  # modules of an unknown number (`nn.ModuleDict` of a config read at run time)
+            if counted and derives_from_layer(value.cls):
+                return None
+            stack.extend((item, counted) for item in value.attrs.values())
+        elif isinstance(value, (list, tuple, dict)):
+            if counted and unknown_length(value):
+                return None  # modules of an unknown number (`nn.ModuleDict` of a config read at run time)
+            inner = counted and value.__class__ is not tuple and id(value) in registered
+            stack.extend((item, inner) for item in held_modules(value))
         else:
-            stack.extend(held_modules(value))
-    return list(found.values()), list(layers.values())
+            stack.extend((item, counted) for item in held_modules(value))
+    return list(found.values()), list(layers.values()), [layer for key, layer in plain.items() if key not in layers]
+
+
+def derives_from_layer(cls: ClassValue) -> bool:
+    """A class of the program deriving, at any depth, from one of torch's layer classes rather than
+    from ``nn.Module`` or a container."""
+    for base in cls.bases:
+        if isinstance(base, QName) and base.path.startswith("torch.nn.") and base.leaf[:1].isupper() \
+                and base.leaf not in MODULE_BASES:
+            return True
+        if isinstance(base, ClassValue) and derives_from_layer(base):
+            return True
+    return False
+
+
+MODULE_BASES = frozenset({"Module", "Sequential", "ModuleList", "ModuleDict"})
 
 
 def count_held(interp: "Interpreter", plugin: "TorchPlugin", record: ModelRecord, root: object) -> None:
     """A model's parameters outside its layers' rows: those its modules hold themselves, and those of
-    the layers it holds that its forward did not apply (torch counts both); kept for how many end
-    up frozen."""
+    the layers it holds that its forward did not apply (torch counts both), less those of the
+    layers it applied from plain lists and dicts or made in its forward without keeping them (torch
+    does not count them); kept for how many end up frozen."""
     state = plugin.state(interp)
-    found = held_parameters(root)
+    found = held_parameters(root, state.registered)
     if found is None:
         record.held_params = None
         return
-    held, layers = found
+    held, layers, plain = found
     sizes: list[Dim] = [product(p.shape) if all(isinstance(d, int) for d in p.shape) else None for p in held]
-    applied = {id(node.layer) for node in record.nodes}
+    applied: dict[int, Dim] = {id(node.layer): node.result.params for node in record.nodes}
     unreached = [layer for layer in layers if id(layer) not in applied]
     sizes += [standalone_params(layer) for layer in unreached]
-    if None in sizes:
+    kept = {id(layer) for layer in layers}
+    loose = {id(layer) for layer in plain}
+    unregistered = [params for key, params in applied.items()
+                    if key in loose or (key in state.made_running and key not in kept)]
+    if None in sizes or None in unregistered:
         record.held_params = None
         return
-    record.held_params = with_shared(sum(sizes), state, record.nodes)  # type: ignore[arg-type]
+    record.held_params = with_shared(sum(sizes) - sum(unregistered), state, record.nodes)  # type: ignore[arg-type]
     record.held = (*held, *unreached)
