@@ -37,7 +37,8 @@ FIXTURES_ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "torch"
 CORPUS_FOLDERS = ("valid", "broken")
 
 ERROR_CODES = frozenset(
-    {"linear-in-features", "in-channels", "num-features", "negative-dimension", "input-mismatch", "input-size"}
+    {"linear-in-features", "in-channels", "num-features", "negative-dimension", "input-mismatch", "input-size",
+     "merge-mismatch"}
 )
 
 # Stand-ins for the batch size in a ``# shapelens: input=`` comment, and what the harness uses.

@@ -292,7 +292,7 @@ class Evaluator:
 
     def binop(self, op: ast.operator, left: object, right: object) -> object:
         if isinstance(left, Tensor) or isinstance(right, Tensor):
-            return elementwise(left, right, isinstance(op, ast.MatMult))
+            return tensor_arithmetic(self.interp, op, left, right)
         if isinstance(op, ast.MatMult) and (isinstance(left, Value) or isinstance(right, Value)):
             return array_product(left, right)
         if isinstance(left, Value):
@@ -443,6 +443,16 @@ class Evaluator:
         if isinstance(func, Unknown):
             return unmodelled(func.reason, args, kwargs, opaque=True)
         return unmodelled("a call of something the analysis does not model", args, kwargs, opaque=True)
+
+
+def tensor_arithmetic(interp: "Interpreter", op: ast.operator, left: object, right: object) -> Tensor:
+    """``x + y``, ``out += identity``, ``x @ w`` with a model's tensor; two tensors whose sizes do
+    not broadcast are the framework's to report (``Plugin.operands_mismatch``)."""
+    result = elementwise(left, right, isinstance(op, ast.MatMult))
+    if (result.shape is None and isinstance(left, Tensor) and isinstance(right, Tensor) and not isinstance(op, ast.MatMult)
+            and left.framework is not None and left.shape is not None and right.shape is not None):
+        left.framework.operands_mismatch(interp, left, right, result)
+    return result
 
 
 def array_product(left: object, right: object) -> object:

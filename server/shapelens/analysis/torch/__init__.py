@@ -6,10 +6,13 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from ..assemble import conditional
+from ..dims import format_shape
 from ..interpreter.layers import LayerResult
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord
+from ..report import Diagnostic
 from ..dims import Dim, product
 from ..rules import LayerRule, ShapeError
 from ..symbolic import Sym
@@ -58,6 +61,25 @@ class TorchState:
     # the layers made while a model runs (``nn.Linear(n, 6)(x)`` in a forward), by id: torch registers
     # them only if the module keeps them as an attribute
     made_running: dict = field(default_factory=dict)
+
+
+def broadcast_failure(left: Tensor, right: Tensor) -> Optional[str]:
+    """torch's message for two tensors whose sizes it cannot broadcast: it compares axes from the
+    last, and names the first that fails (counted in the result's axes). None unless every size of
+    both is known to the analysis and one axis certainly fails."""
+    a, b = left.shape, right.shape
+    if a is None or b is None or left.partial or right.partial or left.failed or right.failed:
+        return None
+    if not all(type(d) is int for d in (*a, *b)):
+        return None
+    rank = max(len(a), len(b))
+    for axis in range(1, rank + 1):
+        size_a = a[-axis] if axis <= len(a) else 1
+        size_b = b[-axis] if axis <= len(b) else 1
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            return (f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
+                    f"dimension {rank - axis}")
+    return None
 
 
 def builder_names() -> frozenset[str]:
@@ -179,6 +201,17 @@ class TorchPlugin(Plugin):
                              **error.data)
         renamed.data["at"] = example
         return LayerResult(None, None, (), renamed, result.reason)
+
+    def operands_mismatch(self, interp: "Interpreter", left: Tensor, right: Tensor, result: Tensor) -> None:
+        """``out += identity`` of a residual block whose shortcut was not projected: torch fails."""
+        message = broadcast_failure(left, right)
+        if message is None or interp.statement is None:
+            return
+        result.failed = True  # what follows rests on it: no more errors there
+        shapes = f"{format_shape(left.shape)} and {format_shape(right.shape)}"  # type: ignore[arg-type]
+        diagnostic = Diagnostic(interp.span(interp.statement), "error", "merge-mismatch",
+                                f"tensors of shapes {shapes} do not broadcast; torch fails with \"{message}\"")
+        interp.diagnostics.append(conditional(diagnostic, interp.condition()))
 
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
         if layer.spec is not None and layer.spec.rule.family is torch_rnn:
