@@ -56,8 +56,8 @@ class LoopStatements:
         for position, item in enumerate(items):
             events, budget = interp.events, interp.budget
             remaining = len(items) - position - 1
-            watch = PassWatch(interp, env) if quiet and remaining > 2 else None
             interp.assign(stmt.target, item, env)
+            watch = PassWatch(interp, env) if quiet and remaining > 2 else None
             try:
                 self.exec_block(stmt.body, env)
             except ContinueSignal:
