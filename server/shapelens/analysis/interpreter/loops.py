@@ -5,10 +5,10 @@ iterations do model work (create layers, models, graph nodes, data calls). A loo
 iterations do none (a training loop, an RL rollout) is not unrolled step by step: once an
 iteration does none and the rest would cost more than ``QUIET_WORK`` statements, or two in a row
 do none and the second leaves only values no shape is made of (``PassWatch``: a loss, a log line,
-a list of them), the rest is a body run an unknown number of times. So is a loop over an unknown iterable or with an undecided test:
-each pass is a choice between running the body and not (``Executor.exec_uncertain``), so what
-the body changes becomes unknown, and a body that reads what an earlier pass changed is passed
-over again until nothing more changes.
+a list of them), the rest is a body run an unknown number of times. So is a loop over an unknown
+iterable or with an undecided test: each pass is a choice between running the body and not
+(``Executor.exec_uncertain``), so what the body changes becomes unknown, and a body that reads
+what an earlier pass changed is passed over again until nothing more changes.
 """
 
 from __future__ import annotations
