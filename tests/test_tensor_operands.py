@@ -117,3 +117,49 @@ out = model(torch.randn(2, 8, 8, 8))
     up, fc = report.models[0].layers
     assert up.output_shape == (2, 3, None, None) and up.params == 219
     assert "output_size" in up.unknown_reason and fc.output_shape == tuple(namespace["out"].shape)
+
+
+JOINS = [  # (shapes of the tensors, dim): torch.cat, and a residual sum of the first two
+    ([(1, 8, 14, 14), (1, 3, 13, 13)], 1),
+    ([(2, 4, 5), (2, 4, 6), (3, 4, 6)], 1),
+    ([(2, 4, 5), (3, 5, 5)], 2),
+    ([(2, 3, 5), (2, 4, 6)], -1),
+    ([(2, 4, 5), (2, 4)], 1),
+    ([(2, 16, 8, 8), (2, 32, 4, 4)], 1),
+]
+
+
+def joined_model(shapes: list, dim: int, operation: str) -> str:
+    inputs = ", ".join(f"torch.randn{shape}" for shape in shapes)
+    names = ", ".join(f"t{i}" for i in range(len(shapes)))
+    body = f"torch.cat([{names}], {dim})" if operation == "cat" else "t0 + t1"
+    return HEADER + f'''
+class Join(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+    def forward(self, {names}):
+        return {body}
+
+model = Join()
+out = model({inputs})
+'''
+
+
+@pytest.mark.parametrize("operation", ["cat", "add"])
+@pytest.mark.parametrize("shapes, dim", JOINS)
+def test_tensors_that_do_not_join_are_an_error_in_torch_words(shapes: list, dim: int, operation: str) -> None:
+    tensors = [torch.randn(*shape) for shape in shapes]
+    try:
+        torch.cat(tensors, dim) if operation == "cat" else tensors[0] + tensors[1]
+    except RuntimeError as error:
+        torch_says = str(error).splitlines()[0]
+    else:
+        torch_says = None
+    errors = [d for d in analyze(joined_model(shapes, dim, operation)).diagnostics if d.severity == "error"]
+    if torch_says is None:
+        assert errors == []
+    else:
+        (error,) = errors
+        assert error.code == "merge-mismatch" and torch_says in error.message

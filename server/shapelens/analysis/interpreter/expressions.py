@@ -446,12 +446,16 @@ class Evaluator:
 
 
 def tensor_arithmetic(interp: "Interpreter", op: ast.operator, left: object, right: object) -> Tensor:
-    """``x + y``, ``out += identity``, ``x @ w`` with a model's tensor; two tensors whose sizes do
-    not broadcast are the framework's to report (``Plugin.operands_mismatch``)."""
+    """``x + y``, ``out += identity``, ``x @ w`` with a model's tensor; operands whose sizes do not
+    broadcast are the framework's to report (``Plugin.operands_mismatch``)."""
     result = elementwise(left, right, isinstance(op, ast.MatMult))
-    if (result.shape is None and isinstance(left, Tensor) and isinstance(right, Tensor) and not isinstance(op, ast.MatMult)
-            and left.framework is not None and left.shape is not None and right.shape is not None):
-        left.framework.operands_mismatch(interp, left, right, result)
+    if result.shape is None and not isinstance(op, ast.MatMult):
+        # a data tensor or parameter (``x + self.pos_embed``) counts by its shape
+        a, b = (Tensor(v.shape, None, None, ()) if isinstance(v, ArrayValue) else v for v in (left, right))
+        framework = result.framework
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape is not None and b.shape is not None \
+                and framework is not None:
+            framework.operands_mismatch(interp, a, b, result)
     return result
 
 

@@ -12,7 +12,7 @@ from ..interpreter.layers import LayerResult
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord
-from ..report import Diagnostic
+from ..report import Diagnostic, Span
 from ..dims import Dim, product
 from ..rules import LayerRule, ShapeError
 from ..symbolic import Sym
@@ -31,7 +31,7 @@ from .torchvision_frontend import TorchvisionFrontend
 from .rules.recurrent import torch_rnn
 from .arrays import array_method as data_tensor_method
 from .arrays import as_tensor
-from .tensors import TensorOps, rnn_outputs
+from .tensors import TensorOps, cat_failure, rnn_outputs
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -211,6 +211,19 @@ class TorchPlugin(Plugin):
         shapes = f"{format_shape(left.shape)} and {format_shape(right.shape)}"  # type: ignore[arg-type]
         diagnostic = Diagnostic(interp.span(interp.statement), "error", "merge-mismatch",
                                 f"tensors of shapes {shapes} do not broadcast; torch fails with \"{message}\"")
+        interp.diagnostics.append(conditional(diagnostic, interp.condition()))
+
+    def cat_mismatch(self, interp: "Interpreter", tensors: object, dim: object, result: Tensor, span: Span) -> None:
+        """``torch.cat([up, skip], 1)`` of a U-Net whose skip is a pixel larger: torch fails."""
+        if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors):
+            return
+        message = cat_failure(list(tensors), dim)
+        if message is None:
+            return
+        result.failed = True  # what follows rests on it: no more errors there
+        shapes = ", ".join(format_shape(t.shape) for t in tensors)  # type: ignore[arg-type]
+        diagnostic = Diagnostic(span, "error", "merge-mismatch",
+                                f"torch.cat of tensors of shapes {shapes}; torch fails with \"{message}\"")
         interp.diagnostics.append(conditional(diagnostic, interp.condition()))
 
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import Shape, equal, is_dim, product
+from ..dims import Shape, differ, equal, is_dim, product
 from ..interpreter.tensors import Tensor, elementwise
 from ..interpreter.values import ArrayValue, LayerObj, Value
 from ..report import Span
@@ -53,7 +53,11 @@ class TensorOps:
         name = path.rsplit(".", 1)[-1]
         first = args[0] if args else kwargs.get("input")
         if name in ("cat", "concat", "concatenate"):
-            return cat(args[0] if args else kwargs.get("tensors"), args[1] if len(args) > 1 else kwargs.get("dim", 0))
+            tensors, dim = joined_tensors(args[0] if args else kwargs.get("tensors")), args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            joined = cat(tensors, dim)
+            if isinstance(joined, Tensor) and joined.shape is None:
+                self.plugin.cat_mismatch(interp, tensors, dim, joined, interp.span(node))
+            return joined
         if name in BINARY_FUNCTIONS:  # either operand may be the model's tensor
             other = args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("mat2"))
             if isinstance(first, Tensor) or isinstance(other, Tensor):
@@ -314,10 +318,15 @@ def same_size(a: object, b: object) -> bool:
     return (a is None and b is None) or (is_dim(a) and is_dim(b) and equal(a, b) is True)  # type: ignore[arg-type]
 
 
-def cat(tensors: object, dim: object) -> object:
+def joined_tensors(tensors: object) -> object:
+    """What ``torch.cat`` joins: a data tensor among model tensors (a class token, a fixed
+    encoding) counts by its shape."""
     if isinstance(tensors, (list, tuple)) and any(isinstance(t, Tensor) for t in tensors):
-        # a data tensor among model tensors (a class token, a fixed encoding) counts by its shape
-        tensors = [Tensor(t.shape, None, None, ()) if isinstance(t, ArrayValue) else t for t in tensors]
+        return [Tensor(t.shape, None, None, ()) if isinstance(t, ArrayValue) else t for t in tensors]
+    return tensors
+
+
+def cat(tensors: object, dim: object) -> object:
     if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors) or not isinstance(dim, int):
         return Unknown("torch.cat of unknown tensors")
     shapes = [t.shape for t in tensors]
@@ -327,9 +336,38 @@ def cat(tensors: object, dim: object) -> object:
     if any(len(s) != rank for s in shapes):
         return Tensor(None, "torch.cat of tensors of different ranks", None, tuple(tensors))
     axis = dim % rank
+    if any(i != axis and a is not None and b is not None and differ(a, b) for s in shapes[1:] for i, (a, b) in enumerate(zip(shapes[0], s))):
+        return Tensor(None, "the tensors' sizes differ outside the joined dimension", None, tuple(tensors))
     out = list(shapes[0])
     out[axis] = None if any(s[axis] is None for s in shapes) else sum(s[axis] for s in shapes)
     return Tensor(tuple(out), None, None, tuple(tensors))
+
+
+def cat_failure(tensors: list, dim: object) -> Optional[str]:
+    """torch's message for a ``torch.cat`` it rejects: tensors of different ranks, or a size that
+    differs from the first tensor's outside the joined dimension (tensors, then their axes, in
+    order). None unless every size is known to the analysis (and none is 0: torch skips empty
+    tensors) and one certainly differs."""
+    shapes = [t.shape for t in tensors]
+    if not isinstance(dim, int) or len(shapes) < 2 or any(s is None or not s for s in shapes) \
+            or any(t.partial or t.failed for t in tensors):
+        return None
+    if not all(type(d) is int and d > 0 for s in shapes for d in s):  # type: ignore[union-attr]
+        return None
+    first = shapes[0]
+    for shape in shapes[1:]:
+        if len(shape) != len(first):  # type: ignore[arg-type]
+            return f"Tensors must have same number of dimensions: got {len(first)} and {len(shape)}"  # type: ignore[arg-type]
+    rank = len(first)  # type: ignore[arg-type]
+    if not -rank <= dim < rank:
+        return None
+    axis = dim % rank
+    for number, shape in enumerate(shapes[1:], start=1):
+        for index, (expected, got) in enumerate(zip(first, shape)):  # type: ignore[arg-type]
+            if index != axis and expected != got:
+                return (f"Sizes of tensors must match except in dimension {axis}. Expected size {expected} but got "
+                        f"size {got} for tensor number {number} in the list.")
+    return None
 
 
 def flatten_bounds(args: list, kwargs: dict) -> list:
