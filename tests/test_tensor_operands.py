@@ -163,3 +163,36 @@ def test_tensors_that_do_not_join_are_an_error_in_torch_words(shapes: list, dim:
     else:
         (error,) = errors
         assert error.code == "merge-mismatch" and torch_says in error.message
+
+
+VIEWS = [((2, 576), (2, 8, -1, 7)), ((2, 576), (2, 8, 8, 8)), ((2, 576), (2, 24, 24)), ((64, 16, 4, 4), (-1, 400)),
+         ((64, 16, 4, 4), (-1, 256)), ((3, 5), (5, -1))]
+
+
+@pytest.mark.parametrize("method", ["view", "reshape"])
+@pytest.mark.parametrize("shape, target", VIEWS)
+def test_views_that_do_not_hold_the_values_are_an_error_in_torch_words(shape: tuple, target: tuple, method: str) -> None:
+    try:
+        getattr(torch.randn(*shape), method)(*target)
+    except RuntimeError as error:
+        torch_says = str(error).splitlines()[0]
+    else:
+        torch_says = None
+    source = HEADER + f'''
+class Viewer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return x.{method}{target}
+
+model = Viewer()
+out = model(torch.randn{shape})
+'''
+    errors = [d for d in analyze(source).diagnostics if d.severity == "error"]
+    if torch_says is None:
+        assert errors == []
+    else:
+        (error,) = errors
+        assert error.code == "reshape-size" and torch_says in error.message

@@ -31,7 +31,7 @@ from .torchvision_frontend import TorchvisionFrontend
 from .rules.recurrent import torch_rnn
 from .arrays import array_method as data_tensor_method
 from .arrays import as_tensor
-from .tensors import TensorOps, cat_failure, rnn_outputs
+from .tensors import TensorOps, cat_failure, rnn_outputs, view_failure
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -211,6 +211,17 @@ class TorchPlugin(Plugin):
         shapes = f"{format_shape(left.shape)} and {format_shape(right.shape)}"  # type: ignore[arg-type]
         diagnostic = Diagnostic(interp.span(interp.statement), "error", "merge-mismatch",
                                 f"tensors of shapes {shapes} do not broadcast; torch fails with \"{message}\"")
+        interp.diagnostics.append(conditional(diagnostic, interp.condition()))
+
+    def view_mismatch(self, interp: "Interpreter", tensor: Tensor, target: object, result: Tensor, span: Span) -> None:
+        """``x.view(-1, 16 * 5 * 5)`` after convolutions that leave 16x4x4 per image: torch fails."""
+        message = view_failure(tensor, target)
+        if message is None:
+            return
+        result.failed = True  # what follows rests on it: no more errors there
+        diagnostic = Diagnostic(span, "error", "reshape-size",
+                                f"a tensor of shape {format_shape(tensor.shape)} viewed as {tuple(target)}: "  # type: ignore[arg-type]
+                                f"torch fails with \"{message}\"")
         interp.diagnostics.append(conditional(diagnostic, interp.condition()))
 
     def cat_mismatch(self, interp: "Interpreter", tensors: object, dim: object, result: Tensor, span: Span) -> None:

@@ -102,7 +102,10 @@ class TensorOps:
             return len(shape)
         if name in ("view", "reshape"):
             target = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
-            return view(tensor, target)
+            viewed = view(tensor, target)
+            if viewed.shape is None:
+                self.plugin.view_mismatch(interp, tensor, target, viewed, span)
+            return viewed
         if name == "flatten":
             return self.as_layer(interp, "Flatten", tensor, flatten_bounds(args, kwargs), {}, span)
         if name in ("unsqueeze", "squeeze") and args and isinstance(args[0], int):
@@ -293,6 +296,9 @@ def view(tensor: Tensor, target) -> Tensor:
         return Tensor(None, "a view with sizes that are not constant", None, (tensor,))
     dims = list(target)
     total = product(shape)
+    failure = view_failure(tensor, target)
+    if failure is not None:
+        return Tensor(None, f"torch fails: {failure}", None, (tensor,))
     if dims.count(-1) == 1:
         known = [d for d in dims if d != -1]
         known_size = product(known)
@@ -312,6 +318,23 @@ def view(tensor: Tensor, target) -> Tensor:
             else:
                 dims[dims.index(-1)] = None
     return Tensor(tuple(dims), None, None, (tensor,))
+
+
+def view_failure(tensor: Tensor, target: object) -> Optional[str]:
+    """torch's message for ``x.view(...)`` / ``x.reshape(...)`` to sizes that do not hold the
+    tensor's values (with ``-1``: that no whole size does). None unless every size of both is
+    known (and none is 0 or another negative)."""
+    shape = tensor.shape
+    if shape is None or tensor.partial or tensor.failed or not isinstance(target, (tuple, list)) or not target:
+        return None
+    if not all(type(d) is int and d > 0 for d in shape) or not all(type(d) is int and (d > 0 or d == -1) for d in target):
+        return None
+    if list(target).count(-1) > 1:
+        return None
+    total = product(shape)
+    known = product([d for d in target if d != -1])
+    fits = (total % known == 0) if -1 in target else known == total  # type: ignore[operator]
+    return None if fits else f"shape '[{', '.join(str(d) for d in target)}]' is invalid for input of size {total}"
 
 
 def same_size(a: object, b: object) -> bool:
