@@ -6,14 +6,11 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from ..assemble import conditional
-from ..dims import format_shape
 from ..interpreter.layers import LayerResult
 from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord
-from ..report import Diagnostic, Span
-from ..dims import Dim, product
+from ..dims import Dim, format_shape, product
 from ..rules import LayerRule, ShapeError
 from ..symbolic import Sym
 from ..unknown import Unknown
@@ -31,7 +28,7 @@ from .torchvision_frontend import TorchvisionFrontend
 from .rules.recurrent import torch_rnn
 from .arrays import array_method as data_tensor_method
 from .arrays import as_tensor
-from .tensors import TensorOps, cat_failure, rnn_outputs, view_failure
+from .tensors import TensorOps, broadcast_failure, operation_failed, rnn_outputs
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -61,25 +58,6 @@ class TorchState:
     # the layers made while a model runs (``nn.Linear(n, 6)(x)`` in a forward), by id: torch registers
     # them only if the module keeps them as an attribute
     made_running: dict = field(default_factory=dict)
-
-
-def broadcast_failure(left: Tensor, right: Tensor) -> Optional[str]:
-    """torch's message for two tensors whose sizes it cannot broadcast: it compares axes from the
-    last, and names the first that fails (counted in the result's axes). None unless every size of
-    both is known to the analysis and one axis certainly fails."""
-    a, b = left.shape, right.shape
-    if a is None or b is None or left.partial or right.partial or left.failed or right.failed:
-        return None
-    if not all(type(d) is int for d in (*a, *b)):
-        return None
-    rank = max(len(a), len(b))
-    for axis in range(1, rank + 1):
-        size_a = a[-axis] if axis <= len(a) else 1
-        size_b = b[-axis] if axis <= len(b) else 1
-        if size_a != size_b and size_a != 1 and size_b != 1:
-            return (f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
-                    f"dimension {rank - axis}")
-    return None
 
 
 def builder_names() -> frozenset[str]:
@@ -205,37 +183,10 @@ class TorchPlugin(Plugin):
     def operands_mismatch(self, interp: "Interpreter", left: Tensor, right: Tensor, result: Tensor) -> None:
         """``out += identity`` of a residual block whose shortcut was not projected: torch fails."""
         message = broadcast_failure(left, right)
-        if message is None or interp.statement is None:
-            return
-        result.failed = True  # what follows rests on it: no more errors there
-        shapes = f"{format_shape(left.shape)} and {format_shape(right.shape)}"  # type: ignore[arg-type]
-        diagnostic = Diagnostic(interp.span(interp.statement), "error", "merge-mismatch",
-                                f"tensors of shapes {shapes} do not broadcast; torch fails with \"{message}\"")
-        interp.diagnostics.append(conditional(diagnostic, interp.condition()))
-
-    def view_mismatch(self, interp: "Interpreter", tensor: Tensor, target: object, result: Tensor, span: Span) -> None:
-        """``x.view(-1, 16 * 5 * 5)`` after convolutions that leave 16x4x4 per image: torch fails."""
-        message = view_failure(tensor, target)
-        if message is None:
-            return
-        result.failed = True  # what follows rests on it: no more errors there
-        diagnostic = Diagnostic(span, "error", "reshape-size",
-                                f"a tensor of shape {format_shape(tensor.shape)} viewed as {tuple(target)}: "  # type: ignore[arg-type]
-                                f"torch fails with \"{message}\"")
-        interp.diagnostics.append(conditional(diagnostic, interp.condition()))
-
-    def cat_mismatch(self, interp: "Interpreter", tensors: object, dim: object, result: Tensor, span: Span) -> None:
-        """``torch.cat([up, skip], 1)`` of a U-Net whose skip is a pixel larger: torch fails."""
-        if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors):
-            return
-        message = cat_failure(list(tensors), dim)
-        if message is None:
-            return
-        result.failed = True  # what follows rests on it: no more errors there
-        shapes = ", ".join(format_shape(t.shape) for t in tensors)  # type: ignore[arg-type]
-        diagnostic = Diagnostic(span, "error", "merge-mismatch",
-                                f"torch.cat of tensors of shapes {shapes}; torch fails with \"{message}\"")
-        interp.diagnostics.append(conditional(diagnostic, interp.condition()))
+        if message is not None and interp.statement is not None:
+            shapes = f"{format_shape(left.shape)} and {format_shape(right.shape)}"  # type: ignore[arg-type]
+            operation_failed(interp, result, interp.span(interp.statement), "merge-mismatch",
+                             f"tensors of shapes {shapes} do not broadcast;", message)
 
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
         if layer.spec is not None and layer.spec.rule.family is torch_rnn:

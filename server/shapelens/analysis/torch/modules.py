@@ -456,18 +456,12 @@ def held_parameters(root: object, registered: dict[int, object]) -> Optional[tup
 
 
 def derives_from_layer(cls: ClassValue) -> bool:
-    """A class of the program deriving, at any depth, from one of torch's layer classes rather than
-    from ``nn.Module`` or a container."""
-    for base in cls.bases:
-        if isinstance(base, QName) and base.path.startswith("torch.nn.") and base.leaf[:1].isupper() \
-                and base.leaf not in MODULE_BASES:
-            return True
-        if isinstance(base, ClassValue) and derives_from_layer(base):
-            return True
-    return False
-
-
-MODULE_BASES = frozenset({"Module", "Sequential", "ModuleList", "ModuleDict"})
+    """A class of the program deriving, at any depth, from one of torch's layer classes: from a
+    ``torch.nn`` class that gives it no class hook (``nn.Module`` and the containers give theirs)."""
+    if cls.hook is not None:
+        return False
+    return any((isinstance(base, QName) and base.path.startswith("torch.nn."))
+               or (isinstance(base, ClassValue) and derives_from_layer(base)) for base in cls.bases)
 
 
 def count_held(interp: "Interpreter", plugin: "TorchPlugin", record: ModelRecord, root: object) -> None:

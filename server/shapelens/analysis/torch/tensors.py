@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import Shape, differ, equal, is_dim, product
+from ..assemble import conditional
+from ..dims import Shape, differ, equal, format_shape, is_dim, product
 from ..interpreter.tensors import Tensor, elementwise
 from ..interpreter.values import ArrayValue, LayerObj, Value
-from ..report import Span
+from ..report import Diagnostic, Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
 from .arrays import CASTS
@@ -55,8 +56,11 @@ class TensorOps:
         if name in ("cat", "concat", "concatenate"):
             tensors, dim = joined_tensors(args[0] if args else kwargs.get("tensors")), args[1] if len(args) > 1 else kwargs.get("dim", 0)
             joined = cat(tensors, dim)
-            if isinstance(joined, Tensor) and joined.shape is None:
-                self.plugin.cat_mismatch(interp, tensors, dim, joined, interp.span(node))
+            failure = cat_failure(tensors, dim) if isinstance(joined, Tensor) and joined.shape is None else None
+            if failure is not None:  # a U-Net skip a pixel larger than the upsampled map
+                shapes = ", ".join(format_shape(t.shape) for t in tensors)  # type: ignore[union-attr]
+                operation_failed(interp, joined, interp.span(node), "merge-mismatch",  # type: ignore[arg-type]
+                                 f"torch.cat of tensors of shapes {shapes};", failure)
             return joined
         if name in BINARY_FUNCTIONS:  # either operand may be the model's tensor
             other = args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("mat2"))
@@ -103,8 +107,10 @@ class TensorOps:
         if name in ("view", "reshape"):
             target = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
             viewed = view(tensor, target)
-            if viewed.shape is None:
-                self.plugin.view_mismatch(interp, tensor, target, viewed, span)
+            failure = view_failure(tensor, target) if viewed.shape is None else None
+            if failure is not None:  # `x.view(-1, 16 * 5 * 5)` on images of another size
+                operation_failed(interp, viewed, span, "reshape-size",
+                                 f"a tensor of shape {format_shape(shape)} viewed as {tuple(target)}:", failure)
             return viewed
         if name == "flatten":
             return self.as_layer(interp, "Flatten", tensor, flatten_bounds(args, kwargs), {}, span)
@@ -366,11 +372,41 @@ def cat(tensors: object, dim: object) -> object:
     return Tensor(tuple(out), None, None, tuple(tensors))
 
 
-def cat_failure(tensors: list, dim: object) -> Optional[str]:
+def operation_failed(interp: "Interpreter", result: Tensor, span: Span, code: str, what: str, message: str) -> None:
+    """An operation on tensors outside any layer that torch rejects (``what`` it was, ending in its
+    punctuation; ``message``, torch's words): an error at ``span`` (a warning naming the condition on an undecided path); what follows rests on
+    its ``result`` and reports nothing more."""
+    result.failed = True
+    diagnostic = Diagnostic(span, "error", code, f"{what} torch fails with \"{message}\"")
+    interp.diagnostics.append(conditional(diagnostic, interp.condition()))
+
+
+def broadcast_failure(left: Tensor, right: Tensor) -> Optional[str]:
+    """torch's message for two tensors whose sizes it cannot broadcast: it compares axes from the
+    last, and names the first that fails (counted in the result's axes). None unless every size of
+    both is known to the analysis and one axis certainly fails."""
+    a, b = left.shape, right.shape
+    if a is None or b is None or left.partial or right.partial or left.failed or right.failed:
+        return None
+    if not all(type(d) is int for d in (*a, *b)):
+        return None
+    rank = max(len(a), len(b))
+    for axis in range(1, rank + 1):
+        size_a = a[-axis] if axis <= len(a) else 1
+        size_b = b[-axis] if axis <= len(b) else 1
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            return (f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
+                    f"dimension {rank - axis}")
+    return None
+
+
+def cat_failure(tensors: object, dim: object) -> Optional[str]:
     """torch's message for a ``torch.cat`` it rejects: tensors of different ranks, or a size that
     differs from the first tensor's outside the joined dimension (tensors, then their axes, in
     order). None unless every size is known to the analysis (and none is 0: torch skips empty
     tensors) and one certainly differs."""
+    if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors):
+        return None
     shapes = [t.shape for t in tensors]
     if not isinstance(dim, int) or len(shapes) < 2 or any(s is None or not s for s in shapes) \
             or any(t.partial or t.failed for t in tensors):
