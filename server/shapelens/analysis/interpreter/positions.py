@@ -47,15 +47,19 @@ class Positions:
         key = id(node)
         span = self.cache.get(key)
         if span is None:
-            line = node.lineno - 1  # type: ignore[attr-defined]
-            end_line = (node.end_lineno or node.lineno) - 1  # type: ignore[attr-defined]
-            end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset  # type: ignore[attr-defined]
-            start_col = node.col_offset  # type: ignore[attr-defined]
-            if self.wide:
-                start_col, end_col = self.col(line, start_col), self.col(end_line, end_col)
-            coords = (line, start_col, end_line, end_col)
-            span = self.cache[key] = Span(*coords) if self.path is None else SourceSpan(*coords, self.path)
+            span = self.cache[key] = self.compute(node)
         return span
+
+    def compute(self, node: ast.AST) -> Span:
+        line = node.lineno - 1  # type: ignore[attr-defined]
+        end_line = (node.end_lineno or node.lineno) - 1  # type: ignore[attr-defined]
+        end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset  # type: ignore[attr-defined]
+        start_col = node.col_offset  # type: ignore[attr-defined]
+        if self.wide:
+            start_col, end_col = self.col(line, start_col), self.col(end_line, end_col)
+        if self.path is None:
+            return Span(line, start_col, end_line, end_col)
+        return SourceSpan(line, start_col, end_line, end_col, self.path)
 
     def text(self, node: ast.AST) -> str:
         """The source text of a node."""
@@ -90,9 +94,10 @@ class ProgramPositions:
         return getattr(node, STAMP, None) or self.main
 
     def span(self, node: ast.AST) -> Span:
-        span = self.cache.get(id(node))
+        key = id(node)
+        span = self.cache.get(key)
         if span is None:
-            span = self.cache[id(node)] = (getattr(node, STAMP, None) or self.main).span(node)
+            span = self.cache[key] = (getattr(node, STAMP, None) or self.main).compute(node)
         return span
 
     def text(self, node: ast.AST) -> str:
