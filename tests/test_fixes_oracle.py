@@ -15,7 +15,7 @@ from offered_fixes import lines_with_errors, offered_fixes
 
 pytestmark = pytest.mark.oracle
 
-FIXABLE_CODES = ("negative-dimension", "rank-mismatch", "input-mismatch", "dense-on-rank>2")
+FIXABLE_CODES = ("negative-dimension", "rank-mismatch", "input-mismatch", "dense-on-rank>2", "loss-target")
 
 
 @pytest.mark.parametrize("fixture", broken_fixtures(), ids=lambda fixture: fixture.name)

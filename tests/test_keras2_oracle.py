@@ -15,7 +15,6 @@ and requires these tests (``SHAPELENS_REQUIRE_KERAS2=1``); without that environm
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +26,7 @@ from oracle.corpus import load_corpus
 from oracle.engine_view import EngineView, application_mismatches, view_of_report
 from oracle.keras_truth import KerasOutcome, first_line, run_in_keras
 from oracle_keras2.markers import VersionFixture
-from oracle_keras2.runner import keras2_python, run_in_keras2
+from oracle_keras2.runner import required_keras2_python, run_in_keras2
 from shapelens.analysis import AnalysisOptions, analyze, keras_setup
 from shapelens.analysis.report import report_json
 
@@ -37,7 +36,6 @@ FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures" / "keras2"
 FIXTURES = tuple(VersionFixture(p, p.read_text(encoding="utf-8")) for p in sorted(FIXTURE_DIR.glob("*.py")))
 CASES = [(f, major) for f in FIXTURES for major in (2, 3) if not (major == 3 and f.tf_keras_only)]
 CORPUS = load_corpus()
-REQUIRED = os.environ.get("SHAPELENS_REQUIRE_KERAS2") == "1"
 NOTHING_INSTALLED = AnalysisOptions(keras_setup("auto", find_version=lambda name: None, environ={}))
 
 
@@ -48,13 +46,7 @@ def case_id(case: object) -> str:
 @lru_cache(maxsize=1)
 def keras2_outcomes() -> dict[Path, KerasOutcome]:
     """Every fixture and corpus script under Keras 2, in one subprocess (cached per script)."""
-    python = keras2_python()
-    if python is None:
-        message = "the Keras 2 environment is not set up: run `make keras2-oracle`"
-        if REQUIRED:
-            pytest.fail(message)
-        pytest.skip(message)
-    return run_in_keras2([f.path for f in FIXTURES] + [f.path for f in CORPUS], python)
+    return run_in_keras2([f.path for f in FIXTURES] + [f.path for f in CORPUS], required_keras2_python())
 
 
 def keras2_outcome(path: Path) -> KerasOutcome:

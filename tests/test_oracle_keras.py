@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import pytest
 
-from oracle.corpus import ERROR_CODES, WARNING_CODES, Fixture, broken_fixtures, load_corpus, valid_fixtures
+from oracle.corpus import ERROR_CODES, STATEMENT_CODES, WARNING_CODES, Fixture, broken_fixtures, load_corpus, valid_fixtures
 from oracle.engine_view import EngineView, application_mismatches, engine_view
 from oracle.keras_truth import KerasOutcome, first_line, run_in_keras
 
@@ -177,7 +177,7 @@ def test_broken_fixture_raises_in_keras(fixture: Fixture) -> None:
     # Inside a subclass's `call` Keras runs layers on backend tensors: a pooling window that does
     # not fit raises torch's own RuntimeError there ("Output size is too small").
     assert failure.error_type in ("ValueError", "RuntimeError"), first_line(failure.message)
-    if expected.code == "input-mismatch":
+    if expected.code in STATEMENT_CODES:
         assert failure.statement_line == expected.line, first_line(failure.message)
     else:
         assert failure.failing_layer is not None, first_line(failure.message)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
+from oracle.corpus import STATEMENT_CODES
 from oracle_notebooks.compare import engine_outcome, layer_mismatches, library_outcome
 from oracle_notebooks.corpus import NotebookFixture, load_notebooks
 
@@ -93,7 +94,7 @@ def test_broken_notebook_fails_in_the_library_where_marked(notebook: NotebookFix
     (expected,) = notebook.expected_errors
     assert outcome.failed, f"the library ran a notebook marked broken:\n{outcome.describe()}"
     assert outcome.error_type == ("ValueError" if notebook.framework == "keras" else "RuntimeError"), outcome.describe()
-    if expected.code == "input-mismatch":
+    if expected.code in STATEMENT_CODES:
         assert outcome.statement == expected.where, outcome.describe()
     else:
         assert outcome.failing_layer is not None and outcome.failing_layer[:2] == expected.where, outcome.describe()

@@ -22,9 +22,12 @@ FIXTURES_ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "keras"
 CORPUS_FOLDERS = ("valid", "broken", "seeds")
 
 ERROR_CODES = frozenset(
-    {"negative-dimension", "rank-mismatch", "merge-mismatch", "reshape-size", "input-mismatch", "invalid-argument"}
+    {"negative-dimension", "rank-mismatch", "merge-mismatch", "reshape-size", "input-mismatch", "invalid-argument",
+     "loss-target"}
 )
 WARNING_CODES = frozenset({"dense-on-rank>2", "spatial-collapse", "input-mismatch", "merge-mismatch"})
+# Codes of a failure in a statement that runs a model (``fit``, ``predict``), not in one of its layers.
+STATEMENT_CODES = frozenset({"input-mismatch", "loss-target"})
 
 _MARKER = re.compile(r"#\s*expect-(error|warning):\s*(\S+)\s*$")
 

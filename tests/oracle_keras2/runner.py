@@ -34,6 +34,20 @@ def keras2_python() -> Optional[Path]:
     return path if path.exists() else None
 
 
+def required_keras2_python() -> Path:
+    """The Keras 2 interpreter for a test; without it the test fails when ``make test`` requires
+    Keras 2 (``SHAPELENS_REQUIRE_KERAS2=1``) and skips otherwise."""
+    import pytest
+
+    python = keras2_python()
+    if python is None:
+        message = "the Keras 2 environment is not set up: run `make keras2-oracle`"
+        if os.environ.get("SHAPELENS_REQUIRE_KERAS2") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return python
+
+
 def cache_key(path: Path) -> str:
     digest = hashlib.sha256()
     for part in (HARNESS.read_bytes(), SHARED.read_bytes(), REQUIREMENTS.read_bytes(), str(path.resolve()).encode(),

@@ -15,11 +15,12 @@ from ..report import Span
 from ..rules import LayerRule, ShapeError
 from ..unknown import Unknown
 from .backbones import Backbones, KerasBackbone, finish_backbones, is_backbone
-from .checks import build_unbuilt, data_diagnostics, first_batch
+from .checks import build_unbuilt, data_diagnostics, first_batch, target_diagnostics
 from .data import Data
 from .dialect import Keras3, dialect_of
 from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape
 from .joined import JoinedRule, one_sided
+from .losses import TargetCall, is_loss_class, loss_call
 from .models import KerasFunctional, KerasModel, KerasSequential, nested_model
 from .ops import TensorFunctions, is_op_path
 from .rules import MERGE_FUNCTIONS, RULES, rules_for
@@ -61,6 +62,7 @@ class KerasState:
     sequentials: list[KerasSequential] = field(default_factory=list)
     functionals: list[KerasFunctional] = field(default_factory=list)
     data_calls: list[DataCall] = field(default_factory=list)
+    target_calls: list[TargetCall] = field(default_factory=list)  # targets given to compiled models
     subclassed: dict[int, Subclassed] = field(default_factory=dict)  # by id of the user's instance
     instantiated: set[str] = field(default_factory=set)  # the user's Keras classes that were instantiated
     depth: int = 0  # custom layers' `call`s running (at 0 a call is Keras' symbolic trace of a graph)
@@ -135,6 +137,8 @@ class KerasPlugin(Plugin):
             return None
         if path.startswith("keras.applications."):
             return self.backbones.hook(path)
+        if is_loss_class(path):
+            return loss_call
         leaf = path.rsplit(".", 1)[-1]
         if leaf == "Sequential":
             return front.sequential
@@ -329,6 +333,7 @@ class KerasPlugin(Plugin):
         for model in sorted([*state.sequentials, *state.functionals], key=lambda m: m.index):
             interp.register_model(model.record())
         interp.diagnostics.extend(data_diagnostics(interp, state))
+        interp.diagnostics.extend(target_diagnostics(state))
 
 
     def lost_trainable(self, interp: "Interpreter") -> None:

@@ -9,9 +9,10 @@ from ..assemble import conditional
 from ..dims import Shape, differ, equal, format_built, format_shape
 from ..interpreter.provenance import merge
 from ..interpreter.values import LayerObj
-from ..report import Diagnostic
+from ..report import Diagnostic, Related
 from .dialect import Keras3, dialects
 from .joined import one_sided
+from .losses import remedy, target_failure
 from .models import KerasFunctional, KerasModel, KerasSequential
 
 if TYPE_CHECKING:
@@ -202,3 +203,31 @@ def data_check(dialect: Keras3, model: KerasModel, expected: Shape, got: Shape) 
                          f"input, so it fails deeper: {rejection}")
     return "warning", (f"was built for {format_shape(expected)}; {dialect.label} runs it (every layer accepts the new "
                        f"size) but the shapes differ from the declared ones")
+
+
+def target_diagnostics(state: "KerasState") -> list[Diagnostic]:
+    """Targets that do not fit the compiled cross-entropy: training fails at its first step."""
+    found = []
+    for call in state.target_calls:
+        output = call.model.output_shape()  # type: ignore[attr-defined]
+        name = call.loss.name
+        target = call.target.shape
+        if name is None or not output or isinstance(output[0], tuple) or not target:
+            continue
+        findings = [(dialect, target_failure(dialect, name, target, output)) for dialect in dialects(call.majors)]
+        failing = [(d, said) for d, said in findings if said is not None]
+        if not failing:
+            continue
+        explanation = f"Keras fails with {failing[0][1]}"
+        severity = "error"
+        if len(failing) < len(findings):
+            severity = "warning"
+            explanation = one_sided(explanation, [d for d, _ in failing], [d for d, s in findings if s is None])
+        where = f"model.{call.method}(...)"
+        message = (f"{where} gives targets of shape {format_shape(target)} to a model compiled with loss "
+                   f"{name}, whose output is {format_shape(output)}: {explanation}; {remedy(name, target, output)}")
+        related = (Related(call.loss.span, f"the loss is chosen here"),)
+        data = (("loss", name), ("method", call.method), ("output_shape", output), ("target_shape", target))
+        diagnostic = Diagnostic(call.span, severity, "loss-target", message, related, (), data)  # type: ignore[arg-type]
+        found.append(conditional(conditional(diagnostic, call.condition), call.loss.condition))
+    return found

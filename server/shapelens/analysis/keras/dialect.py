@@ -228,6 +228,26 @@ class Keras3:
         """``Embedding(..., input_length=n)`` as a Sequential's first layer: deprecated and ignored in Keras 3."""
         return False
 
+    def expands_1d_target(self) -> bool:
+        """A 1-D target becomes a column before the loss sees it (Keras 2's ``expand_1d``); Keras 3
+        leaves it to the loss wrapper."""
+        return False
+
+    def target_said(self, kind: str, target: Shape, output: Shape) -> str:
+        """A categorical or binary cross-entropy given a target of another shape than the output."""
+        return (f"Arguments `target` and `output` must have the same shape. Received: target.shape="
+                f"{format_shape(target)}, output.shape={format_shape(output)}")
+
+    def target_aside(self, target: Shape, output: Shape) -> str:
+        """What other backends say instead (the words above are the torch backend's)."""
+        if len(target) == len(output):
+            return ""
+        return " (the TensorFlow and JAX backends say the two \"must have the same rank (ndim)\")"
+
+    def sparse_target_said(self, target: Shape, output: Shape) -> str:
+        return (f"Arguments `target` and `output` must have the same shape up until the last dimension: target.shape="
+                f"{format_shape(target)}, output.shape={format_shape(output)}")
+
 
 class Keras2(Keras3):
     """Keras 2: tf.keras on TensorFlow <= 2.15, and tf_keras."""
@@ -380,6 +400,22 @@ class Keras2(Keras3):
 
     def declares_input_length(self) -> bool:
         return True
+
+    def expands_1d_target(self) -> bool:
+        return True
+
+    def target_said(self, kind: str, target: Shape, output: Shape) -> str:
+        if kind == "binary":
+            return (f"`logits` and `labels` must have the same shape, received ({format_shape(output)} vs "
+                    f"{format_shape(target)}).")
+        return f"Shapes {format_shape(target)} and {format_shape(output)} are incompatible"
+
+    def target_aside(self, target: Shape, output: Shape) -> str:
+        return ""
+
+    def sparse_target_said(self, target: Shape, output: Shape) -> str:
+        return (f"`labels.shape` must equal `logits.shape` except for the last dimension. Received: labels.shape=(None,) "
+                f"and logits.shape={format_shape((None, output[-1]))}")
 
 
 KERAS3 = Keras3()

@@ -19,6 +19,7 @@ from ..rules import Applied, Args, LayerRule, LayerSpec, ShapeError, UnknownArgu
 from ..unknown import Unknown
 from .dialect import DIALECTS, dialect_of
 from .joined import JoinedRule
+from .losses import Compiled, compiled, recompiled, record_targets
 from .version import REFERENCE, KerasVersion
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from . import KerasPlugin
 
 # Methods that take data as their first argument (or `x=`).
-DATA_METHODS = {"predict", "fit", "evaluate", "predict_on_batch", "train_on_batch"}
+DATA_METHODS = {"predict", "fit", "evaluate", "predict_on_batch", "train_on_batch", "test_on_batch"}
 UNCERTAIN_ENTRY = "a layer before it is added under a condition or loop that cannot be decided"
 NO_INPUT = "the model's input shape is not given (no Input / input_shape)"
 
@@ -58,6 +59,7 @@ class KerasModel(NamedValue):
         self.symbols: dict[str, str] = {}  # the size symbols of the scope the model is made in
         self.version: KerasVersion = REFERENCE.keras  # the Keras the file runs with (set by the frontend)
         self.keras_name = self.fallback_name  # the name Keras gives it (``sequential_1``), for its messages
+        self.compiles: list[Compiled] = []  # the losses it may be compiled with when data is given to it
         self.trainable_given: list[object] = []  # `model.trainable = value`, with the line it is set on
 
     def attribute(self, interp: "Interpreter", name: str) -> object:
@@ -71,6 +73,9 @@ class KerasModel(NamedValue):
             return self.call_with_data(interp, name, args, kwargs, node)
         if name == "get_layer":
             return self.get_layer(args[0] if args else kwargs.get("name"))
+        if name == "compile":
+            self.compiles = recompiled(self.compiles, compiled(interp, args, kwargs, node))
+            return None
         return Unknown(f"the result of `{name}`")
 
     def get_layer(self, name: object) -> object:
@@ -118,6 +123,7 @@ class KerasModel(NamedValue):
             return self.applied(interp, value, interp.span(node))
         if isinstance(value, (ArrayValue, Unknown)) and arg_node is not None:
             self.plugin.record_data(interp, self, value, interp.span(arg_node), method, args, kwargs)
+        record_targets(interp, self, self.compiles, method, args, kwargs, node, self.version.majors)
         return Unknown(f"the result of `{method}`")
 
     def applied(self, interp: "Interpreter", tensor: Tensor, call_span: Span) -> object:

@@ -35,6 +35,8 @@ from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Function, 
 from ..report import Span
 from ..rules import Applied, Args, LayerRule, LayerSpec, UnknownArgument
 from ..unknown import Unknown
+from .checks import first_batch
+from .losses import Compiled, compiled, recompiled, record_targets
 from .models import DATA_METHODS, KerasFunctional, KerasModel
 
 if TYPE_CHECKING:
@@ -63,12 +65,22 @@ class Subclassed:
     frozen: list[Optional[int]] = field(default_factory=list)  # of those, the `trainable=False` ones
     functional: Optional[KerasFunctional] = None  # `super().__init__(inputs=..., outputs=...)`
     applied: bool = False  # called on tensors inside another model
+    compiles: list[Compiled] = field(default_factory=list)  # the losses it may be compiled with
+    output: OutputShape = None  # what its `call` gave when it ran as a model of its own
+
+    def output_shape(self) -> OutputShape:
+        return self.output
 
     def own_params(self) -> Optional[int]:
         return None if any(w is None for w in self.weights) else sum(self.weights)  # type: ignore[arg-type]
 
     def own_frozen(self) -> Optional[int]:
         return None if any(w is None for w in self.frozen) else sum(self.frozen)  # type: ignore[arg-type]
+
+
+def batched(method: str, shape: dims.Shape, args: list, kwargs: dict) -> dims.Shape:
+    """The shape of the first batch a data method gives the model (rows unknown when its size is)."""
+    return (first_batch(method, shape, args, kwargs), *shape[1:])
 
 
 def custom_layer(rule: LayerRule, args: Args, inputs: list) -> Applied:
@@ -144,8 +156,15 @@ class SubclassHook(ClassHook):
             self.build(interp, subclassed, shape)
             return None
         if name in DATA_METHODS:
-            return self.data_call(interp, subclassed, name, args, kwargs, node)
-        return None if name in ("summary", "compile") else super().method(interp, instance, name, args, kwargs, node)
+            result = self.data_call(interp, subclassed, name, args, kwargs, node)
+            if subclassed.kind == "model":
+                record_targets(interp, subclassed, subclassed.compiles, name, args, kwargs, node,
+                               self.state(interp).version.majors)
+            return result
+        if name == "compile":
+            subclassed.compiles = recompiled(subclassed.compiles, compiled(interp, args, kwargs, node))
+            return None
+        return None if name == "summary" else super().method(interp, instance, name, args, kwargs, node)
 
     def super_method(self, interp: "Interpreter", instance: Instance, name: str, args: list, kwargs: dict,
                      node: ast.Call) -> object:
@@ -211,7 +230,9 @@ class SubclassHook(ClassHook):
                 return Unknown("an eager call of a layer on an array")
             if subclassed.instance.model is not None:
                 return Unknown("a second run of the model")
-            tensors = [Tensor(a.shape, None, None, (), None, self.plugin) for a in arrays]
+            # `fit` / `predict` / `evaluate` run the model on their first batch, the `*_on_batch` methods on all rows
+            tensors = [Tensor(a.shape if method == "__call__" or not a.shape else batched(method, a.shape, args, kwargs),
+                              None, None, (), None, self.plugin) for a in arrays]
             inputs = tensors[0] if not isinstance(first, (list, tuple)) else type(first)(tensors)
             if method != "__call__":  # `predict(x, batch_size, ...)` calls the model on `x` alone
                 self.run(interp, subclassed, [inputs], {}, interp.span(node))
@@ -283,6 +304,7 @@ class SubclassHook(ClassHook):
         instance.model = record
         start = len(interp.layers.nodes)
         result = self.apply(interp, subclassed, args, kwargs, call_span, symbolic)
+        subclassed.output = result.shape if isinstance(result, Tensor) else None
         record.nodes = self.plugin.own_nodes(interp, start)
         record.held_params = self.held_outside(interp, instance, record.nodes)
         first = flatten_tensors(args[0] if args else kwargs.get("inputs"))

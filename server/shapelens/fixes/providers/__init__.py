@@ -7,6 +7,7 @@ from shapelens.fixes.providers import (
     dummy_input,
     flatten,
     lazy_linear,
+    loss_swap,
     match_input,
     padding_same,
     reduce_window,
@@ -22,4 +23,5 @@ PROVIDERS: tuple[Provider, ...] = (
     reduce_window.PROVIDER,
     upstream_strides.PROVIDER,
     flatten.PROVIDER,
+    loss_swap.PROVIDER,
 )
