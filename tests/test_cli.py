@@ -56,9 +56,11 @@ def test_json_follows_the_contract() -> None:
     for report in files:
         assert set(report) == {"path", "models", "diagnostics"}
         for model in report["models"]:
-            assert set(model) == {"name", "framework", "range", "layers", "symbols", "requires"}
+            assert set(model) == {"name", "framework", "range", "layers", "input_shape", "total_params",
+                                  "trainable_params", "symbols", "requires"}
             for layer in model["layers"]:
-                assert set(layer) == {"class", "range", "input_shape", "output_shape", "params", "trainable_params"}
+                assert set(layer) == {"class", "range", "input_shape", "output_shape", "params", "trainable_params",
+                                      "unknown_reason"}
         for diagnostic in report["diagnostics"]:
             assert set(diagnostic) == {"range", "severity", "code", "message", "fixes"}
     torch_report, keras_report = files
@@ -70,12 +72,36 @@ def test_json_follows_the_contract() -> None:
     assert conv == {"class": "Conv2D",
                     "range": {"start": {"line": 10, "character": start}, "end": {"line": 10, "character": start + len(call)}},
                     "input_shape": [None, 28, 28, 1], "output_shape": [None, 26, 26, 32], "params": 320,
-                    "trainable_params": 320}
+                    "trainable_params": 320, "unknown_reason": None}
     linear = next(d for d in torch_report["diagnostics"] if d["code"] == "linear-in-features")
     assert linear["severity"] == "error"
     assert linear["range"]["start"] == {"line": 17, "character": 18}
     assert torch_report["models"][0]["framework"] == "torch"
     assert torch_report["models"][0]["layers"][0]["output_shape"] == [8, 16, 32, 32]
+
+
+def test_json_gives_model_totals_and_why_a_shape_is_unknown(tmp_path: Path) -> None:
+    script = tmp_path / "frozen_base.py"
+    script.write_text(
+        "import sys\n"
+        "from tensorflow import keras\n"
+        "from tensorflow.keras import layers\n"
+        "inputs = keras.Input(shape=(32, 32, 3))\n"
+        "x = layers.Conv2D(8, 3)(inputs)\n"
+        "x = layers.BatchNormalization()(x)\n"
+        "x = layers.Flatten()(x)\n"
+        "model = keras.Model(inputs, layers.Dense(10)(x))\n"
+        "loose = keras.Sequential([layers.Dense(4), layers.Dense(int(sys.argv[1]))])\n", encoding="utf-8")
+    (report,) = json.loads(check("--format", "json", str(script)).stdout)
+    known, loose = report["models"]
+    # Conv2D 3*3*3*8+8 = 224, BatchNormalization 4*8 = 32 (16 of them moving statistics), Dense 7200*10+10
+    assert (known["input_shape"], known["total_params"], known["trainable_params"]) == ([None, 32, 32, 3], 72266, 72250)
+    assert all(layer["unknown_reason"] is None for layer in known["layers"])
+    # no input: sized by a symbol; the second layer's units come from the command line
+    assert loose["input_shape"] == [None, "F"] and loose["total_params"] is None
+    first, second = loose["layers"]
+    assert (first["params"], first["unknown_reason"]) == ("4*F+4", None)
+    assert second["output_shape"] is None and "argument `units` of Dense is not a constant" in second["unknown_reason"]
 
 
 def test_columns_in_json_are_utf16(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def test_json_ranges_carry_their_cell_and_lines_within_it() -> None:
                           "range": {"cell": 2, "start": {"line": 1, "character": start},
                                     "end": {"line": 1, "character": start + len(call)}},
                           "input_shape": [None, 100, 100, 1], "output_shape": [None, 100, 100, 16], "params": 160,
-                          "trainable_params": 160}
+                          "trainable_params": 160, "unknown_reason": None}
     assert unet["notes"] == []
     ranges = [layer["range"] for m in unet["models"] + lab["models"] for layer in m["layers"]]
     assert ranges and all(set(r) == {"cell", "start", "end"} for r in ranges)

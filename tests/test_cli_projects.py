@@ -48,6 +48,7 @@ def test_json_items_of_another_file_carry_its_path() -> None:
         "class": "Conv2d", "path": f"{LENET}/models.py",
         "range": {"start": {"line": 9, "character": 12}, "end": {"line": 9, "character": 42}},
         "input_shape": [64, 1, 28, 28], "output_shape": [64, 6, 24, 24], "params": 156, "trainable_params": 156,
+        "unknown_reason": None,
     }
     at_call, at_layer = report["diagnostics"]
     assert set(at_call) == {"range", "severity", "code", "message", "fixes"}

@@ -299,9 +299,13 @@ def report_json(path: str, report: Report) -> dict:
                         "output_shape": shape_json(layer.output_shape),
                         "params": dim_json(layer.params),
                         "trainable_params": dim_json(layer.trainable_params),
+                        "unknown_reason": layer.unknown_reason,
                     }, layer.path)
                     for layer in model.layers
                 ],
+                "input_shape": shape_json(model.input_shape),
+                "total_params": dim_json(model.total_params),
+                "trainable_params": dim_json(model.trainable_params),
                 "symbols": dict(model.symbols),
                 "requires": [condition.python for condition in model.requires],
             }, model.path)
