@@ -1,5 +1,5 @@
 """Keras reshaping layers: Flatten, Reshape, Permute, RepeatVector, and the spatial ones
-(UpSampling, ZeroPadding, Cropping, Resizing, CenterCrop)."""
+(UpSampling, ZeroPadding, Cropping, Resizing, CenterCrop, RandomCrop)."""
 
 from __future__ import annotations
 
@@ -120,4 +120,8 @@ ROWS = [
     LayerRule("RepeatVector", repeat_vector, ("n",)),
     LayerRule("Resizing", resizing, ("height", "width"), DATA_FORMAT),
     LayerRule("CenterCrop", center_crop, ("height", "width", "data_format"), DATA_FORMAT),
+    # a random window of the size asked in training, the centre one (resized up when the image is smaller) otherwise
+    LayerRule("RandomCrop", center_crop, ("height", "width", "seed", "data_format"), DATA_FORMAT),
 ]
+# Keras 2's RandomCrop takes no data_format.
+KERAS2 = {"RandomCrop": {"args": ("height", "width", "seed")}}
