@@ -150,6 +150,13 @@ def role_class(framework: str, role: str) -> Optional[str]:
     return None if plugin is None else plugin.class_with_role(role)
 
 
+def window_rank(framework: str, class_name: str) -> int:
+    """How many spatial axes a layer's window slides over (2 for ``Conv2D`` and ``ConvLSTM2D``), 0 when
+    it has no window or the engine does not model the class."""
+    rule = frameworks().layer_rule(framework, class_name)
+    return 0 if rule is None else rule.rank
+
+
 def lazy_form(framework: str, class_name: str) -> Optional[str]:
     """The class that infers this layer's input size at its first call, if the framework has one."""
     rule = frameworks().layer_rule(framework, class_name)

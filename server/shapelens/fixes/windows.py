@@ -10,14 +10,17 @@ from shapelens.analysis.shapes import largest_kernel
 Dims = tuple[Optional[int], ...]
 
 
-def spatial_dims(layer: Layer, channels_first: bool) -> Optional[Dims]:
-    """The spatial sizes of a layer's first input (None unless it has a batch, channels and
-    at least one spatial axis)."""
+def spatial_dims(layer: Layer, channels_first: bool, rank: int = 0) -> Optional[Dims]:
+    """The spatial sizes of a layer's first input: its last ``rank`` axes beside the channels (a
+    ``ConvLSTM2D``'s frames come after the time axis), every axis but the batch and the channels when
+    the rank is not known; None unless it has channels and a spatial axis."""
     if not layer.input_shapes:
         return None
     shape = layer.input_shapes[0]
     if shape is None or (shape and isinstance(shape[0], tuple)) or len(shape) < 3:
         return None
+    if 0 < rank < len(shape):
+        return tuple(shape[-rank:]) if channels_first else tuple(shape[-rank - 1:-1])  # type: ignore[arg-type]
     return tuple(shape[2:]) if channels_first else tuple(shape[1:-1])  # type: ignore[arg-type]
 
 

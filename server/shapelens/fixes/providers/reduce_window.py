@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
+from shapelens.analysis import window_rank
 from shapelens.analysis.report import Diagnostic
 from shapelens.fixes.arguments import NOT_LITERAL, Signature, find_argument, keyword_literal, literal, set_argument
 from shapelens.fixes.context import Candidate, FixContext
@@ -34,7 +35,7 @@ def candidates(context: FixContext, diag: Diagnostic) -> Iterator[Candidate]:
         return
     region, call = located
     channels_first = model.framework == "torch" or keyword_literal(call, "data_format") == "channels_first"
-    dims = spatial_dims(layer, channels_first)
+    dims = spatial_dims(layer, channels_first, window_rank(model.framework, layer.class_name))
     if dims is None:
         return
     written = find_argument(call, signature, arg)

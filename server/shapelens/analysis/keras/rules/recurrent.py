@@ -1,11 +1,13 @@
-"""Keras recurrent layers: SimpleRNN, LSTM, GRU, and the Bidirectional / TimeDistributed wrappers."""
+"""Keras recurrent layers: SimpleRNN, LSTM, GRU, the convolutional LSTMs, and the Bidirectional /
+TimeDistributed wrappers."""
 
 from __future__ import annotations
 
-from ...dims import Dim, OutputShape, Shape
-from ...rules import Applied, Args, LayerRule, UnknownArgument
+from ... import shapes
+from ...dims import Dim, OutputShape, Shape, add, product
+from ...rules import Applied, Args, LayerRule, UnknownArgument, assemble, fits, spatial_layout
 from ..dialect import dialect_of
-from .common import check_rank
+from .common import bias, check_rank, layer_name
 
 RNN_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
 
@@ -32,6 +34,41 @@ def rnn(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
         states = 2 if rule.name == "LSTM" else 1
         return Applied((output, *([(shape[0], units)] * states)), params)
     return Applied(output, params)
+
+
+def conv_lstm(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    """``ConvLSTM2D``: each step's frame (``(batch, rows, cols, channels)``) convolved as a ``Conv2D`` would
+    (the recurrent convolution keeps the state's size); four gates, each with an input and a recurrent kernel."""
+    rank = rule.rank
+    shape = inputs[0]
+    dialect = dialect_of(rule)
+    check_rank(rule, args, shape, ndim=rank + 3)
+    filters = args.size("filters")
+    kernel = args.ints("kernel_size", rank)
+    strides = args.ints("strides", rank)
+    dilation = args.ints("dilation_rate", rank)
+    padding = args.str("padding").lower()
+    if padding not in ("valid", "same") or (max(strides) > 1 and max(dilation) > 1):
+        raise UnknownArgument(f"{rule.name} with padding={padding!r}, strides {strides} and dilation_rate {dilation} "
+                              f"is not modelled")
+    frame = (shape[0], *shape[2:])
+    first, spatial, channels = spatial_layout(args, frame, rank)
+    axes = shapes.over_axes(spatial, shapes.keras_conv_length, kernel, strides, (padding,) * rank, dilation)
+    if axes.failing is not None:
+        i = axes.failing
+        raise dialect.window_error(
+            rule.name, "kernel_size" if dilation[i] == 1 else "dilated kernel", "kernel_size",
+            shapes.AXIS_NAMES[rank][i], shapes.effective_kernel(kernel[i], dilation[i]), spatial[i], frame,
+            f"kernel shape=({', '.join(map(str, kernel))}, {channels if channels is not None else 'None'}, {filters}), "
+            f"dilation_rate={list(dilation)}, strides={strides}, padding={padding}",
+            kernel=kernel[i], dilation=dilation[i], stride=strides[i], name=layer_name(rule, args),
+        )
+    state = assemble(shape[0], axes.sizes, filters, first)
+    output: OutputShape = (shape[0], shape[1], *state[1:]) if args.bool("return_sequences") else state
+    if args.bool("return_state"):
+        output = (output, state, state)  # the hidden and the cell state
+    params = None if channels is None else add(product(kernel) * 4 * filters * (channels + filters), bias(args, 4 * filters))
+    return Applied(output, params, tuple(axes.arithmetic), (), fits(rule.name, axes.open))
 
 
 def bidirectional(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
@@ -87,4 +124,8 @@ ROWS = [
     LayerRule("Bidirectional", bidirectional, ("layer", "merge_mode", "weights", "backward_layer"),
               {"merge_mode": "concat", "weights": None, "backward_layer": None}),
     LayerRule("TimeDistributed", time_distributed, ("layer",)),
+    *(LayerRule(f"ConvLSTM{r}D", conv_lstm, ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                                             "activation", "recurrent_activation", "use_bias"),
+                {"strides": 1, "padding": "valid", "data_format": None, "dilation_rate": 1, "use_bias": True,
+                 "return_sequences": False, "return_state": False}, r, window=True, ndim=r + 3) for r in (1, 2, 3)),
 ]
