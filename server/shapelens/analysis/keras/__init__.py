@@ -12,7 +12,7 @@ from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj
 from ..report import Span
-from ..rules import LayerRule, ShapeError
+from ..rules import LayerRule, LayerSpec, ShapeError
 from ..unknown import Unknown
 from .backbones import Backbones, KerasBackbone, finish_backbones, is_backbone
 from .checks import build_unbuilt, data_diagnostics, first_batch, target_diagnostics
@@ -205,6 +205,11 @@ class KerasPlugin(Plugin):
             if seeded is not None:
                 first.shape = seeded
                 first.reason = None
+        inner = layer.spec.args.values.get("layer") if layer.spec is not None and layer.spec.rule.name == "TimeDistributed" \
+            else None
+        if isinstance(inner, KerasModel) and first is not None and first.shape is not None and len(first.shape) > 2:
+            # a model given to TimeDistributed is built for one step (a Sequential with no input of its own)
+            inner.build_for(interp, (first.shape[0], *first.shape[2:]))
         return tensors
 
     def check_result(self, interp: "Interpreter", layer: LayerObj, result: LayerResult, tensors: list) -> LayerResult:
@@ -241,8 +246,7 @@ class KerasPlugin(Plugin):
 
     def non_trainable_params(self, interp: "Interpreter", layer: LayerObj, result: LayerResult) -> object:
         """A model used as a layer: what its own layers leave to training (a frozen ``base`` none)."""
-        model = layer.spec.args.values.get("model") if layer.spec is not None and layer.spec.rule.family is nested_model \
-            else None
+        model = nested_in(layer.spec)
         if not isinstance(model, KerasModel) or layer.trainable is not True or result.params is None:
             return super().non_trainable_params(interp, layer, result)
         frozen: dict[int, object] = {}
@@ -348,6 +352,19 @@ class KerasPlugin(Plugin):
                 layer.trainable = None
                 layer.trainable_reason = (f"whether {layer.class_name} trains is not known: `.trainable` is set at line "
                                           f"{lost.start_line + 1} on a layer Shape Lens cannot tell")
+
+
+def nested_in(spec: Optional[LayerSpec]) -> Optional[object]:
+    """The model a layer applies as a whole: a model used as a layer, or the one a ``TimeDistributed``
+    applies to every step."""
+    if spec is None:
+        return None
+    if spec.rule.family is nested_model:
+        return spec.args.values.get("model")
+    if spec.rule.name == "TimeDistributed":
+        inner = spec.args.values.get("layer")
+        return inner if isinstance(inner, KerasModel) else nested_in(getattr(inner, "spec", None))
+    return None
 
 
 KERAS_INPUT_SPEC = Keras3()  # both versions' InputSpec axes check, run when a model calls its layers

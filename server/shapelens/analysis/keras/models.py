@@ -143,6 +143,11 @@ class KerasModel(NamedValue):
             node.result = node.result._replace(warnings=())
         return out
 
+    @property
+    def spec(self) -> LayerSpec:
+        """What a wrapper given the model as its layer applies (``TimeDistributed(cnn)``)."""
+        return self.layer().spec  # type: ignore[return-value]
+
     def layer(self) -> LayerObj:
         """The model as one layer of another model."""
         if self.as_layer is None:
