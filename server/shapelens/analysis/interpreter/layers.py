@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional
 
 from ..dims import Dim, OutputShape, Shape
 from ..report import Span
-from ..rules import Applied, Args, Requirement, ShapeError, UnknownArgument, with_call_arguments
+from ..rules import Applied, Args, Requirement, ShapeError, UnknownArgument
 from ..unknown import Unknown
 from .positions import SourceSpan
 from .provenance import merge
@@ -94,16 +94,15 @@ class LayerCalls:
             return Tensor(None, "the layer's input is not a known tensor", None, tuple(flatten_tensors([args, kwargs])))
         tensors = framework.prepare_inputs(self.interp, layer, tensors)
         extra = tuple(flatten_tensors(list(kwargs.values()))) if kwargs else ()
-        args = with_call_arguments(layer.spec, kwargs) if kwargs and layer.spec is not None and layer.spec.rule.call_args \
-            else None
-        return self.apply_to(layer, tensors, call_span, extra, args=args)
+        return self.apply_to(layer, tensors, call_span, extra, call_kwargs=kwargs)
 
     def apply_to(self, layer: LayerObj, tensors: list, call_span: Span, extra: tuple = (),
-                 context: Optional[str] = None, listed: bool = True, args: Optional[Args] = None) -> object:
-        """Apply the layer to tensors; ``args``: the arguments of this call, when its keyword
-        arguments change what it gives (``rules.with_call_arguments``)."""
+                 context: Optional[str] = None, listed: bool = True, call_kwargs: Optional[dict] = None) -> object:
+        """Apply the layer to tensors; ``call_kwargs``: the keyword arguments of the call, which may
+        change what it gives (``Plugin.call_arguments``)."""
         interp = self.interp
         framework = layer.framework
+        args = framework.call_arguments(interp, layer, tensors, call_kwargs or {})
         upstream_failed = partial = False
         shapes, reasons, notes = [], [], [layer.notes]
         for t in tensors:

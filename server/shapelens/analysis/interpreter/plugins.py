@@ -19,7 +19,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
 
-from ..rules import LayerRule
+from ..rules import Args, LayerRule, with_call_arguments
 from ..unknown import Unknown, keyword_arguments
 from .tensors import OpaqueTensor, Tensor
 from .values import ArrayValue, BoundMethod, Function, Instance, LayerObj, ModelRecord, QName
@@ -150,6 +150,13 @@ class Plugin:
 
     def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
         return tensors
+
+    def call_arguments(self, interp: "Interpreter", layer: LayerObj, tensors: list, kwargs: dict) -> Optional[Args]:
+        """The arguments the layer's rule reads for this call: the constructor's (``None``), or with those
+        of the call's keyword arguments its row names (``rules.with_call_arguments``)."""
+        if kwargs and layer.spec is not None and layer.spec.rule.call_args:
+            return with_call_arguments(layer.spec, kwargs)
+        return None
 
     def check_result(self, interp: "Interpreter", layer: LayerObj, result: "LayerResult", tensors: list) -> "LayerResult":
         return result

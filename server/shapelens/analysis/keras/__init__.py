@@ -12,7 +12,7 @@ from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj
 from ..report import Span
-from ..rules import LayerRule, LayerSpec, ShapeError
+from ..rules import Args, LayerRule, LayerSpec, ShapeError
 from ..unknown import Unknown
 from .backbones import Backbones, KerasBackbone, finish_backbones, is_backbone
 from .checks import build_unbuilt, data_diagnostics, first_batch, target_diagnostics
@@ -20,11 +20,13 @@ from .data import Data
 from .dialect import Keras3, dialect_of
 from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape
 from .joined import JoinedRule, one_sided
+from .lambdas import traced_arguments
 from .losses import TargetCall, is_loss_class, loss_call
 from .models import KerasFunctional, KerasModel, KerasSequential, nested_model
 from .ops import TensorFunctions, is_op_path
 from .rules import MERGE_FUNCTIONS, RULES, rules_for
 from .rules.attention import multi_head_attention
+from .rules.core import lambda_layer
 from .subclass import SubclassHook, Subclassed, is_keras_base
 from .version import REFERENCE, KerasSetup, KerasVersion
 
@@ -211,6 +213,13 @@ class KerasPlugin(Plugin):
             # a model given to TimeDistributed is built for one step (a Sequential with no input of its own)
             inner.build_for(interp, (first.shape[0], *first.shape[2:]))
         return tensors
+
+    def call_arguments(self, interp: "Interpreter", layer: LayerObj, tensors: list, kwargs: dict) -> Optional[Args]:
+        if layer.spec is not None and layer.spec.rule.family is lambda_layer:
+            traced = traced_arguments(interp, layer, tensors)
+            if traced is not None:
+                return traced
+        return super().call_arguments(interp, layer, tensors, kwargs)
 
     def check_result(self, interp: "Interpreter", layer: LayerObj, result: LayerResult, tensors: list) -> LayerResult:
         """Keras builds a layer's weights for its first input; a later call must fit them. A layer

@@ -53,6 +53,11 @@ def lambda_layer(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
         return Applied((inputs[0][0], *output_shape), 0)
     if args.values.get("function") == SHAPE_PRESERVING_FUNCTION:
         return Applied(inputs[0], 0)
+    traced = args.values.get("traced")  # the function run on the input (keras/lambdas.py)
+    if isinstance(traced, str):
+        raise UnknownArgument(traced)
+    if traced is not None:
+        return Applied(traced, 0)  # type: ignore[arg-type]
     raise UnknownArgument("a Lambda's output shape is only known for simple element-wise functions or `output_shape=`")
 
 
