@@ -33,6 +33,11 @@ def keras_cases(rule: LayerRule) -> Iterator[tuple[dict, tuple]]:
     if family in ("conv", "separable_conv"):
         for kernel, strides, padding, dilation in ((3, 1, "valid", 1), (5, 2, "valid", 1), (3, 2, "same", 1), (3, 1, "valid", 2)):
             yield {"filters": 8, "kernel_size": kernel, "strides": strides, "padding": padding, "dilation_rate": dilation}, channels_last
+    elif family == "conv_lstm":
+        for kernel, strides, padding, dilation, sequences in ((3, 1, "valid", 1, True), (5, 2, "valid", 1, False),
+                                                              (3, 2, "same", 1, True), (3, 1, "valid", 2, False)):
+            yield ({"filters": 8, "kernel_size": kernel, "strides": strides, "padding": padding, "dilation_rate": dilation,
+                    "return_sequences": sequences}, (None, 5, *spatial, 3))
     elif family == "depthwise_conv":
         yield {"kernel_size": 3, "strides": 2}, channels_last
     elif family == "conv_transpose":
