@@ -94,8 +94,11 @@ class TensorOps:
             other = args[0] if args else kwargs.get("other", kwargs.get("mat2"))
             return elementwise(tensor, other, matrix=name in MATRIX_PRODUCTS)
         if shape is None:
-            return Tensor(None, tensor.reason, None, (tensor,)) if name not in ("size", "dim", "numel") else Unknown(
+            return Tensor(None, tensor.reason, None, (tensor,)) if name not in ("size", "dim", "numel", "nelement") else Unknown(
                 "the size of a tensor of unknown shape")
+        if name in ("numel", "nelement"):  # `self.features(torch.zeros(1, 3, 32, 32)).numel()` sizes a Linear
+            count = product(shape)
+            return count if count is not None else Unknown("the number of values of a tensor with a dimension not known")
         if name == "size":
             if args:
                 index = args[0]
