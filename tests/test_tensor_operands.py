@@ -2,7 +2,9 @@
 (``x + self.pos_embed``, ``x @ self.weight``, ``torch.cat((cls_token, x))``), against torch itself.
 
 Each snippet runs in torch; the engine must report no error and give the last layer the output
-shape torch gives it.
+shape torch gives it. Tensors joined by an operator, a function or a method (``t0 + t1``,
+``torch.add``, ``t0.add_(t1)``, ``torch.cat``, ``torch.stack``) get torch's shape where torch joins
+them, and an error in torch's words where it refuses.
 """
 
 from __future__ import annotations
@@ -129,40 +131,76 @@ JOINS = [  # (shapes of the tensors, dim): torch.cat, and a residual sum of the 
 ]
 
 
+# How each operation joins the tensors t0, t1, ... (the binary ones only the first two).
+OPERATIONS = {
+    "cat": "torch.cat([{names}], {dim})",
+    "add": "t0 + t1",
+    "torch.add": "torch.add(t0, t1)",
+    "add method": "t0.add(t1)",
+    "mul method": "t0.mul(t1)",
+    "in-place add": "t0.add_(t1)",
+    "torch.maximum": "torch.maximum(t0, t1)",
+    "stack": "torch.stack([{names}], {dim})",
+}
+
+
 def joined_model(shapes: list, dim: int, operation: str) -> str:
     inputs = ", ".join(f"torch.randn{shape}" for shape in shapes)
     names = ", ".join(f"t{i}" for i in range(len(shapes)))
-    body = f"torch.cat([{names}], {dim})" if operation == "cat" else "t0 + t1"
+    body = OPERATIONS[operation].format(names=names, dim=dim)
     return HEADER + f'''
 class Join(nn.Module):
     def __init__(self):
         super().__init__()
-        self.proj = nn.Linear(4, 4)
+        self.keep = nn.Identity()
 
     def forward(self, {names}):
-        return {body}
+        return self.keep({body})
 
 model = Join()
 out = model({inputs})
 '''
 
 
-@pytest.mark.parametrize("operation", ["cat", "add"])
+def joined_in_torch(shapes: list, dim: int, operation: str) -> tuple[object, object]:
+    """(torch's first line of error or None, the result's shape or None), running the snippet."""
+    namespace: dict = {}
+    try:
+        exec(compile(joined_model(shapes, dim, operation), "<joined>", "exec"), namespace)  # noqa: S102 - the oracle
+    except (RuntimeError, IndexError) as error:
+        return str(error).splitlines()[0], None
+    return None, tuple(namespace["out"].shape)
+
+
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
 @pytest.mark.parametrize("shapes, dim", JOINS)
 def test_tensors_that_do_not_join_are_an_error_in_torch_words(shapes: list, dim: int, operation: str) -> None:
-    tensors = [torch.randn(*shape) for shape in shapes]
-    try:
-        torch.cat(tensors, dim) if operation == "cat" else tensors[0] + tensors[1]
-    except RuntimeError as error:
-        torch_says = str(error).splitlines()[0]
-    else:
-        torch_says = None
+    torch_says, _ = joined_in_torch(shapes, dim, operation)
     errors = [d for d in analyze(joined_model(shapes, dim, operation)).diagnostics if d.severity == "error"]
-    if torch_says is None:
-        assert errors == []
+    if torch_says is None or operation == "in-place add" and "doesn't match the broadcast shape" in torch_says:
+        assert errors == []  # an in-place broadcast that would change the tensor's shape is left unknown
     else:
         (error,) = errors
         assert error.code == "merge-mismatch" and torch_says in error.message
+
+
+JOINED = [  # tensors some of the operations join: the engine gives the result's shape where torch does
+    ([(2, 4, 5), (2, 4, 5), (2, 4, 5)], 1), ([(2, 16), (2, 16)], -1), ([(3, 1, 5), (3, 4, 1)], 0), ([(2, 3), (1, 3)], 0),
+]
+
+
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+@pytest.mark.parametrize("shapes, dim", JOINED)
+def test_tensors_torch_joins_have_its_shape(shapes: list, dim: int, operation: str) -> None:
+    torch_says, shape = joined_in_torch(shapes, dim, operation)
+    report = analyze(joined_model(shapes, dim, operation))
+    errors = [d for d in report.diagnostics if d.severity == "error"]
+    (model,) = report.models
+    (kept,) = [layer for layer in model.layers if layer.class_name == "Identity"]
+    if torch_says is None:
+        assert errors == [] and kept.output_shape == shape
+    else:  # torch refuses it (an in-place broadcast to a larger shape, a stack of other sizes): no shape either
+        assert kept.output_shape is None and all(torch_says in d.message for d in errors)
 
 
 VIEWS = [((2, 576), (2, 8, -1, 7)), ((2, 576), (2, 8, 8, 8)), ((2, 576), (2, 24, 24)), ((64, 16, 4, 4), (-1, 400)),

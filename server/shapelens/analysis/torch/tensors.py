@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..assemble import conditional
 from ..dims import Shape, differ, equal, format_shape, is_dim, product
+from ..interpreter.expressions import tensor_arithmetic
 from ..interpreter.tensors import Tensor, elementwise
 from ..interpreter.values import ArrayValue, LayerObj, Value
 from ..report import Diagnostic, Span
@@ -34,6 +35,7 @@ ELEMENTWISE_FUNCTIONS = {
 # Functions and methods of two operands: broadcast, or a matrix product.
 MATRIX_PRODUCTS = frozenset({"matmul", "mm", "bmm"})
 BINARY_FUNCTIONS = frozenset({"add", "mul", "sub", "div", "maximum", "minimum", *MATRIX_PRODUCTS})
+IN_PLACE = frozenset({"add_", "mul_", "sub_", "div_"})  # tensor methods only
 # torch.nn.functional pooling → the layer row whose rule it shares (its arguments follow the input).
 FUNCTIONAL_LAYERS = {
     "max_pool1d": "MaxPool1d", "max_pool2d": "MaxPool2d", "max_pool3d": "MaxPool3d",
@@ -62,10 +64,19 @@ class TensorOps:
                 operation_failed(interp, joined, interp.span(node), "merge-mismatch",  # type: ignore[arg-type]
                                  f"torch.cat of tensors of shapes {shapes};", failure)
             return joined
+        if name == "stack":
+            tensors, dim = joined_tensors(args[0] if args else kwargs.get("tensors")), args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            stacked = stack(tensors, dim)
+            failure = stack_failure(tensors) if isinstance(stacked, Tensor) and stacked.shape is None else None
+            if failure is not None:  # per-step outputs of different sizes
+                shapes = ", ".join(format_shape(t.shape) for t in tensors)  # type: ignore[union-attr]
+                operation_failed(interp, stacked, interp.span(node), "merge-mismatch",  # type: ignore[arg-type]
+                                 f"torch.stack of tensors of shapes {shapes};", failure)
+            return stacked
         if name in BINARY_FUNCTIONS:  # either operand may be the model's tensor
             other = args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("mat2"))
             if isinstance(first, Tensor) or isinstance(other, Tensor):
-                return elementwise(first, other, matrix=name in MATRIX_PRODUCTS)
+                return self.binary(interp, name, first, other)
         if not isinstance(first, Tensor):
             return Unknown(f"`{path}(...)` on a value that is not a tensor")
         if name in ELEMENTWISE_FUNCTIONS:
@@ -77,6 +88,18 @@ class TensorOps:
         if name in FUNCTIONAL_LAYERS:
             return self.as_layer(interp, FUNCTIONAL_LAYERS[name], first, args[1:], kwargs, interp.span(node))
         return self.method(interp, first, name, args[1:], kwargs, interp.span(node))
+
+    def binary(self, interp: "Interpreter", name: str, left: object, right: object) -> object:
+        """``torch.add(a, b)``, ``a.mul(b)``, ``out.add_(identity)``: element-wise as the operators are (their
+        operands checked alike); ``torch.matmul`` and the like as ``@``. An in-place operation keeps its
+        tensor's shape, which the broadcast must not change."""
+        if name in MATRIX_PRODUCTS:
+            return elementwise(left, right, matrix=True)
+        result = tensor_arithmetic(interp, ast.Add(), left, right)
+        if name in IN_PLACE and isinstance(left, Tensor) and result.shape is not None and result.shape != left.shape:
+            return Tensor(None, f"`{name}` broadcasts its tensor to another shape, which torch refuses in place", None,
+                          (left,))
+        return result
 
     def as_layer(self, interp: "Interpreter", class_name: str, tensor: Tensor, args: list, kwargs: dict, span: Span) -> Tensor:
         """A function that is a layer in all but name (``F.max_pool2d``, ``torch.flatten``): its rule,
@@ -90,9 +113,9 @@ class TensorOps:
         if name in ELEMENTWISE_FUNCTIONS or name in PASS_THROUGH_METHODS or name in CASTS \
                 or (name in ("type", "type_as") and (args or kwargs)):  # `tokens.long()`, `x.type(torch.bool)`
             return Tensor(shape, tensor.reason, None, (tensor,))
-        if name in BINARY_FUNCTIONS:
+        if name in BINARY_FUNCTIONS or name in IN_PLACE:
             other = args[0] if args else kwargs.get("other", kwargs.get("mat2"))
-            return elementwise(tensor, other, matrix=name in MATRIX_PRODUCTS)
+            return self.binary(interp, name, tensor, other)
         if shape is None:
             return Tensor(None, tensor.reason, None, (tensor,)) if name not in ("size", "dim", "numel", "nelement") else Unknown(
                 "the size of a tensor of unknown shape")
@@ -373,6 +396,43 @@ def cat(tensors: object, dim: object) -> object:
     out = list(shapes[0])
     out[axis] = None if any(s[axis] is None for s in shapes) else sum(s[axis] for s in shapes)
     return Tensor(tuple(out), None, None, tuple(tensors))
+
+
+def stack(tensors: object, dim: object) -> object:
+    """``torch.stack``: tensors of one shape, joined along a new axis ``dim``."""
+    if not isinstance(tensors, (list, tuple)) or not tensors or not all(isinstance(t, Tensor) for t in tensors) \
+            or not isinstance(dim, int):
+        return Unknown("torch.stack of unknown tensors")
+    shapes = [t.shape for t in tensors]
+    if any(s is None for s in shapes):
+        return Tensor(None, "an input of torch.stack is unknown", None, tuple(tensors))
+    first = shapes[0]
+    if any(len(s) != len(first) or any(a is not None and b is not None and differ(a, b) for a, b in zip(first, s))
+           for s in shapes[1:]):
+        return Tensor(None, "torch.stack of tensors of different shapes", None, tuple(tensors))
+    if not -len(first) - 1 <= dim <= len(first):
+        return Tensor(None, f"torch.stack along dimension {dim} of {len(first)}-D tensors", None, tuple(tensors))
+    out = [next((s[i] for s in shapes if s[i] is not None), None) for i in range(len(first))]
+    out.insert(dim % (len(first) + 1), len(tensors))
+    return Tensor(tuple(out), None, None, tuple(tensors))
+
+
+def stack_failure(tensors: object) -> Optional[str]:
+    """torch's message for tensors ``torch.stack`` refuses: the first whose shape is not the first
+    tensor's. None unless every size is known."""
+    if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors) or len(tensors) < 2:
+        return None
+    shapes = [t.shape for t in tensors]
+    if any(s is None for s in shapes) or any(t.partial or t.failed for t in tensors):
+        return None
+    if not all(type(d) is int for s in shapes for d in s):  # type: ignore[union-attr]
+        return None
+    first = shapes[0]
+    for entry, shape in enumerate(shapes[1:], start=1):
+        if shape != first:
+            return (f"stack expects each tensor to be equal size, but got [{', '.join(map(str, first))}] at entry 0 "  # type: ignore[arg-type]
+                    f"and [{', '.join(map(str, shape))}] at entry {entry}")  # type: ignore[arg-type]
+    return None
 
 
 def operation_failed(interp: "Interpreter", result: Tensor, span: Span, code: str, what: str, message: str) -> None:
