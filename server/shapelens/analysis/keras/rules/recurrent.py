@@ -1,11 +1,11 @@
-"""Keras recurrent layers: SimpleRNN, LSTM, GRU, the convolutional LSTMs, and the Bidirectional /
-TimeDistributed wrappers."""
+"""Keras recurrent layers: SimpleRNN, LSTM, GRU, ``RNN`` over cells, the convolutional LSTMs, and the
+Bidirectional / TimeDistributed wrappers."""
 
 from __future__ import annotations
 
 from ... import shapes
 from ...dims import Dim, OutputShape, Shape, add, product
-from ...rules import Applied, Args, LayerRule, UnknownArgument, assemble, fits, spatial_layout
+from ...rules import Applied, Args, LayerRule, LayerSpec, UnknownArgument, assemble, fits, spatial_layout
 from ..dialect import dialect_of
 from .common import bias, check_rank, layer_name
 
@@ -33,6 +33,48 @@ def rnn(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     if args.bool("return_state"):
         states = 2 if rule.name == "LSTM" else 1
         return Applied((output, *([(shape[0], units)] * states)), params)
+    return Applied(output, params)
+
+
+# A cell class → the recurrent layer whose weights it has.
+CELL_OF = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
+
+
+def rnn_cell(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    raise UnknownArgument(f"a {rule.name} called on its own (outside `RNN`) is not modelled")
+
+
+def cells_of(value: object) -> list[LayerSpec]:
+    """The cells an ``RNN`` runs, in order: one cell, a list of cells, or a ``StackedRNNCells``."""
+    if isinstance(value, (list, tuple)):
+        return [cell for item in value for cell in cells_of(item)]
+    spec = getattr(value, "spec", value)
+    if isinstance(spec, LayerSpec) and spec.rule.name in CELL_OF:
+        return [spec]
+    if isinstance(spec, LayerSpec) and spec.rule.name == "StackedRNNCells":
+        return cells_of(spec.args.values.get("cells"))
+    raise UnknownArgument("the cell of the RNN is not a Keras cell the analysis knows")
+
+
+def rnn_layer(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
+    """``RNN(LSTMCell(64))``, ``RNN([LSTMCell(32), LSTMCell(64)])``: the cells stacked, each fed the
+    previous one's output; the layer gives the last cell's."""
+    shape = inputs[0]
+    if len(shape) != 3:
+        raise UnknownArgument(f"an RNN on a {len(shape)}-D input is not modelled")
+    cells = cells_of(args.raw("cell"))
+    features: Dim = shape[2]
+    params: Dim = 0
+    for cell in cells:
+        weights = None if features is None else rnn_weights(cell.args, CELL_OF[cell.rule.name], features)
+        params = None if params is None or weights is None else params + weights
+        features = cell.args.size("units")
+    output: OutputShape = (shape[0], shape[1], features) if args.bool("return_sequences") else (shape[0], features)
+    if args.bool("return_state"):
+        if len(cells) > 1:
+            raise UnknownArgument("the states of several stacked cells are not modelled")
+        states = 2 if cells[0].rule.name == "LSTMCell" else 1
+        output = (output, *([(shape[0], features)] * states))
     return Applied(output, params)
 
 
@@ -124,6 +166,13 @@ ROWS = [
     LayerRule("Bidirectional", bidirectional, ("layer", "merge_mode", "weights", "backward_layer"),
               {"merge_mode": "concat", "weights": None, "backward_layer": None}),
     LayerRule("TimeDistributed", time_distributed, ("layer",)),
+    LayerRule("LSTMCell", rnn_cell, ("units", "activation", "recurrent_activation", "use_bias"), {"use_bias": True}),
+    LayerRule("GRUCell", rnn_cell, ("units", "activation", "recurrent_activation", "use_bias"),
+              {"use_bias": True, "reset_after": True}),
+    LayerRule("SimpleRNNCell", rnn_cell, ("units", "activation", "use_bias"), {"use_bias": True}),
+    LayerRule("StackedRNNCells", rnn_cell, ("cells",)),
+    LayerRule("RNN", rnn_layer, ("cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll"),
+              {"return_sequences": False, "return_state": False}),
     *(LayerRule(f"ConvLSTM{r}D", conv_lstm, ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
                                              "activation", "recurrent_activation", "use_bias"),
                 {"strides": 1, "padding": "valid", "data_format": None, "dilation_rate": 1, "use_bias": True,
