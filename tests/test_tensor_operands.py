@@ -203,6 +203,49 @@ def test_tensors_torch_joins_have_its_shape(shapes: list, dim: int, operation: s
         assert kept.output_shape is None and all(torch_says in d.message for d in errors)
 
 
+PRODUCTS = [  # the two operands' shapes: attention scores, projections, batched products
+    ((4, 8), (16, 4)), ((4, 8), (8, 4)), ((2, 4, 8), (2, 16, 4)), ((2, 4, 8), (2, 8, 4)), ((2, 3, 5, 8), (2, 3, 16, 5)),
+    ((2, 3, 5, 8), (2, 3, 8, 5)), ((2, 3, 5, 8), (2, 4, 8, 5)), ((8,), (16, 4)), ((4, 8), (16,)), ((4, 8), (8,)),
+    ((2, 4, 8), (16, 4)), ((2, 4, 8), (8, 4)), ((4, 8), (2, 16, 4)), ((2, 3, 5, 8), (3, 16, 5)), ((6, 5, 8), (2, 8, 5)),
+    ((2, 1, 5, 8), (3, 16, 5)), ((2, 1, 5, 8), (3, 8, 5)), ((3, 4, 8), (8,)), ((2, 4, 8), (3, 8, 4)),
+]
+PRODUCT_FORMS = {"@": "t0 @ t1", "torch.matmul": "torch.matmul(t0, t1)", "method": "t0.matmul(t1)",
+                 "torch.mm": "torch.mm(t0, t1)", "torch.bmm": "torch.bmm(t0, t1)"}
+
+
+@pytest.mark.parametrize("form", sorted(PRODUCT_FORMS))
+@pytest.mark.parametrize("left, right", PRODUCTS)
+def test_matrix_products_have_torch_shape_or_its_error(left: tuple, right: tuple, form: str) -> None:
+    source = HEADER + f'''
+class Product(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.keep = nn.Identity()
+
+    def forward(self, t0, t1):
+        return self.keep({PRODUCT_FORMS[form]})
+
+model = Product()
+out = model(torch.randn{left}, torch.randn{right})
+'''
+    namespace: dict = {}
+    try:
+        exec(compile(source, "<product>", "exec"), namespace)  # noqa: S102 - the oracle
+        torch_says, shape = None, tuple(namespace["out"].shape)
+    except RuntimeError as error:
+        torch_says, shape = str(error).splitlines()[0], None
+    report = analyze(source)
+    errors = [d for d in report.diagnostics if d.severity == "error"]
+    (kept,) = [layer for layer in report.models[0].layers if layer.class_name == "Identity"]
+    if torch_says is None:
+        assert errors == [] and kept.output_shape == shape
+    else:  # torch's words where the engine reports it (ranks torch.mm / torch.bmm refuse are left unknown)
+        assert kept.output_shape is None and all(torch_says in d.message for d in errors)
+        refused_rank = (form == "torch.mm" and (len(left), len(right)) != (2, 2)) or \
+            (form == "torch.bmm" and (len(left), len(right)) != (3, 3))
+        assert errors or refused_rank or len(left) == 1 or len(right) == 1 and len(left) > 2
+
+
 VIEWS = [((2, 576), (2, 8, -1, 7)), ((2, 576), (2, 8, 8, 8)), ((2, 576), (2, 24, 24)), ((64, 16, 4, 4), (-1, 400)),
          ((64, 16, 4, 4), (-1, 256)), ((3, 5), (5, -1))]
 

@@ -445,17 +445,20 @@ class Evaluator:
         return unmodelled("a call of something the analysis does not model", args, kwargs, opaque=True)
 
 
-def tensor_arithmetic(interp: "Interpreter", op: ast.operator, left: object, right: object) -> Tensor:
+def tensor_arithmetic(interp: "Interpreter", op: ast.operator, left: object, right: object,
+                      product: str = "matmul") -> Tensor:
     """``x + y``, ``out += identity``, ``x @ w`` with a model's tensor; operands whose sizes do not
-    broadcast are the framework's to report (``Plugin.operands_mismatch``)."""
-    result = elementwise(left, right, isinstance(op, ast.MatMult))
-    if result.shape is None and not isinstance(op, ast.MatMult):
+    broadcast or multiply are the framework's to report (``Plugin.operands_mismatch``; ``product``:
+    the function a matrix product is, ``torch.bmm`` stricter than ``@``)."""
+    matrix = isinstance(op, ast.MatMult)
+    result = elementwise(left, right, matrix)
+    if result.shape is None:
         # a data tensor or parameter (``x + self.pos_embed``) counts by its shape
         a, b = (Tensor(v.shape, None, None, ()) if isinstance(v, ArrayValue) else v for v in (left, right))
         framework = result.framework
         if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape is not None and b.shape is not None \
                 and framework is not None:
-            framework.operands_mismatch(interp, a, b, result)
+            framework.operands_mismatch(interp, a, b, result, product if matrix else None)
     return result
 
 

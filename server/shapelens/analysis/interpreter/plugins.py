@@ -130,9 +130,11 @@ class Plugin:
     def tensor_method(self, interp: "Interpreter", tensor: Tensor, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
         return Tensor(None, f"the result of `.{name}(...)`", None, (tensor,))
 
-    def operands_mismatch(self, interp: "Interpreter", left: Tensor, right: Tensor, result: Tensor) -> None:
-        """``left + right`` (any arithmetic) of two of the model's tensors that do not broadcast:
-        ``result`` is the unknown tensor it gave; a framework that fails there says so."""
+    def operands_mismatch(self, interp: "Interpreter", left: Tensor, right: Tensor, result: Tensor,
+                          product: Optional[str] = None) -> None:
+        """``left + right`` (any arithmetic) of two of the model's tensors that do not broadcast, or
+        their matrix ``product`` (``"matmul"`` for ``@``, else the function's name) that does not
+        multiply: ``result`` is the unknown tensor it gave; a framework that fails there says so."""
 
     def array_method(self, interp: "Interpreter", array: ArrayValue, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
         return Unknown(f"the result of `.{name}(...)`")

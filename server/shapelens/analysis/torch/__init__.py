@@ -28,7 +28,7 @@ from .torchvision_frontend import TorchvisionFrontend
 from .rules.recurrent import torch_rnn
 from .arrays import array_method as data_tensor_method
 from .arrays import as_tensor
-from .tensors import TensorOps, broadcast_failure, operation_failed, rnn_outputs
+from .tensors import TensorOps, broadcast_failure, matmul_failure, operation_failed, rnn_outputs
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -180,13 +180,16 @@ class TorchPlugin(Plugin):
         renamed.data["at"] = example
         return LayerResult(None, None, (), renamed, result.reason)
 
-    def operands_mismatch(self, interp: "Interpreter", left: Tensor, right: Tensor, result: Tensor) -> None:
-        """``out += identity`` of a residual block whose shortcut was not projected: torch fails."""
-        message = broadcast_failure(left, right)
+    def operands_mismatch(self, interp: "Interpreter", left: Tensor, right: Tensor, result: Tensor,
+                          product: Optional[str] = None) -> None:
+        """``out += identity`` of a residual block whose shortcut was not projected, ``q @ k`` of an
+        attention whose key has another width: torch fails."""
+        message = broadcast_failure(left, right) if product is None else matmul_failure(left, right, product)
         if message is not None and interp.statement is not None:
             shapes = f"{format_shape(left.shape)} and {format_shape(right.shape)}"  # type: ignore[arg-type]
-            operation_failed(interp, result, interp.span(interp.statement), "merge-mismatch",
-                             f"tensors of shapes {shapes} do not broadcast;", message)
+            what = f"tensors of shapes {shapes} do not broadcast;" if product is None else \
+                f"a matrix product ({'@' if product == 'matmul' else 'torch.' + product}) of tensors of shapes {shapes};"
+            operation_failed(interp, result, interp.span(interp.statement), "merge-mismatch", what, message)
 
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
         if layer.spec is not None and layer.spec.rule.family is torch_rnn:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 from ..assemble import conditional
 from ..dims import Shape, differ, equal, format_shape, is_dim, product
 from ..interpreter.expressions import tensor_arithmetic
-from ..interpreter.tensors import Tensor, elementwise
+from ..interpreter.tensors import Tensor, elementwise, operand_shape
 from ..interpreter.values import ArrayValue, LayerObj, Value
 from ..report import Diagnostic, Span
 from ..rules import LayerSpec
@@ -94,7 +94,12 @@ class TensorOps:
         operands checked alike); ``torch.matmul`` and the like as ``@``. An in-place operation keeps its
         tensor's shape, which the broadcast must not change."""
         if name in MATRIX_PRODUCTS:
-            return elementwise(left, right, matrix=True)
+            ranks = {"mm": 2, "bmm": 3}.get(name)
+            shapes = [operand_shape(value) for value in (left, right)]
+            if ranks is not None and any(shape is not None and len(shape) != ranks for shape in shapes):
+                return Tensor(None, f"torch.{name} takes two {ranks}-D tensors", None,
+                              tuple(t for t in (left, right) if isinstance(t, Tensor)))
+            return tensor_arithmetic(interp, ast.MatMult(), left, right, name)
         result = tensor_arithmetic(interp, ast.Add(), left, right)
         if name in IN_PLACE and isinstance(left, Tensor) and result.shape is not None and result.shape != left.shape:
             return Tensor(None, f"`{name}` broadcasts its tensor to another shape, which torch refuses in place", None,
@@ -461,6 +466,48 @@ def broadcast_failure(left: Tensor, right: Tensor) -> Optional[str]:
             return (f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
                     f"dimension {rank - axis}")
     return None
+
+
+def matmul_failure(left: Tensor, right: Tensor, product: str = "matmul") -> Optional[str]:
+    """torch's message for a matrix product it refuses (``@`` / ``torch.matmul``, or the stricter
+    ``torch.mm`` / ``torch.bmm``): the inner sizes differ, or the batch axes do not broadcast. None
+    unless every size is known and the case is one whose words were checked against torch."""
+    a, b = left.shape, right.shape
+    if a is None or b is None or left.partial or right.partial or left.failed or right.failed or not a or not b:
+        return None
+    if not all(type(d) is int for d in (*a, *b)):
+        return None
+    if product == "mm" and (len(a) != 2 or len(b) != 2) or product == "bmm" and (len(a) != 3 or len(b) != 3):
+        return None  # torch refuses other ranks with messages of their own
+    if product == "bmm":
+        if a[0] == b[0] and a[2] == b[1]:
+            return None
+        return f"Expected size for first two dimensions of batch2 tensor to be: [{a[0]}, {a[2]}] but got: [{b[0]}, {b[1]}]."
+    if len(b) == 1:
+        if len(a) == 2 and a[1] != b[0]:
+            return f"size mismatch, got input ({a[0]}), mat ({a[0]}x{a[1]}), vec ({b[0]})"
+        return None
+    if len(b) == 2:  # the rows of every matrix of `a` multiplied at once
+        if a[-1] == b[0]:
+            return None
+        return f"mat1 and mat2 shapes cannot be multiplied ({product_of(a[:-1])}x{a[-1]} and {b[0]}x{b[1]})"
+    if len(a) == 1:
+        return None
+    batch_failure = broadcast_failure(Tensor(a[:-2], None, None, ()), Tensor(b[:-2], None, None, ()))
+    if batch_failure is not None:
+        return batch_failure
+    if a[-1] == b[-2]:
+        return None
+    rank = max(len(a), len(b)) - 2
+    batch = product_of(tuple(max(x, y) for x, y in zip((1,) * (rank - len(a) + 2) + a[:-2], (1,) * (rank - len(b) + 2) + b[:-2])))
+    return f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {a[-1]}] but got: [{batch}, {b[-2]}]."
+
+
+def product_of(sizes: Shape) -> int:
+    count = 1
+    for size in sizes:
+        count *= size  # type: ignore[operator]
+    return count
 
 
 def cat_failure(tensors: object, dim: object) -> Optional[str]:
