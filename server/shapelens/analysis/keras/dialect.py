@@ -228,6 +228,13 @@ class Keras3:
         """``Embedding(..., input_length=n)`` as a Sequential's first layer: deprecated and ignored in Keras 3."""
         return False
 
+    def name_refused(self, name: str) -> Optional[str]:
+        """What the version says of a layer's, model's or input's ``name=``; None when it takes it."""
+        if "/" in name:
+            return (f"Argument `name` must be a string and cannot contain character `/`. Received: name={name} "
+                    f"(of type <class 'str'>)")
+        return None
+
     def expands_1d_target(self) -> bool:
         """A 1-D target becomes a column before the loss sees it (Keras 2's ``expand_1d``); Keras 3
         leaves it to the loss wrapper."""
@@ -400,6 +407,9 @@ class Keras2(Keras3):
 
     def declares_input_length(self) -> bool:
         return True
+
+    def name_refused(self, name: str) -> Optional[str]:
+        return None
 
     def expands_1d_target(self) -> bool:
         return True

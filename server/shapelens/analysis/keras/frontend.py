@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
+from ..assemble import conditional
 from ..interpreter.arrays import as_shape, factory_shape, make_array
 from ..interpreter.layers import flatten_tensors
 from ..interpreter.plugins import open_keywords
@@ -13,10 +14,11 @@ from ..interpreter.provenance import call_notes
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import LambdaValue, LayerObj, QName
 from ..dims import is_dim
+from ..report import Diagnostic
 from ..rules import Args, LayerRule, LayerSpec
 from ..unknown import Unknown
-from .dialect import dialect_of, snake_case
-from .joined import JoinedArgs, JoinedRule
+from .dialect import dialect_of, dialects, snake_case
+from .joined import JoinedArgs, JoinedRule, one_sided
 from .models import InputLayerObj, KerasFunctional, KerasSequential
 from .rules import MERGE_FUNCTIONS
 from .rules.core import SHAPE_PRESERVING_FUNCTION, embedding, lambda_layer
@@ -95,7 +97,27 @@ class Frontend:
     def name(self, interp: "Interpreter", kwargs: dict, class_name: str) -> str:
         """A layer's or model's ``name=``, else the one Keras gives it."""
         given = kwargs.get("name")
-        return given if isinstance(given, str) else self.plugin.auto_name(interp, snake_case(class_name))
+        if isinstance(given, str):
+            self.check_name(interp, given)
+            return given
+        return self.plugin.auto_name(interp, snake_case(class_name))
+
+    def check_name(self, interp: "Interpreter", given: object) -> None:
+        """A ``name=`` the version refuses (Keras 3: one with a ``/``, as ported TF1 code writes
+        ``block1/conv1``), an error on the constructor call."""
+        if not isinstance(given, str) or interp.statement is None or not interp.sites:
+            return
+        findings = [(dialect, dialect.name_refused(given)) for dialect in dialects(self.plugin.state(interp).version.majors)]
+        refusing = [(d, said) for d, said in findings if said is not None]
+        if not refusing:
+            return
+        message = f"a name with a `/` ({given!r}); Keras fails with \"{refusing[0][1]}\""
+        severity = "error"
+        if len(refusing) < len(findings):
+            severity = "warning"
+            message = one_sided(message, [d for d, _ in refusing], [d for d, said in findings if said is None])
+        diagnostic = Diagnostic(interp.span(interp.sites[-1]), severity, "invalid-argument", message, data=(("arg", "name"),))
+        interp.diagnostics.append(conditional(diagnostic, interp.condition()))
 
     @open_keywords
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:
@@ -150,6 +172,7 @@ class Frontend:
             batch = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
             shape = (batch if is_dim(batch) else None, *inner) if inner is not None else None
         span = interp.span(node)
+        self.check_name(interp, kwargs.get("name"))
         where = f"keras.Input at line {span.start_line + 1}"
         shape = named_sizes(interp, shape, where)
         tensor = Tensor(shape, None if shape else "the Input's shape is not a constant", None, (), span, self.plugin)
