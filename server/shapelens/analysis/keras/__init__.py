@@ -22,7 +22,7 @@ from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape
 from .joined import JoinedRule, one_sided
 from .lambdas import traced_arguments
 from .losses import TargetCall, is_loss_class, loss_call
-from .models import KerasFunctional, KerasModel, KerasSequential, nested_model
+from .models import KerasFunctional, KerasModel, KerasSequential, nested_in, nested_model
 from .ops import TensorFunctions, is_op_path
 from .rules import MERGE_FUNCTIONS, RULES, rules_for
 from .rules.attention import multi_head_attention
@@ -207,19 +207,21 @@ class KerasPlugin(Plugin):
             if seeded is not None:
                 first.shape = seeded
                 first.reason = None
-        inner = layer.spec.args.values.get("layer") if layer.spec is not None and layer.spec.rule.name == "TimeDistributed" \
-            else None
-        if isinstance(inner, KerasModel) and first is not None and first.shape is not None and len(first.shape) > 2:
-            # a model given to TimeDistributed is built for one step (a Sequential with no input of its own)
-            inner.build_for(interp, (first.shape[0], *first.shape[2:]))
         return tensors
 
-    def call_arguments(self, interp: "Interpreter", layer: LayerObj, tensors: list, kwargs: dict) -> Optional[Args]:
+    def call_arguments(self, interp: "Interpreter", layer: LayerObj, tensors: list, args: list,
+                       kwargs: dict) -> Optional[Args]:
         if layer.spec is not None and layer.spec.rule.family is lambda_layer:
             traced = traced_arguments(interp, layer, tensors)
             if traced is not None:
                 return traced
-        return super().call_arguments(interp, layer, tensors, kwargs)
+        inner = layer.spec.args.values.get("layer") if layer.spec is not None and layer.spec.rule.name == "TimeDistributed" \
+            else None
+        first = tensors[0] if tensors else None
+        if isinstance(inner, KerasModel) and first is not None and first.shape is not None and len(first.shape) > 2:
+            # a model given to TimeDistributed is built for one step (a Sequential with no input of its own)
+            inner.build_for(interp, (first.shape[0], *first.shape[2:]))
+        return super().call_arguments(interp, layer, tensors, args, kwargs)
 
     def check_result(self, interp: "Interpreter", layer: LayerObj, result: LayerResult, tensors: list) -> LayerResult:
         """Keras builds a layer's weights for its first input; a later call must fit them. A layer
@@ -231,6 +233,11 @@ class KerasPlugin(Plugin):
             return LayerResult(None, None, reason="its data format is the one the script sets with "
                                                   "`set_image_data_format(...)`, which Shape Lens does not follow")
         shape = tensors[0].shape if tensors else None
+        if spec is not None and spec.rule.family is lambda_layer and result.reason is None and opened_sizes(shape, result.output):
+            # a size the function leaves to the run (`ops.reshape(t, (ops.shape(t)[0], -1))`): the torch
+            # backend computes it, TensorFlow's graph does not; what follows is not judged on it
+            result = LayerResult(None, 0, reason="the Lambda's output has a size only the backend's run decides (the "
+                                                 "torch backend computes it, TensorFlow's graph leaves it unknown)")
         if layer.built_input is None and shape is not None:
             layer.built_input = shape
         elif shape is not None and result.error is None and layer.spec is not None:
@@ -345,8 +352,11 @@ class KerasPlugin(Plugin):
         self.lost_trainable(interp)
         for model in sorted([*state.sequentials, *state.functionals], key=lambda m: m.index):
             interp.register_model(model.record())
-        interp.diagnostics.extend(data_diagnostics(interp, state))
-        interp.diagnostics.extend(target_diagnostics(state))
+        inputs = data_diagnostics(interp, state)
+        interp.diagnostics.extend(inputs)
+        # a call whose data does not fit the model fails there, before its loss sees the targets
+        refused = {d.span.start_line for d in inputs if d.severity == "error"}
+        interp.diagnostics.extend(d for d in target_diagnostics(state) if d.span.start_line not in refused)
 
 
     def lost_trainable(self, interp: "Interpreter") -> None:
@@ -363,17 +373,11 @@ class KerasPlugin(Plugin):
                                           f"{lost.start_line + 1} on a layer Shape Lens cannot tell")
 
 
-def nested_in(spec: Optional[LayerSpec]) -> Optional[object]:
-    """The model a layer applies as a whole: a model used as a layer, or the one a ``TimeDistributed``
-    applies to every step."""
-    if spec is None:
-        return None
-    if spec.rule.family is nested_model:
-        return spec.args.values.get("model")
-    if spec.rule.name == "TimeDistributed":
-        inner = spec.args.values.get("layer")
-        return inner if isinstance(inner, KerasModel) else nested_in(getattr(inner, "spec", None))
-    return None
+def opened_sizes(given: object, output: object) -> bool:
+    """Whether a layer's output has more unknown sizes (the batch aside) than its input."""
+    if not isinstance(given, tuple) or not isinstance(output, tuple) or not output or isinstance(output[0], tuple):
+        return False
+    return sum(d is None for d in output[1:]) > sum(d is None for d in given[1:])
 
 
 KERAS_INPUT_SPEC = Keras3()  # both versions' InputSpec axes check, run when a model calls its layers

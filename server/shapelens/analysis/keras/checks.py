@@ -13,7 +13,7 @@ from ..report import Diagnostic, Related
 from .dialect import Keras3, dialects
 from .joined import one_sided
 from .losses import remedy, target_failure
-from .models import KerasFunctional, KerasModel, KerasSequential
+from .models import KerasFunctional, KerasModel, KerasSequential, nested_in
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -59,7 +59,10 @@ def build_unbuilt(interp: "Interpreter", state: "KerasState") -> None:
         if isinstance(call.model, KerasSequential) and call.model.declared_input() is None:
             first_call.setdefault(id(call.model), call)
     # a Sequential that is an entry of another is built by that one's run, on the input it gets there
+    # (or that a TimeDistributed entry applies to each step, built for one step)
     nested = {id(entry) for model in state.sequentials for entry in model.entries if isinstance(entry, KerasModel)}
+    nested |= {id(inner) for model in state.sequentials for entry in model.entries if isinstance(entry, LayerObj)
+               for inner in [nested_in(entry.spec)] if isinstance(inner, KerasModel)}
     for model in sorted(state.sequentials, key=lambda model: id(model) in nested):
         if model.run_nodes is not None:
             continue
@@ -214,7 +217,8 @@ def target_diagnostics(state: "KerasState") -> list[Diagnostic]:
         target = call.target.shape
         if name is None or not output or isinstance(output[0], tuple) or not target:
             continue
-        findings = [(dialect, target_failure(dialect, name, target, output)) for dialect in dialects(call.majors)]
+        findings = [(dialect, target_failure(dialect, name, target, output, call.batch, call.fixed_batch))
+                    for dialect in dialects(call.majors)]
         failing = [(d, said) for d, said in findings if said is not None]
         if not failing:
             continue

@@ -251,7 +251,7 @@ class Keras3:
             return ""
         return " (the TensorFlow and JAX backends say the two \"must have the same rank (ndim)\")"
 
-    def sparse_target_said(self, target: Shape, output: Shape) -> str:
+    def sparse_target_said(self, target: Shape, output: Shape, batch: Optional[int] = None, fixed_batch: bool = False) -> str:
         return (f"Arguments `target` and `output` must have the same shape up until the last dimension: target.shape="
                 f"{format_shape(target)}, output.shape={format_shape(output)}")
 
@@ -423,7 +423,15 @@ class Keras2(Keras3):
     def target_aside(self, target: Shape, output: Shape) -> str:
         return ""
 
-    def sparse_target_said(self, target: Shape, output: Shape) -> str:
+    def sparse_target_said(self, target: Shape, output: Shape, batch: Optional[int] = None, fixed_batch: bool = False) -> str:
+        # the labels are flattened first; the graph checks them when it knows the batch size (every batch
+        # has as many rows), the kernel at run time otherwise, on the first batch
+        if batch is not None and not fixed_batch and all(isinstance(d, int) for d in (*target[1:], output[-1])):
+            labels = batch
+            for size in target[1:]:
+                labels *= size  # type: ignore[operator]
+            return (f"logits and labels must have the same first dimension, got logits shape [{batch},{output[-1]}] and "
+                    f"labels shape [{labels}]")
         return (f"`labels.shape` must equal `logits.shape` except for the last dimension. Received: labels.shape=(None,) "
                 f"and logits.shape={format_shape((None, output[-1]))}")
 

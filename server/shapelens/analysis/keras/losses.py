@@ -86,6 +86,8 @@ class TargetCall:
     loss: Compiled
     condition: Optional[str]
     majors: frozenset  # the Keras versions the model's code may run with
+    batch: Optional[int] = None  # the rows of the first batch the loss sees
+    fixed_batch: bool = False  # every batch has those rows (Keras 2's graph then knows the batch size)
 
 
 def recompiled(compiles: list[Compiled], made: Compiled) -> list[Compiled]:
@@ -102,16 +104,32 @@ def record_targets(interp: "Interpreter", model: object, compiles: list[Compiled
     if not checked:
         return
     calls = model_calls(interp)
-    for value, written in targets(method, args, kwargs, node):
+    for value, written, validation in targets(method, args, kwargs, node):
         if not isinstance(value, ArrayValue) or value.ragged or not value.shape:
             continue
         span = interp.span(written)
+        batch, fixed = batching(method, value.shape[0], args, kwargs, validation)
         for made in checked:
             if any(c.model is model and c.loss is made and c.span == span and c.target.shape == value.shape
                    for c in calls):
                 continue
-            calls.append(TargetCall(model, value, span, method, made, interp.condition(), majors))
+            calls.append(TargetCall(model, value, span, method, made, interp.condition(), majors, batch, fixed))
             interp.events += 1
+
+
+def batching(method: str, rows: object, args: list, kwargs: dict, validation: bool) -> tuple[Optional[int], bool]:
+    """The rows of the first batch of targets, and whether every batch has as many (``fit`` splits its
+    data into batches of ``batch_size``, 32 unless said; ``validation_split`` keeps the last rows out)."""
+    if method in ("train_on_batch", "test_on_batch"):
+        return (rows, True) if isinstance(rows, int) else (None, False)
+    given = kwargs.get("validation_batch_size") if validation else None
+    batch = given or (args[2] if len(args) > 2 else kwargs.get("batch_size")) or 32
+    split = kwargs.get("validation_split", 0.0) if method == "fit" and not validation else 0.0
+    if not isinstance(rows, int) or not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0 \
+            or not isinstance(split, (int, float)) or kwargs.get("steps_per_epoch" if method == "fit" else "steps"):
+        return None, False
+    rows = int(rows * (1.0 - split)) if split else rows
+    return (min(batch, rows), rows % batch == 0) if rows > 0 else (None, False)
 
 
 def model_calls(interp: "Interpreter") -> list[TargetCall]:
@@ -125,23 +143,24 @@ def compiled(interp: "Interpreter", args: list, kwargs: dict, node: ast.Call) ->
     return Compiled(loss_name(loss), interp.span(loss_node), interp.condition())
 
 
-def targets(method: str, args: list, kwargs: dict, node: ast.Call) -> list[tuple[object, ast.expr]]:
-    """The targets a data call gives, with the expression each is written as."""
+def targets(method: str, args: list, kwargs: dict, node: ast.Call) -> list[tuple[object, ast.expr, bool]]:
+    """The targets a data call gives, with the expression each is written as, and whether they are
+    ``fit``'s validation targets."""
     if method not in TARGET_METHODS or any(isinstance(a, ast.Starred) for a in node.args):
         return []
-    found: list[tuple[object, ast.expr]] = []
+    found: list[tuple[object, ast.expr, bool]] = []
     if len(node.args) > 1:
-        found.append((args[1], node.args[1]))
+        found.append((args[1], node.args[1], False))
     for keyword in node.keywords:
         if keyword.arg == "y":
-            found.append((kwargs["y"], keyword.value))
+            found.append((kwargs["y"], keyword.value, False))
         elif keyword.arg == "validation_data" and method == "fit":
             given = kwargs["validation_data"]
             if isinstance(given, (tuple, list)) and len(given) in (2, 3):
                 written = keyword.value
                 element = written.elts[1] if isinstance(written, (ast.Tuple, ast.List)) else written
-                found.append((given[1], element))
-    return [(value, written) for value, written in found if not isinstance(value, Unknown)]
+                found.append((given[1], element, True))
+    return [found_target for found_target in found if not isinstance(found_target[0], Unknown)]
 
 
 def same_rank(target: Shape, output: Shape, expand_rank_1: bool) -> tuple[Shape, Shape]:
@@ -160,7 +179,8 @@ def same_sizes(a: Shape, b: Shape) -> bool:
     return len(a) == len(b) and not any(differ(x, y) for x, y in list(zip(a, b))[1:])
 
 
-def target_failure(dialect: "Keras3", loss: str, target: Shape, output: Shape) -> Optional[str]:
+def target_failure(dialect: "Keras3", loss: str, target: Shape, output: Shape, batch: Optional[int] = None,
+                   fixed_batch: bool = False) -> Optional[str]:
     """What the version says (quoted) when ``loss`` is given this target for this output; None when it trains."""
     kind = KINDS[loss]
     expands = dialect.expands_1d_target()
@@ -172,24 +192,35 @@ def target_failure(dialect: "Keras3", loss: str, target: Shape, output: Shape) -
         labels = target[:-1] if len(target) == len(output) and equal(target[-1], 1) else target
         if same_sizes(labels, output[:-1]):
             return None
-        return f'"{dialect.sparse_target_said(batched_target, batched_output)}"'
+        return f'"{dialect.sparse_target_said(batched_target, batched_output, batch, fixed_batch)}"'
     if same_sizes(target, output):
         return None
     return f'"{dialect.target_said(kind, batched_target, batched_output)}"{dialect.target_aside(target, output)}'
 
 
 def remedy(loss: str, target: Shape, output: Shape) -> str:
-    """What usually makes the targets fit the loss: the commonest mix-ups between label encodings."""
+    """What usually makes the targets fit the loss: the commonest mix-ups between label encodings,
+    else where the two shapes part."""
     kind, classes = KINDS[loss], output[-1] if output else None
     labels = len(target) == 1 or (len(target) == len(output) and equal(target[-1], 1))
     if kind == "categorical" and labels and isinstance(classes, int) and classes > 1:
         return (f"the targets look like class indices: compile with loss=\"sparse_categorical_crossentropy\", or "
                 f"one-hot encode them (keras.utils.to_categorical(y, {classes}))")
-    if kind == "sparse" and len(target) == len(output) and not equal(target[-1], 1):
+    if kind == "sparse" and len(target) == len(output) and equal(target[-1], classes) and not equal(target[-1], 1):
         return "the targets look one-hot: compile with loss=\"categorical_crossentropy\", or give the class indices"
     if kind == "binary" and isinstance(classes, int) and classes > 1 and labels:
         return (f"the model gives {classes} values per sample for one label: end it with Dense(1, "
                 f"activation=\"sigmoid\"), or use sparse_categorical_crossentropy for {classes} classes")
-    if len(target) == len(output) and isinstance(target[-1], int) and isinstance(classes, int):
-        return f"the targets have {target[-1]} columns and the model's output {classes}"
-    return f"the targets are {len(target)}-D and the model's output {len(output)}-D"
+    expected = output[:-1] if kind == "sparse" else output
+    if kind == "sparse" and len(target) == len(output) and equal(target[-1], 1):
+        target = target[:-1]
+    if len(target) > len(expected) and len(expected) == 1:
+        return ("the targets have a label per step and the model one output per sample (a recurrent layer without "
+                "return_sequences=True?)")
+    if len(target) != len(expected):
+        return f"the targets are {len(target)}-D and the model's output {'without its class axis ' if kind == 'sparse' else ''}{len(expected)}-D"
+    axis = next((i for i in range(1, len(target)) if differ(target[i], expected[i])), None)
+    if axis is None:
+        return "the targets and the model's output differ in shape"
+    what = "columns" if axis == len(target) - 1 and len(target) == 2 else f"along axis {axis}"
+    return f"the targets have {target[axis]} {what} and the model's output {expected[axis]}"

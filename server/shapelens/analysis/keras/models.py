@@ -444,6 +444,19 @@ def nested_model(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     )
 
 
+def nested_in(spec: Optional[LayerSpec]) -> Optional[object]:
+    """The model a layer applies as a whole: a model used as a layer, or the one a ``TimeDistributed``
+    applies to every step."""
+    if spec is None:
+        return None
+    if spec.rule.family is nested_model:
+        return spec.args.values.get("model")
+    if spec.rule.name == "TimeDistributed":
+        inner = spec.args.values.get("layer")
+        return inner if isinstance(inner, KerasModel) else nested_in(getattr(inner, "spec", None))
+    return None
+
+
 NESTED_MODEL = LayerRule("Model", nested_model, ("model",))
 NESTED_ROWS = {major: replace(NESTED_MODEL, dialect=dialect) for major, dialect in DIALECTS.items()}
 NESTED_EITHER = JoinedRule.of([NESTED_ROWS[3], NESTED_ROWS[2]])
