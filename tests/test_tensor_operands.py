@@ -141,6 +141,7 @@ OPERATIONS = {
     "in-place add": "t0.add_(t1)",
     "torch.maximum": "torch.maximum(t0, t1)",
     "stack": "torch.stack([{names}], {dim})",
+    "masked_fill": "t0.masked_fill(t1 > 0, 0.0)",
 }
 
 

@@ -94,15 +94,16 @@ class LayerCalls:
             return Tensor(None, "the layer's input is not a known tensor", None, tuple(flatten_tensors([args, kwargs])))
         tensors = framework.prepare_inputs(self.interp, layer, tensors)
         extra = tuple(flatten_tensors(list(kwargs.values()))) if kwargs else ()
-        return self.apply_to(layer, tensors, call_span, extra, call_kwargs=kwargs)
+        return self.apply_to(layer, tensors, call_span, extra, call_args=args, call_kwargs=kwargs)
 
     def apply_to(self, layer: LayerObj, tensors: list, call_span: Span, extra: tuple = (),
-                 context: Optional[str] = None, listed: bool = True, call_kwargs: Optional[dict] = None) -> object:
-        """Apply the layer to tensors; ``call_kwargs``: the keyword arguments of the call, which may
-        change what it gives (``Plugin.call_arguments``)."""
+                 context: Optional[str] = None, listed: bool = True, call_args: Optional[list] = None,
+                 call_kwargs: Optional[dict] = None) -> object:
+        """Apply the layer to tensors; ``call_args`` / ``call_kwargs``: the arguments of the call, which
+        may change what it gives (``Plugin.call_arguments``)."""
         interp = self.interp
         framework = layer.framework
-        args = framework.call_arguments(interp, layer, tensors, call_kwargs or {})
+        args = framework.call_arguments(interp, layer, tensors, call_args or [], call_kwargs or {})
         upstream_failed = partial = False
         shapes, reasons, notes = [], [], [layer.notes]
         for t in tensors:

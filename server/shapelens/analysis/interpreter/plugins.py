@@ -130,6 +130,15 @@ class Plugin:
     def tensor_method(self, interp: "Interpreter", tensor: Tensor, name: str, args: list, kwargs: dict, node: ast.Call) -> object:
         return Tensor(None, f"the result of `.{name}(...)`", None, (tensor,))
 
+    def in_place(self, interp: "Interpreter", target: Tensor, result: Tensor) -> Tensor:
+        """``target += other`` (``result`` is what ``target + other`` gives): a framework whose tensors
+        change in place may refuse a result of another shape."""
+        return result
+
+    def tensor_attribute(self, interp: "Interpreter", tensor: Tensor, name: str) -> object:
+        """``x.name`` other than ``x.shape``: a method of the tensor, unless the framework says otherwise."""
+        return BoundMethod(tensor, name)
+
     def operands_mismatch(self, interp: "Interpreter", left: Tensor, right: Tensor, result: Tensor,
                           product: Optional[str] = None) -> None:
         """``left + right`` (any arithmetic) of two of the model's tensors that do not broadcast, or
@@ -153,9 +162,11 @@ class Plugin:
     def prepare_inputs(self, interp: "Interpreter", layer: LayerObj, tensors: list) -> list:
         return tensors
 
-    def call_arguments(self, interp: "Interpreter", layer: LayerObj, tensors: list, kwargs: dict) -> Optional[Args]:
-        """The arguments the layer's rule reads for this call: the constructor's (``None``), or with those
-        of the call's keyword arguments its row names (``rules.with_call_arguments``)."""
+    def call_arguments(self, interp: "Interpreter", layer: LayerObj, tensors: list, args: list,
+                       kwargs: dict) -> Optional[Args]:
+        """The arguments the layer's rule reads for this call (``args`` and ``kwargs``: the call's, empty
+        when a container applies the layer): the constructor's (``None``), or with those of the call's
+        keyword arguments its row names (``rules.with_call_arguments``)."""
         if kwargs and layer.spec is not None and layer.spec.rule.call_args:
             return with_call_arguments(layer.spec, kwargs)
         return None

@@ -17,6 +17,7 @@ from .expressions import handler_names, truth
 from .journal import merged_item
 from .loops import LoopStatements
 from .provenance import noted
+from .tensors import Tensor
 from .values import ClassValue, Function, QName, Value, is_known
 
 if TYPE_CHECKING:
@@ -77,7 +78,10 @@ class Executor(LoopStatements):
             # `layers += [...]` extends the list itself: whoever else holds it (a caller) sees the items
             list_method(current, "extend", [value], self.interp)  # type: ignore[arg-type]
             return
-        self.interp.assign(stmt.target, self.interp.evaluator.binop(stmt.op, current, value), env)
+        result = self.interp.evaluator.binop(stmt.op, current, value)
+        if isinstance(current, Tensor) and isinstance(result, Tensor) and current.framework is not None:
+            result = current.framework.in_place(self.interp, current, result)
+        self.interp.assign(stmt.target, result, env)
 
     def stmt_Delete(self, stmt: ast.Delete, env: Env) -> None:
         """``del name``, ``del self.extra`` (a module it no longer holds), ``del config["key"]``."""

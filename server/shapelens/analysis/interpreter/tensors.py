@@ -48,6 +48,8 @@ class Tensor(Value):
     def attribute(self, interp: "Interpreter", name: str) -> object:
         if name == "shape":
             return self.shape if self.shape is not None else Unknown(self.reason or "unknown tensor shape")
+        if self.framework is not None:
+            return self.framework.tensor_attribute(interp, self, name)
         return BoundMethod(self, name)
 
     def method(self, interp: "Interpreter", name: str, args: list, kwargs: dict, node: ast.Call) -> object:
@@ -63,6 +65,13 @@ class Tensor(Value):
 
     def truth(self) -> Optional[bool]:
         return None
+
+    def length(self) -> object:
+        """``len(x)``: the size of its first axis."""
+        if not self.shape:
+            return Unknown("the length of a tensor whose shape is not known" if self.shape is None else "`len()` of a 0-d tensor")
+        first = self.shape[0]
+        return first if first is not None else Unknown("the length of a tensor whose first axis is not known")
 
 
 

@@ -11,7 +11,7 @@ from ..interpreter.plugins import CallHook, ClassHook, Plugin
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue, BoundMethod, Instance, LayerObj, ModelRecord
 from ..dims import Dim, format_shape, product
-from ..rules import LayerRule, ShapeError
+from ..rules import Args, LayerRule, ShapeError
 from ..symbolic import Sym
 from ..unknown import Unknown
 from .backbones import BackboneRun, BuilderLayer
@@ -25,10 +25,10 @@ from .sharing import share
 from .rules.common import CALL_TENSORS
 from .seeds import Seeds, seed_shape, standalone_params
 from .torchvision_frontend import TorchvisionFrontend
-from .rules.recurrent import torch_rnn
+from .rules.recurrent import torch_cell, torch_rnn
 from .arrays import array_method as data_tensor_method
 from .arrays import as_tensor
-from .tensors import TensorOps, broadcast_failure, matmul_failure, operation_failed, rnn_outputs
+from .tensors import TensorOps, broadcast_failure, in_place_result, matmul_failure, operation_failed, rnn_outputs
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -168,9 +168,14 @@ class TorchPlugin(Plugin):
         return tensors
 
     def check_result(self, interp: "Interpreter", layer: LayerObj, result: LayerResult, tensors: list) -> LayerResult:
-        """The literal example input itself does not fit the first layer: say so at the input."""
+        """The literal example input itself does not fit the first layer: say so at the input. A layer
+        whose input is not known still holds the parameters its constructor fixes (``Linear(32, 2)``)."""
         error = result.error
         if error is None:
+            if result.params is None:
+                held = standalone_params(layer)
+                if held is not None:
+                    return result._replace(params=held)
             return result
         example = next((t.example for t in tensors if t.example is not None), None)
         if example is None or error.code not in EXAMPLE_CODES:
@@ -179,6 +184,28 @@ class TorchPlugin(Plugin):
                              **error.data)
         renamed.data["at"] = example
         return LayerResult(None, None, (), renamed, result.reason)
+
+    def call_arguments(self, interp: "Interpreter", layer: LayerObj, tensors: list, args: list,
+                       kwargs: dict) -> Optional[Args]:
+        """A cell's call with its state (``cell(x, h)``, ``cell(x, (h, c))``): the state's shapes, which
+        the cell checks."""
+        if layer.spec is not None and layer.spec.rule.family is torch_cell:
+            state = args[1] if len(args) > 1 else kwargs.get("hx")
+            states = list(state) if isinstance(state, (tuple, list)) else [state] if state is not None else []
+            shapes = tuple(s.shape if isinstance(s, (Tensor, ArrayValue)) else None for s in states)
+            if any(shape is not None for shape in shapes):
+                return Args.taking(layer.spec.args.class_name, {**layer.spec.args.values, "states": shapes})
+        return super().call_arguments(interp, layer, tensors, args, kwargs)
+
+    def in_place(self, interp: "Interpreter", target: Tensor, result: Tensor) -> Tensor:
+        """``g += x`` changes ``g`` in place: a broadcast to a larger shape is refused."""
+        return in_place_result(interp, target, result)
+
+    def tensor_attribute(self, interp: "Interpreter", tensor: Tensor, name: str) -> object:
+        """``x.data``: the same values, outside autograd (``_get_conv_output``'s ``output.data.view(1, -1)``)."""
+        if name == "data":
+            return Tensor(tensor.shape, tensor.reason, None, (tensor,), None, self)
+        return super().tensor_attribute(interp, tensor, name)
 
     def operands_mismatch(self, interp: "Interpreter", left: Tensor, right: Tensor, result: Tensor,
                           product: Optional[str] = None) -> None:

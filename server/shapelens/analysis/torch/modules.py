@@ -260,14 +260,16 @@ class ModuleHook(ClassHook):
             return Unknown(f"an instance of `{instance.cls.node.name}`")
         first = args[0]
         if isinstance(first, ArrayValue):
-            tensor = Tensor(first.shape, None, None, (), None, self.plugin)
-            tensor.notes = first.notes
+            tensor = self.as_input(first)
+            # the other example arrays (`model(images, lengths)`) are the model's inputs too
+            rest = [self.as_input(a) if isinstance(a, ArrayValue) else a for a in args[1:]]
+            kwargs = {k: self.as_input(v) if isinstance(v, ArrayValue) else v for k, v in kwargs.items()}
             if self.plugin.state(interp).running:  # data inside another module's forward: part of that model
-                return self.run_forward(interp, instance, [tensor, *args[1:]], kwargs)
+                return self.run_forward(interp, instance, [tensor, *rest], kwargs)
             if instance.model is not None:
                 return Tensor(None, "a second run of the model", None, ())
             tensor.example = interp.span(node.args[0]) if node.args else interp.span(node)
-            return self.run(interp, instance, tensor, [*args[1:]], kwargs)
+            return self.run(interp, instance, tensor, rest, kwargs)
         if isinstance(first, Tensor):
             if instance.model is None and first_run(self.plugin, interp, first):
                 return self.run(interp, instance, first, [*args[1:]], kwargs)
@@ -276,6 +278,12 @@ class ModuleHook(ClassHook):
 
     def forward(self, interp: "Interpreter", instance: Instance, args: list, kwargs: dict) -> object:
         return self.run_forward(interp, instance, args, kwargs)
+
+    def as_input(self, array: ArrayValue) -> Tensor:
+        """An example array given to a module: a tensor of the model, with the array's notes."""
+        tensor = Tensor(array.shape, None, None, (), None, self.plugin)
+        tensor.notes = array.notes
+        return tensor
 
     def run(self, interp: "Interpreter", instance: Instance, tensor: Tensor, args: list, kwargs: dict) -> object:
         """The module as a model of its own: ``forward`` on this input, every layer it applies listed."""

@@ -28,9 +28,9 @@ ELEMENTWISE_FUNCTIONS = {
     "hardtanh", "hardswish", "hardsigmoid", "softplus", "softsign", "softmax", "log_softmax", "dropout",
     "dropout2d", "dropout1d", "dropout3d", "alpha_dropout", "normalize", "abs", "exp", "log", "sqrt",
     "clamp", "clip", "contiguous", "float", "double", "half", "to", "cpu", "cuda", "detach", "clone", "neg",
-    "flip", "fliplr", "flipud", "roll", "cumsum", "cumprod", "tril", "triu", "masked_fill", "sin", "cos", "square",
+    "flip", "fliplr", "flipud", "roll", "cumsum", "cumprod", "tril", "triu", "sin", "cos", "square",
     "rsqrt", "reciprocal", "erf", "nan_to_num", "floor", "ceil", "round", "sign", "relu_", "sigmoid_", "tanh_",
-    "clamp_", "masked_fill_", "zero_", "fill_", "logsigmoid", "softmin", "pow",
+    "clamp_", "zero_", "fill_", "logsigmoid", "softmin", "pow",
 }
 # Functions and methods of two operands: broadcast, or a matrix product.
 MATRIX_PRODUCTS = frozenset({"matmul", "mm", "bmm"})
@@ -67,16 +67,19 @@ class TensorOps:
         if name == "stack":
             tensors, dim = joined_tensors(args[0] if args else kwargs.get("tensors")), args[1] if len(args) > 1 else kwargs.get("dim", 0)
             stacked = stack(tensors, dim)
-            failure = stack_failure(tensors) if isinstance(stacked, Tensor) and stacked.shape is None else None
+            failure = stack_failure(tensors, dim) if isinstance(stacked, Tensor) and stacked.shape is None else None
             if failure is not None:  # per-step outputs of different sizes
                 shapes = ", ".join(format_shape(t.shape) for t in tensors)  # type: ignore[union-attr]
-                operation_failed(interp, stacked, interp.span(node), "merge-mismatch",  # type: ignore[arg-type]
+                code = "rank-mismatch" if failure.startswith("Dimension out of range") else "merge-mismatch"
+                operation_failed(interp, stacked, interp.span(node), code,  # type: ignore[arg-type]
                                  f"torch.stack of tensors of shapes {shapes};", failure)
             return stacked
         if name in BINARY_FUNCTIONS:  # either operand may be the model's tensor
             other = args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("mat2"))
             if isinstance(first, Tensor) or isinstance(other, Tensor):
                 return self.binary(interp, name, first, other)
+        if name == "Variable" and isinstance(first, (Tensor, ArrayValue)):  # torch.autograd.Variable(x) is x since torch 0.4
+            return first
         if not isinstance(first, Tensor):
             return Unknown(f"`{path}(...)` on a value that is not a tensor")
         if name in ELEMENTWISE_FUNCTIONS:
@@ -88,6 +91,24 @@ class TensorOps:
         if name in FUNCTIONAL_LAYERS:
             return self.as_layer(interp, FUNCTIONAL_LAYERS[name], first, args[1:], kwargs, interp.span(node))
         return self.method(interp, first, name, args[1:], kwargs, interp.span(node))
+
+    def masked_fill(self, interp: "Interpreter", tensor: Tensor, mask: object, in_place: bool) -> object:
+        """``scores.masked_fill(mask == 0, -inf)``: the tensor and its mask broadcast (the result can be
+        larger than the tensor); in place, the tensor's shape must stay."""
+        if mask is None or operand_shape(mask) is None:
+            # a mask the analysis cannot size (a comparison of a buffer's slice): masks are made for the
+            # tensor they fill, whose shape the result keeps
+            return Tensor(tensor.shape, tensor.reason, None, (tensor,))
+        result = elementwise(tensor, mask)
+        if result.shape is None:
+            operand = Tensor(mask.shape, None, None, ()) if isinstance(mask, ArrayValue) else mask
+            message = broadcast_failure(operand, tensor) if isinstance(operand, Tensor) else None  # torch names the mask a
+            if message is not None and interp.statement is not None:
+                operation_failed(interp, result, interp.span(interp.statement), "merge-mismatch",
+                                 f"a mask of shape {format_shape(operand.shape)} for a tensor of shape "  # type: ignore[union-attr]
+                                 f"{format_shape(tensor.shape)};", message)  # type: ignore[arg-type]
+            return result
+        return in_place_result(interp, tensor, result) if in_place else result
 
     def binary(self, interp: "Interpreter", name: str, left: object, right: object) -> object:
         """``torch.add(a, b)``, ``a.mul(b)``, ``out.add_(identity)``: element-wise as the operators are (their
@@ -101,9 +122,8 @@ class TensorOps:
                               tuple(t for t in (left, right) if isinstance(t, Tensor)))
             return tensor_arithmetic(interp, ast.MatMult(), left, right, name)
         result = tensor_arithmetic(interp, ast.Add(), left, right)
-        if name in IN_PLACE and isinstance(left, Tensor) and result.shape is not None and result.shape != left.shape:
-            return Tensor(None, f"`{name}` broadcasts its tensor to another shape, which torch refuses in place", None,
-                          (left,))
+        if name in IN_PLACE and isinstance(left, Tensor):
+            return in_place_result(interp, left, result)
         return result
 
     def as_layer(self, interp: "Interpreter", class_name: str, tensor: Tensor, args: list, kwargs: dict, span: Span) -> Tensor:
@@ -121,6 +141,8 @@ class TensorOps:
         if name in BINARY_FUNCTIONS or name in IN_PLACE:
             other = args[0] if args else kwargs.get("other", kwargs.get("mat2"))
             return self.binary(interp, name, tensor, other)
+        if name in ("masked_fill", "masked_fill_"):
+            return self.masked_fill(interp, tensor, args[0] if args else kwargs.get("mask"), name.endswith("_"))
         if shape is None:
             return Tensor(None, tensor.reason, None, (tensor,)) if name not in ("size", "dim", "numel", "nelement") else Unknown(
                 "the size of a tensor of unknown shape")
@@ -157,6 +179,12 @@ class TensorOps:
             order = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             if all(isinstance(i, int) for i in order) and sorted(i % len(shape) for i in order) == list(range(len(shape))):
                 return Tensor(tuple(shape[i] for i in order), None, None, (tensor,))
+            failure = permute_failure(shape, order)
+            if failure is not None:  # `x.permute(0, 2)` on a 3-D tensor
+                permuted = Tensor(None, "a permutation torch refuses", None, (tensor,))
+                operation_failed(interp, permuted, span, "rank-mismatch",
+                                 f"a tensor of shape {format_shape(shape)} permuted as {tuple(order)};", failure)
+                return permuted
         if name == "transpose" and len(args) == 2 and all(isinstance(i, int) for i in args):
             dims = list(shape)
             a, b = args[0] % len(shape), args[1] % len(shape)
@@ -403,6 +431,34 @@ def cat(tensors: object, dim: object) -> object:
     return Tensor(tuple(out), None, None, tuple(tensors))
 
 
+def in_place_result(interp: "Interpreter", target: Tensor, result: Tensor) -> Tensor:
+    """What an in-place operation (``g += x``, ``g.add_(x)``) leaves: the target's shape, which the
+    broadcast must not change; torch refuses (an error when every size is known) otherwise."""
+    if result.shape is None or target.shape is None or result.shape == target.shape:
+        return result
+    failed = Tensor(None, "an in-place operation whose broadcast changes its tensor's shape", None, (target,))
+    sizes = (*target.shape, *result.shape)
+    if all(type(d) is int for d in sizes) and not target.partial and not target.failed and interp.statement is not None:
+        operation_failed(interp, failed, interp.span(interp.statement), "merge-mismatch",
+                         f"an in-place operation on a tensor of shape {format_shape(target.shape)} whose result has shape "
+                         f"{format_shape(result.shape)};",
+                         f"output with shape [{', '.join(map(str, target.shape))}] doesn't match the broadcast shape "
+                         f"[{', '.join(map(str, result.shape))}]")
+    return failed
+
+
+def permute_failure(shape: Shape, order: object) -> Optional[str]:
+    """torch's message for a permutation of the wrong length or with a dimension twice."""
+    if not isinstance(order, (tuple, list)) or not all(type(i) is int for i in order):
+        return None
+    if len(order) != len(shape):
+        return (f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired "
+                f"ordering of dimensions i.e. input.dim() = {len(shape)} is not equal to len(dims) = {len(order)}")
+    if all(-len(shape) <= i < len(shape) for i in order) and len({i % len(shape) for i in order}) < len(order):
+        return "permute(): duplicate dims are not allowed."
+    return None
+
+
 def stack(tensors: object, dim: object) -> object:
     """``torch.stack``: tensors of one shape, joined along a new axis ``dim``."""
     if not isinstance(tensors, (list, tuple)) or not tensors or not all(isinstance(t, Tensor) for t in tensors) \
@@ -422,9 +478,9 @@ def stack(tensors: object, dim: object) -> object:
     return Tensor(tuple(out), None, None, tuple(tensors))
 
 
-def stack_failure(tensors: object) -> Optional[str]:
-    """torch's message for tensors ``torch.stack`` refuses: the first whose shape is not the first
-    tensor's. None unless every size is known."""
+def stack_failure(tensors: object, dim: object = 0) -> Optional[str]:
+    """torch's message for tensors ``torch.stack`` refuses: a dimension out of range, else the first
+    tensor whose shape is not the first one's. None unless every size is known."""
     if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors) or len(tensors) < 2:
         return None
     shapes = [t.shape for t in tensors]
@@ -433,6 +489,8 @@ def stack_failure(tensors: object) -> Optional[str]:
     if not all(type(d) is int for s in shapes for d in s):  # type: ignore[union-attr]
         return None
     first = shapes[0]
+    if isinstance(dim, int) and not -len(first) - 1 <= dim <= len(first):  # type: ignore[arg-type]
+        return f"Dimension out of range (expected to be in range of [{-len(first) - 1}, {len(first)}], but got {dim})"  # type: ignore[arg-type]
     for entry, shape in enumerate(shapes[1:], start=1):
         if shape != first:
             return (f"stack expects each tensor to be equal size, but got [{', '.join(map(str, first))}] at entry 0 "  # type: ignore[arg-type]

@@ -54,6 +54,17 @@ def torch_cell(rule: LayerRule, args: Args, inputs: list) -> Applied:
     shape = inputs[0]
     input_size, hidden = sizes_checked(rule, args, shape, (1, 2), "(batch, features)",
                                        "input has inconsistent input_size: got {got} expected {expected}")
+    for index, state in enumerate(args.values.get("states", ())):  # the call's (h, c) / h, when given
+        if state is None or not state:
+            continue
+        if state[-1] is not None and differ(state[-1], hidden):
+            raise ShapeError("input-size", f"{rule.name}({input_size}, {hidden}) is given a state of shape "
+                             f"{format_shape(state)}; torch fails with \"hidden{index} has inconsistent hidden_size: "
+                             f"got {state[-1]}, expected {hidden}\"", said=f"hidden{index} has inconsistent hidden_size")
+        if len(state) == 2 and len(shape) == 2 and shape[0] is not None and state[0] is not None and differ(shape[0], state[0]):
+            raise ShapeError("input-size", f"{rule.name} is given an input of batch {shape[0]} and a state of batch "
+                             f"{state[0]}; torch fails with \"Input batch size {shape[0]} doesn't match hidden{index} "
+                             f"batch size {state[0]}\"")
     gates = RNN_GATES[rule.name[:-len("Cell")]]
     use_bias = args.flag("bias")
     params = gates * hidden * (input_size + hidden) + (2 * gates * hidden if use_bias else 0)
