@@ -15,7 +15,8 @@ from ..report import Span
 from ..rules import Args, LayerRule, LayerSpec, ShapeError
 from ..unknown import Unknown
 from .backbones import Backbones, KerasBackbone, finish_backbones, is_backbone
-from .checks import build_unbuilt, data_diagnostics, first_batch, target_diagnostics
+from .batches import first_batch
+from .checks import build_unbuilt, data_diagnostics, target_diagnostics
 from .data import Data
 from .dialect import Keras3, dialect_of
 from .frontend import ARRAY_FACTORIES, Frontend, named_sizes, seed_shape

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Optional
 
 from ..assemble import conditional
@@ -11,6 +10,7 @@ from ..interpreter.provenance import merge
 from ..interpreter.values import LayerObj
 from ..report import Diagnostic, Related
 from .dialect import Keras3, dialects
+from .batches import BATCHED
 from .joined import one_sided
 from .losses import remedy, target_failure
 from .models import KerasFunctional, KerasModel, KerasSequential, nested_in
@@ -18,37 +18,6 @@ from .models import KerasFunctional, KerasModel, KerasSequential, nested_in
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
     from . import DataCall, KerasState
-
-
-# Where each data method takes `batch_size` positionally, and the steps argument that sizes a batch
-# when `batch_size` is not given (keras/src/trainers/data_adapters/array_data_adapter.py).
-BATCHED = {"fit": (2, "steps_per_epoch"), "evaluate": (2, "steps"), "predict": (1, "steps")}
-DEFAULT_BATCH = 32
-
-
-def first_batch(method: str, shape: Shape, args: list, kwargs: dict) -> Optional[int]:
-    """How many rows the first batch Keras feeds the model has: the whole array for a call or an
-    ``*_on_batch``; ``min(batch_size, rows)`` for ``fit`` (after ``validation_split``), ``evaluate``
-    and ``predict``, where ``batch_size`` defaults to 32, or to ``ceil(rows / steps)`` given steps."""
-    rows = shape[0] if shape else None
-    if not isinstance(rows, int) or method not in BATCHED:
-        return rows if isinstance(rows, int) else None
-    position, steps_name = BATCHED[method]
-    split = kwargs.get("validation_split", 0.0) if method == "fit" else 0.0
-    if not isinstance(split, (int, float)) or isinstance(split, bool):
-        return None
-    if split:
-        rows = int(math.floor(rows * (1.0 - split)))
-    batch = args[position] if len(args) > position else kwargs.get("batch_size")
-    steps = kwargs.get(steps_name)
-    if batch is None or batch == 0:
-        if steps is None:
-            batch = DEFAULT_BATCH
-        elif isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
-            batch = int(math.ceil(rows / steps))
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
-        return None
-    return min(batch, rows)
 
 
 def build_unbuilt(interp: "Interpreter", state: "KerasState") -> None:

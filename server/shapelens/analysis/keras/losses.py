@@ -22,6 +22,7 @@ from ..dims import Shape, differ, equal
 from ..interpreter.values import ArrayValue, QName, Value
 from ..report import Span
 from ..unknown import Unknown
+from .batches import batch_plan
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
@@ -118,18 +119,12 @@ def record_targets(interp: "Interpreter", model: object, compiles: list[Compiled
 
 
 def batching(method: str, rows: object, args: list, kwargs: dict, validation: bool) -> tuple[Optional[int], bool]:
-    """The rows of the first batch of targets, and whether every batch has as many (``fit`` splits its
-    data into batches of ``batch_size``, 32 unless said; ``validation_split`` keeps the last rows out)."""
-    if method in ("train_on_batch", "test_on_batch"):
-        return (rows, True) if isinstance(rows, int) else (None, False)
-    given = kwargs.get("validation_batch_size") if validation else None
-    batch = given or (args[2] if len(args) > 2 else kwargs.get("batch_size")) or 32
-    split = kwargs.get("validation_split", 0.0) if method == "fit" and not validation else 0.0
-    if not isinstance(rows, int) or not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0 \
-            or not isinstance(split, (int, float)) or kwargs.get("steps_per_epoch" if method == "fit" else "steps"):
+    """The rows of the first batch of targets, and whether every batch has as many."""
+    plan = batch_plan(method, rows, args, kwargs, validation)
+    if plan is None:
         return None, False
-    rows = int(rows * (1.0 - split)) if split else rows
-    return (min(batch, rows), rows % batch == 0) if rows > 0 else (None, False)
+    rows, batch = plan
+    return min(batch, rows), rows % batch == 0
 
 
 def model_calls(interp: "Interpreter") -> list[TargetCall]:

@@ -35,7 +35,7 @@ from ..interpreter.values import ArrayValue, BoundMethod, ClassValue, Function, 
 from ..report import Span
 from ..rules import Applied, Args, LayerRule, LayerSpec, UnknownArgument
 from ..unknown import Unknown
-from .checks import first_batch
+from .batches import first_batch
 from .losses import Compiled, compiled, recompiled, record_targets
 from .models import DATA_METHODS, KerasFunctional, KerasModel
 

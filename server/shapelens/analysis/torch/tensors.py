@@ -526,7 +526,7 @@ def broadcast_failure(left: Tensor, right: Tensor) -> Optional[str]:
     return None
 
 
-def matmul_failure(left: Tensor, right: Tensor, product: str = "matmul") -> Optional[str]:
+def matmul_failure(left: Tensor, right: Tensor, form: str = "matmul") -> Optional[str]:
     """torch's message for a matrix product it refuses (``@`` / ``torch.matmul``, or the stricter
     ``torch.mm`` / ``torch.bmm``): the inner sizes differ, or the batch axes do not broadcast. None
     unless every size is known and the case is one whose words were checked against torch."""
@@ -535,9 +535,9 @@ def matmul_failure(left: Tensor, right: Tensor, product: str = "matmul") -> Opti
         return None
     if not all(type(d) is int for d in (*a, *b)):
         return None
-    if product == "mm" and (len(a) != 2 or len(b) != 2) or product == "bmm" and (len(a) != 3 or len(b) != 3):
+    if form == "mm" and (len(a) != 2 or len(b) != 2) or form == "bmm" and (len(a) != 3 or len(b) != 3):
         return None  # torch refuses other ranks with messages of their own
-    if product == "bmm":
+    if form == "bmm":
         if a[0] == b[0] and a[2] == b[1]:
             return None
         return f"Expected size for first two dimensions of batch2 tensor to be: [{a[0]}, {a[2]}] but got: [{b[0]}, {b[1]}]."
@@ -548,7 +548,7 @@ def matmul_failure(left: Tensor, right: Tensor, product: str = "matmul") -> Opti
     if len(b) == 2:  # the rows of every matrix of `a` multiplied at once
         if a[-1] == b[0]:
             return None
-        return f"mat1 and mat2 shapes cannot be multiplied ({product_of(a[:-1])}x{a[-1]} and {b[0]}x{b[1]})"
+        return f"mat1 and mat2 shapes cannot be multiplied ({product(a[:-1])}x{a[-1]} and {b[0]}x{b[1]})"
     if len(a) == 1:
         return None
     batch_failure = broadcast_failure(Tensor(a[:-2], None, None, ()), Tensor(b[:-2], None, None, ()))
@@ -557,15 +557,8 @@ def matmul_failure(left: Tensor, right: Tensor, product: str = "matmul") -> Opti
     if a[-1] == b[-2]:
         return None
     rank = max(len(a), len(b)) - 2
-    batch = product_of(tuple(max(x, y) for x, y in zip((1,) * (rank - len(a) + 2) + a[:-2], (1,) * (rank - len(b) + 2) + b[:-2])))
+    batch = product(tuple(max(x, y) for x, y in zip((1,) * (rank - len(a) + 2) + a[:-2], (1,) * (rank - len(b) + 2) + b[:-2])))
     return f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {a[-1]}] but got: [{batch}, {b[-2]}]."
-
-
-def product_of(sizes: Shape) -> int:
-    count = 1
-    for size in sizes:
-        count *= size  # type: ignore[operator]
-    return count
 
 
 def cat_failure(tensors: object, dim: object) -> Optional[str]:
