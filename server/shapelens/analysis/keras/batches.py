@@ -19,7 +19,7 @@ def batch_plan(method: str, rows: object, args: list, kwargs: dict, validation: 
     an ``*_on_batch``; for ``fit`` (after ``validation_split``), ``evaluate`` and ``predict``,
     ``batch_size`` rows, 32 unless said, or ``ceil(rows / steps)`` given steps. ``validation``:
     ``fit``'s ``validation_data``, cut by ``validation_batch_size`` (else ``batch_size``)."""
-    if not isinstance(rows, int) or isinstance(rows, bool):
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
         return None
     if method not in BATCHED:
         return rows, rows
