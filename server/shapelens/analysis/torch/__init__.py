@@ -28,7 +28,8 @@ from .torchvision_frontend import TorchvisionFrontend
 from .rules.recurrent import torch_cell, torch_rnn
 from .arrays import array_method as data_tensor_method
 from .arrays import as_tensor
-from .tensors import TensorOps, broadcast_failure, in_place_result, matmul_failure, operation_failed, rnn_outputs
+from .failures import broadcast_failure, in_place_result, matmul_failure, operation_failed
+from .tensors import TensorOps, rnn_outputs
 
 if TYPE_CHECKING:
     from ..interpreter.core import Interpreter
