@@ -11,7 +11,7 @@ from ..interpreter.values import LayerObj
 from ..report import Diagnostic, Related
 from .dialect import Keras3, dialects
 from .batches import BATCHED
-from .joined import one_sided
+from .joined import one_sided, verdict
 from .losses import remedy, target_failure
 from .models import KerasFunctional, KerasModel, KerasSequential, nested_in
 
@@ -188,17 +188,12 @@ def target_diagnostics(state: "KerasState") -> list[Diagnostic]:
             continue
         findings = [(dialect, target_failure(dialect, name, target, output, call.batch, call.fixed_batch))
                     for dialect in dialects(call.majors)]
-        failing = [(d, said) for d, said in findings if said is not None]
-        if not failing:
+        found_verdict = verdict(findings, "Keras fails with {said}")
+        if found_verdict is None:
             continue
-        explanation = f"Keras fails with {failing[0][1]}"
-        severity = "error"
-        if len(failing) < len(findings):
-            severity = "warning"
-            explanation = one_sided(explanation, [d for d, _ in failing], [d for d, s in findings if s is None])
-        where = f"model.{call.method}(...)"
-        message = (f"{where} gives targets of shape {format_shape(target)} to a model compiled with loss "
-                   f"{name}, whose output is {format_shape(output)}: {explanation}; {remedy(name, target, output)}")
+        severity, explanation = found_verdict
+        message = (f"model.{call.method}(...) gives targets of shape {format_shape(target)} to a model compiled with "
+                   f"loss {name}, whose output is {format_shape(output)}: {explanation}; {remedy(name, target, output)}")
         related = (Related(call.loss.span, f"the loss is chosen here"),)
         data = (("loss", name), ("method", call.method), ("output_shape", output), ("target_shape", target))
         diagnostic = Diagnostic(call.span, severity, "loss-target", message, related, (), data)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from ..report import Diagnostic
 from ..rules import Args, LayerRule, LayerSpec
 from ..unknown import Unknown
 from .dialect import dialect_of, dialects, snake_case
-from .joined import JoinedArgs, JoinedRule, one_sided
+from .joined import JoinedArgs, JoinedRule, verdict
 from .models import InputLayerObj, KerasFunctional, KerasSequential
 from .rules import MERGE_FUNCTIONS
 from .rules.core import SHAPE_PRESERVING_FUNCTION, embedding, lambda_layer
@@ -108,14 +108,10 @@ class Frontend:
         if not isinstance(given, str) or interp.statement is None or not interp.sites:
             return
         findings = [(dialect, dialect.name_refused(given)) for dialect in dialects(self.plugin.state(interp).version.majors)]
-        refusing = [(d, said) for d, said in findings if said is not None]
-        if not refusing:
+        found = verdict(findings, f"a name with a `/` ({given!r}); Keras fails with \"{{said}}\"")
+        if found is None:
             return
-        message = f"a name with a `/` ({given!r}); Keras fails with \"{refusing[0][1]}\""
-        severity = "error"
-        if len(refusing) < len(findings):
-            severity = "warning"
-            message = one_sided(message, [d for d, _ in refusing], [d for d, said in findings if said is None])
+        severity, message = found
         diagnostic = Diagnostic(interp.span(interp.sites[-1]), severity, "invalid-argument", message, data=(("arg", "name"),))
         interp.diagnostics.append(conditional(diagnostic, interp.condition()))
 

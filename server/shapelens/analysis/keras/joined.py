@@ -165,6 +165,19 @@ def one_sided(message: str, rejecting: Sequence[Keras3], accepting: Sequence[Ker
     return (f"{labels(rejecting)} rejects this, {labels(accepting)} accepts it ({UNKNOWN_VERSION}): {message}")
 
 
+def verdict(findings: Sequence[tuple[Keras3, Optional[str]]], message: str) -> Optional[tuple[str, str]]:
+    """(severity, message) of what each version the code may run with says (``None``: it accepts):
+    an error when every version refuses, else a warning that says which one does; ``message`` holds
+    ``{said}``, filled with the first refusing version's words. None when every version accepts."""
+    refusing = [(dialect, said) for dialect, said in findings if said is not None]
+    if not refusing:
+        return None
+    text = message.replace("{said}", refusing[0][1])
+    if len(refusing) == len(findings):
+        return "error", text
+    return "warning", one_sided(text, [d for d, _ in refusing], [d for d, said in findings if said is None])
+
+
 def joined_error(errors: Sequence[tuple[Keras3, ShapeError]]) -> ShapeError:
     """Every version rejects: the first one's finding, with the others' words where they differ."""
     first = errors[0][1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ... import shapes
 from ...dims import Shape, add, product
 from ...rules import Applied, Args, LayerRule, ShapeError, assemble, fits, spatial_layout
@@ -44,16 +46,10 @@ def convolve(rule: LayerRule, args: Args, shape: Shape, received: Shape) -> Appl
     first, spatial, channels = spatial_layout(args, shape, rank)
     axes = shapes.over_axes(spatial, shapes.keras_conv_length, kernel, strides, (padding,) * rank, dilation)
     if axes.failing is not None:
-        i = axes.failing
-        k_eff = shapes.effective_kernel(kernel[i], dilation[i])
         in_ch = channels if channels is not None else "None"
-        raise dialect.window_error(
-            rule.name, "kernel_size" if dilation[i] == 1 else "dilated kernel", "kernel_size",
-            shapes.AXIS_NAMES[rank][i], k_eff, spatial[i], received,
-            f"kernel shape=({', '.join(map(str, kernel))}, {in_ch}, {filters if filters is not None else channels}), "
-            f"strides={strides}, padding={padding}",
-            kernel=kernel[i], dilation=dilation[i], stride=strides[i], name=layer_name(rule, args),
-        )
+        raise kernel_failure(rule, args, axes.failing, kernel, strides, dilation, spatial, received,
+                             f"kernel shape=({', '.join(map(str, kernel))}, {in_ch}, "
+                             f"{filters if filters is not None else channels}), strides={strides}, padding={padding}")
     arithmetic = tuple(axes.arithmetic)
     requires = fits(rule.name, axes.open)
     if channels is None:  # the filters are still known
@@ -72,6 +68,17 @@ def convolve(rule: LayerRule, args: Args, shape: Shape, received: Shape) -> Appl
         out_channels = channels * multiplier
         params = add(k_prod * channels * multiplier, bias(args, out_channels))
     return Applied(assemble(shape[0], axes.sizes, out_channels, first), params, arithmetic, (), requires)
+
+
+def kernel_failure(rule: LayerRule, args: Args, axis: int, kernel: tuple, strides: tuple, dilation: tuple,
+                   spatial: Sequence, received: Shape, detail: str) -> ShapeError:
+    """A kernel that does not fit the input along ``axis``, in the words of the rule's version
+    (``detail``: the kernel and strides as Keras prints them)."""
+    return dialect_of(rule).window_error(
+        rule.name, "kernel_size" if dilation[axis] == 1 else "dilated kernel", "kernel_size",
+        shapes.AXIS_NAMES[rule.rank][axis], shapes.effective_kernel(kernel[axis], dilation[axis]), spatial[axis], received,
+        detail, kernel=kernel[axis], dilation=dilation[axis], stride=strides[axis], name=layer_name(rule, args),
+    )
 
 
 def strided_dilation(rule: LayerRule, strides: tuple[int, ...], dilation: tuple[int, ...]) -> ShapeError:

@@ -7,7 +7,8 @@ from ... import shapes
 from ...dims import Dim, OutputShape, Shape, add, product
 from ...rules import Applied, Args, LayerRule, LayerSpec, UnknownArgument, assemble, fits, spatial_layout
 from ..dialect import dialect_of
-from .common import bias, check_rank, layer_name
+from .common import bias, check_rank
+from .convolutional import kernel_failure
 
 RNN_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
 
@@ -83,7 +84,6 @@ def conv_lstm(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     (the recurrent convolution keeps the state's size); four gates, each with an input and a recurrent kernel."""
     rank = rule.rank
     shape = inputs[0]
-    dialect = dialect_of(rule)
     check_rank(rule, args, shape, ndim=rank + 3)
     filters = args.size("filters")
     kernel = args.ints("kernel_size", rank)
@@ -97,14 +97,9 @@ def conv_lstm(rule: LayerRule, args: Args, inputs: list[Shape]) -> Applied:
     first, spatial, channels = spatial_layout(args, frame, rank)
     axes = shapes.over_axes(spatial, shapes.keras_conv_length, kernel, strides, (padding,) * rank, dilation)
     if axes.failing is not None:
-        i = axes.failing
-        raise dialect.window_error(
-            rule.name, "kernel_size" if dilation[i] == 1 else "dilated kernel", "kernel_size",
-            shapes.AXIS_NAMES[rank][i], shapes.effective_kernel(kernel[i], dilation[i]), spatial[i], frame,
-            f"kernel shape=({', '.join(map(str, kernel))}, {channels if channels is not None else 'None'}, {filters}), "
-            f"dilation_rate={list(dilation)}, strides={strides}, padding={padding}",
-            kernel=kernel[i], dilation=dilation[i], stride=strides[i], name=layer_name(rule, args),
-        )
+        raise kernel_failure(rule, args, axes.failing, kernel, strides, dilation, spatial, frame,
+                             f"kernel shape=({', '.join(map(str, kernel))}, {channels if channels is not None else 'None'}, "
+                             f"{filters}), dilation_rate={list(dilation)}, strides={strides}, padding={padding}")
     state = assemble(shape[0], axes.sizes, filters, first)
     output: OutputShape = (shape[0], shape[1], *state[1:]) if args.bool("return_sequences") else state
     if args.bool("return_state"):
