@@ -182,7 +182,7 @@ class TorchSequential(NamedValue):
     def run(self, interp: "Interpreter", tensor: Tensor) -> object:
         self.ran = True
         record = ModelRecord("torch", self.span, self.context, interp.next_model_index(), [], None, self.name,
-                             self.name_spans, "functional", interp.symbols.scope)
+                             self.name_spans, "nn.Sequential", interp.symbols.scope)
         start = len(interp.layers.nodes)
         with running(self.plugin, interp):
             result = self.chain(interp, tensor)
@@ -290,7 +290,8 @@ class ModuleHook(ClassHook):
         if not self.has_forward(interp, instance):
             return Unknown(f"`{instance.cls.node.name}` has no forward")
         record = ModelRecord("torch", instance.span, interp.context_label(), interp.next_model_index(), [], None,  # type: ignore[arg-type]
-                             instance.name or instance.cls.node.name, instance.name_spans, "functional", interp.symbols.scope)
+                             instance.name or instance.cls.node.name, instance.name_spans, instance.cls.node.name,
+                             interp.symbols.scope)
         instance.model = record
         start = len(interp.layers.nodes)
         with running(self.plugin, interp):
