@@ -253,12 +253,39 @@ widest = max([64, 256, 128], key=lambda width: -width)
 square = (lambda size, channels=3: (size, size, channels))(32)
 """
 
+FOLDS = """
+import functools
+import operator
+from functools import reduce
+from operator import mul, floordiv
+import numpy as np
+import torch
+
+feature_map = torch.zeros(2, 64, 7, 7)
+flat = reduce(operator.mul, feature_map.shape[1:], 1)
+flat_no_initial = functools.reduce(mul, feature_map.size()[1:])
+flat_lambda = reduce(lambda a, b: a * b, list(feature_map.shape)[1:])
+whole = reduce(mul, feature_map.shape)
+channels_total = reduce(operator.add, [16, 32, 64])
+halved = reduce(floordiv, [224, 2, 2, 2])
+spare = reduce(operator.add, [], 0)
+power = operator.pow(2, 5)
+difference = operator.sub(128, 32)
+ratio = operator.truediv(9, 2)
+remainder = operator.mod(100, 7)
+wide = operator.add((1, 2), (3,))
+tensor_sum = operator.add(feature_map, feature_map)
+array_product = operator.matmul(np.ones((4, 3)), np.ones((3, 5)))
+joined_names = reduce(operator.add, ["conv", "_", "1"])
+"""
+
 SNIPPETS = {
     "numpy": (NUMPY, set(), {"picked": (0,)}),
     "keras data utilities": (KERAS_DATA, set(), {}),
     "torch tensors from data": (TORCH, set(), {}),
     "argparse": (ARGPARSE, set(), {}),
     "classes and namespaces": (CLASSES, {"widest"}, {}),
+    "functools.reduce and operator": (FOLDS, set(), {}),
 }
 # per snippet: (source, names the engine leaves unknown, array axes it leaves unknown: a boolean
 # mask keeps as many rows as the data holds True)
@@ -366,3 +393,16 @@ def test_a_script_that_sets_another_data_format_is_not_second_guessed() -> None:
     assert report.diagnostics == ()
     assert report.models[0].layers[0].output_shape is None
     assert "set by `keras.backend.set_image_data_format(...)`" in engine_values(source)["data_format"].reason
+
+
+def test_a_fold_the_engine_cannot_finish_is_unknown_with_its_reason() -> None:
+    source = (
+        "import json\nfrom functools import reduce\nfrom operator import mul\n"
+        "empty = reduce(mul, [])\n"
+        "config = json.load(open('config.json'))\nread = reduce(mul, config['shape'])\n"
+        "import scipy.special\nopaque = reduce(scipy.special.comb, [5, 2])\n"
+    )
+    values = engine_values(source)
+    assert "of an empty sequence with no initial value fails" in values["empty"].reason
+    assert "over items that are not known" in values["read"].reason
+    assert isinstance(values["opaque"], Unknown)

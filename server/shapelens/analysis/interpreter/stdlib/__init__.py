@@ -1,6 +1,6 @@
 """The standard-library names model code leans on, as Python defines them: ``collections``,
-configuration by ``argparse``, ``dataclasses`` and ``types.SimpleNamespace``, ``functools.partial``,
-``math`` on known numbers, and what reading a configuration file leaves unknown."""
+configuration by ``argparse``, ``dataclasses`` and ``types.SimpleNamespace``, ``functools.partial``
+and ``reduce``, ``math`` on known numbers, ``operator``'s arithmetic, and what reading a configuration file leaves unknown."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from ...unknown import Unknown
 from ..plugins import NOT_CONSTANT, CallHook, Plugin
 from ..values import QName
 from .arguments import argparse_namespace, argument_parser
-from .functions import partial
+from .functions import partial, reduce
 from .numbers import CONSTANTS, FUNCTIONS, math_function
+from .operators import OPERATORS, operator_function
 from .records import as_dict, as_tuple, dataclass, field_spec, simple_namespace
 
 if TYPE_CHECKING:
@@ -43,14 +44,16 @@ HOOKS: dict[str, CallHook] = {
     "dataclasses.asdict": as_dict,
     "dataclasses.astuple": as_tuple,
     "functools.partial": partial,
+    "functools.reduce": reduce,
     **{f"math.{name}": math_function for name in FUNCTIONS},
+    **{f"operator.{name}": operator_function for name in OPERATORS},
     **{path: file_reader for path in FILE_READERS},
 }
 
 
 class Stdlib(Plugin):
     name = "python"
-    roots = ("collections", "argparse", "types", "dataclasses", "functools", "json", "math", "pickle")
+    roots = ("collections", "argparse", "types", "dataclasses", "functools", "json", "math", "operator", "pickle")
 
     def call_hook(self, path: str) -> Optional[CallHook]:
         return HOOKS.get(path)

@@ -1,5 +1,7 @@
 """``functools.partial``: a layer class or a helper with some arguments fixed ahead of the call
-(``conv3x3 = partial(nn.Conv2d, kernel_size=3, padding=1)``, torchvision's ``norm_layer``)."""
+(``conv3x3 = partial(nn.Conv2d, kernel_size=3, padding=1)``, torchvision's ``norm_layer``); and
+``functools.reduce``, which folds a sequence with a function (``reduce(operator.mul, size, 1)``, the
+flattened size of a feature map)."""
 
 from __future__ import annotations
 
@@ -41,3 +43,25 @@ def partial(interp: "Interpreter", func: QName, args: list, kwargs: dict, node: 
     if not args or not isinstance(args[0], Value):
         return Unknown("a functools.partial of what the analysis cannot call")
     return Partial(args[0], list(args[1:]), dict(kwargs))
+
+
+NO_INITIAL = object()
+
+
+def reduce(interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
+    if len(args) not in (2, 3) or kwargs:
+        return Unknown("`functools.reduce(...)` with arguments it does not take")
+    function, iterable = args[0], args[1]
+    if not isinstance(function, Value):
+        return Unknown("`functools.reduce(...)` of what the analysis cannot call")
+    items = interp.iterate(iterable)
+    if items is None:
+        return Unknown("`functools.reduce(...)` over items that are not known")
+    result = args[2] if len(args) == 3 else NO_INITIAL
+    for item in items:
+        result = item if result is NO_INITIAL else function.call(interp, [result, item], {}, node)
+        if isinstance(result, Unknown):
+            return result
+    if result is NO_INITIAL:
+        return Unknown("`functools.reduce(...)` of an empty sequence with no initial value fails")
+    return result
