@@ -28,6 +28,24 @@ LAMBDAS = [  # (input shape without the batch, the Lambda's function as written)
     ((8,), "lambda v: ops.stack([v, v], axis=1)"),
     ((32, 32, 3), "lambda img: img[:, 4:-4, 4:-4, :]"),
     ((32, 32, 3), "lambda img: img / 127.5 - 1.0"),
+    ((10, 16), "lambda t: ops.tile(t, [1, 2, 1])"),
+    ((10, 16), "lambda t: ops.tile(t, [3])"),
+    ((10, 16), "lambda t: ops.repeat(t, 2, axis=1)"),
+    ((10, 16), "lambda t: ops.where(t > 0, t, ops.zeros_like(t))"),
+    ((10, 16), "lambda t: ops.where(t > 0, 1.0, 0.0)"),
+    ((10, 16), "lambda t: ops.pad(t, [[0, 0], [1, 2], [0, 0]])"),
+    ((28, 28, 1), "lambda img: ops.pad(img, ((0, 0), (2, 2), (2, 2), (0, 0)), mode='reflect')"),
+    ((10, 16), "lambda t: ops.einsum('bld,bmd->blm', t, t)"),
+    ((10, 16), "lambda t: ops.einsum('...ld,de->...le', t, ops.ones((16, 4)))"),
+    ((10, 16), "lambda t: ops.einsum('bld->bd', t)"),
+    ((10, 16), "lambda t: ops.einsum('bij', t)"),
+    ((4, 6, 8), "lambda t: ops.einsum('bhqd,bhkd->bhqk', t, t)"),
+    ((10, 16), "lambda t: ops.take(t, [0, 2, 4], axis=1)"),
+    ((10, 16), "lambda t: ops.take(t, 3, axis=-1)"),
+    ((10, 16), "lambda t: ops.split(t, 2, axis=-1)[0]"),
+    ((10, 16), "lambda t: ops.split(t, [3, 7], axis=1)[1]"),
+    ((10, 16), "lambda t: ops.concatenate(ops.split(t, [4], axis=-1)[::-1], axis=-1)"),
+    ((4, 16), "lambda t: ops.concatenate(ops.unstack(t, axis=1), axis=-1)"),
 ]
 
 
@@ -66,5 +84,5 @@ def test_a_size_only_the_run_decides_is_left_open_without_an_error_after_it() ->
 
 
 def test_a_function_the_analysis_cannot_follow_says_why() -> None:
-    rows = engine_rows((12, 16), "lambda t: ops.einsum('btd,bsd->bts', t, t)")
+    rows = engine_rows((12, 16), "lambda t: ops.top_k(t, 3)[0]")
     assert rows["Lambda"].output_shape is None and rows["Lambda"].unknown_reason

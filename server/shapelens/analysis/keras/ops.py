@@ -52,7 +52,8 @@ class TensorFunctions:
             "reshape": reshape, "matmul": matmul, "concatenate": concatenate, "concat": concatenate, "stack": stack,
             "expand_dims": expand_dims, "squeeze": squeeze, "transpose": transpose, "shape": shape_of,
             "arange": arange, "range": arange, "extract_patches": extract_patches, "broadcast_to": broadcast_to,
-            "flatten": flatten, "one_hot": one_hot,
+            "flatten": flatten, "one_hot": one_hot, "tile": tile, "repeat": repeat, "where": where, "pad": pad,
+            "einsum": einsum, "take": take,
         }
 
     def call(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
@@ -65,6 +66,11 @@ class TensorFunctions:
             return with_framework(elementwise(args[0], args[1]), plugin)
         if name in REDUCTIONS and args and isinstance(args[0], Tensor):
             return with_framework(reduce(name, args, kwargs), plugin)
+        if name == "unstack" and tensors:
+            return unstack(args, kwargs, plugin)
+        if name == "split" and tensors:
+            # ``keras.ops.split`` cuts at indices, ``tf.split`` into pieces of the sizes given
+            return split(args, kwargs, func.path.startswith("tensorflow."), plugin)
         function = self.table.get(name)
         if function is not None and (tensors or name in ("arange", "range")):
             result = function(args, kwargs)
@@ -305,6 +311,173 @@ def one_hot(args: list, kwargs: dict) -> Tensor:
     if not isinstance(x, Tensor) or x.shape is None or not dims.is_dim(classes):
         return unknown("a one-hot encoding the analysis does not follow", x)
     return Tensor((*x.shape, classes), None, None, (x,))  # type: ignore[arg-type]
+
+
+
+def int_list(value: object) -> Optional[list[int]]:
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in items):
+        return items  # type: ignore[return-value]
+    return None
+
+
+def tile(args: list, kwargs: dict) -> Tensor:
+    """``ops.tile(x, repeats)``: each size times its repeat, repeats aligned to the last axes (the
+    shorter of the two padded with ones in front); ``tf.tile`` takes one repeat per axis. A repeat
+    read off a symbolic shape (``ops.shape(x)[0]``, the batch) gives a size nobody knows."""
+    x, given = args[0], argument(args, kwargs, 1, "repeats", "multiples")
+    repeats = list(given) if isinstance(given, (list, tuple)) else [given]
+    if not isinstance(x, Tensor) or x.shape is None or not all(r is None or dims.is_dim(r) for r in repeats):
+        return unknown("a tile the analysis does not follow", x)
+    shape = list(x.shape)
+    rank = max(len(shape), len(repeats))
+    shape = [1] * (rank - len(shape)) + shape
+    repeats = [1] * (rank - len(repeats)) + repeats
+    return Tensor(tuple(dims.mul(d, r) for d, r in zip(shape, repeats)), None, None, (x,))
+
+
+def repeat(args: list, kwargs: dict) -> Tensor:
+    """``ops.repeat(x, n, axis)``: that axis ``n`` times as long; without an axis, the flattened tensor."""
+    x, count, axis = args[0], argument(args, kwargs, 1, "repeats"), argument(args, kwargs, 2, "axis")
+    if not isinstance(x, Tensor) or x.shape is None or not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        return unknown("a repeat the analysis does not follow", x)
+    if axis is None:
+        return Tensor((dims.mul(dims.product(x.shape), count),), None, None, (x,))
+    where = axis_index(axis, len(x.shape))
+    if where is None:
+        return unknown("a repeat along an axis the analysis does not follow", x)
+    return Tensor((*x.shape[:where], dims.mul(x.shape[where], count), *x.shape[where + 1:]), None, None, (x,))
+
+
+def operand_shape(value: object) -> Optional[tuple]:
+    if isinstance(value, (Tensor, ArrayValue)):
+        return None if value.shape is None else tuple(value.shape)
+    if isinstance(value, (int, float, bool)):
+        return ()
+    return None
+
+
+def where(args: list, kwargs: dict) -> Tensor:
+    """``ops.where(condition, x1, x2)``: the three broadcast together (with the condition alone,
+    the indices of its true entries: as many as the data holds)."""
+    operands = [argument(args, kwargs, i, name) for i, name in enumerate(("condition", "x1", "x2"))]
+    if operands[1] is None or operands[2] is None:
+        return unknown("`where` with a condition alone: as many indices as the data holds", operands[0])
+    shapes = [operand_shape(v) for v in operands]
+    shape: Optional[tuple] = ()
+    for other in shapes:
+        shape = None if shape is None or other is None else dims.broadcast(shape, other)
+    if shape is None:
+        return unknown("a `where` of operands the analysis does not broadcast", *operands)
+    return Tensor(tuple(shape), None, None, tuple(v for v in operands if isinstance(v, Tensor)))
+
+
+def pad(args: list, kwargs: dict) -> Tensor:
+    """``ops.pad(x, [[before, after], ...])``: each axis grows by its pair (one pair per axis)."""
+    x, widths = args[0], argument(args, kwargs, 1, "pad_width", "paddings")
+    if not isinstance(x, Tensor) or x.shape is None or not isinstance(widths, (list, tuple)) or len(widths) != len(x.shape):
+        return unknown("a pad the analysis does not follow", x)
+    pairs = [int_list(pair) for pair in widths]
+    if any(pair is None or len(pair) != 2 for pair in pairs):
+        return unknown("a pad of widths that are not known", x)
+    return Tensor(tuple(dims.add(d, pair[0] + pair[1]) for d, pair in zip(x.shape, pairs)), None, None, (x,))  # type: ignore[index]
+
+
+def take(args: list, kwargs: dict) -> Tensor:
+    """``ops.take(x, indices, axis)``: the indices' shape in place of that axis (of the flattened
+    tensor without one); ``tf.gather`` is the same along axis 0."""
+    x, indices, axis = args[0], argument(args, kwargs, 1, "indices"), argument(args, kwargs, 2, "axis")
+    picked = operand_shape(indices)
+    if picked is None and isinstance(indices, (list, tuple)) and all(isinstance(i, int) for i in indices):
+        picked = (len(indices),)
+    if not isinstance(x, Tensor) or x.shape is None or picked is None:
+        return unknown("a take the analysis does not follow", x, indices)
+    parents = tuple(v for v in (x, indices) if isinstance(v, Tensor))
+    if axis is None:
+        return Tensor(picked, None, None, parents)
+    where_ = axis_index(axis, len(x.shape))
+    if where_ is None:
+        return unknown("a take along an axis the analysis does not follow", x, indices)
+    return Tensor((*x.shape[:where_], *picked, *x.shape[where_ + 1:]), None, None, parents)
+
+
+def split(args: list, kwargs: dict, sizes_given: bool, plugin: "KerasPlugin") -> object:
+    """``ops.split(x, n)``: ``n`` equal pieces (a list of tensors); ``ops.split(x, [i, j])`` cuts at
+    those indices, ``tf.split(x, [a, b])`` into pieces of those sizes."""
+    x = args[0]
+    how = argument(args, kwargs, 1, "indices_or_sections", "num_or_size_splits")
+    axis = argument(args, kwargs, 2, "axis", default=0)
+    where_ = axis_index(axis, len(x.shape)) if isinstance(x, Tensor) and x.shape is not None else None
+    if where_ is None:
+        return unknown("a split the analysis does not follow", x)
+    length = x.shape[where_]
+    if isinstance(how, int) and not isinstance(how, bool) and how > 0:
+        piece = length // how if isinstance(length, int) and length % how == 0 else None
+        pieces: list[Dim] = [piece] * how
+    elif int_list(how) is not None and isinstance(length, int):
+        cuts = int_list(how) or []
+        if sizes_given:
+            pieces = list(cuts)
+        else:
+            bounds = [0, *(min(c, length) for c in cuts), length]
+            pieces = [max(0, b - a) for a, b in zip(bounds, bounds[1:])]
+    else:
+        return unknown("a split into pieces the analysis does not follow", x)
+    return [with_framework(Tensor((*x.shape[:where_], size, *x.shape[where_ + 1:]), None, None, (x,)), plugin)
+            for size in pieces]
+
+
+def unstack(args: list, kwargs: dict, plugin: "KerasPlugin") -> object:
+    """``ops.unstack(x, axis=a)``: a list of as many tensors as that axis is long, each without it."""
+    x, axis = args[0], argument(args, kwargs, 2, "axis", default=0)
+    where_ = axis_index(axis, len(x.shape)) if isinstance(x, Tensor) and x.shape is not None else None
+    length = x.shape[where_] if where_ is not None else None
+    if not isinstance(length, int):
+        return unknown("an unstack into as many tensors as the data decides", x)
+    return [with_framework(Tensor((*x.shape[:where_], *x.shape[where_ + 1:]), None, None, (x,)), plugin)
+            for _ in range(length)]
+
+
+def einsum(args: list, kwargs: dict) -> Tensor:
+    """``ops.einsum("bij,bjk->bik", a, b)``: each output letter's size, read from the operands
+    (without ``->``, the letters that appear once, in alphabetical order; ``...`` stands for the
+    leading axes, broadcast between the operands)."""
+    spec, operands = (args[0], args[1:]) if args else (None, [])
+    tensors = [t for t in operands if isinstance(t, Tensor)]
+    if not isinstance(spec, str) or not operands or any(operand_shape(t) is None for t in operands):
+        return unknown("an einsum the analysis does not follow", *tensors)
+    spec = spec.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(operands):
+        return unknown("an einsum whose operands do not match its subscripts", *tensors)
+    sizes: dict[str, Dim] = {}
+    leading: Optional[tuple] = ()
+    for term, operand in zip(terms, operands):
+        shape = operand_shape(operand) or ()
+        letters = term.replace("...", "")
+        if not letters.isalpha() or ("..." not in term and len(letters) != len(shape)) or len(letters) > len(shape):
+            return unknown("an einsum whose subscripts do not match its operands", *tensors)
+        start = term.index("...") if "..." in term else len(letters)
+        extra = len(shape) - len(letters)
+        if "..." in term and leading is not None:
+            leading = dims.broadcast(leading, shape[start:start + extra])
+        for letter, size in zip(letters, (*shape[:start], *shape[start + extra:])):
+            seen = sizes.setdefault(letter, size)
+            if dims.equal(seen, size) is not True:
+                if seen is not None and size is not None and dims.equal(seen, size) is False:
+                    return unknown("an einsum whose operands disagree on a size", *tensors)
+                sizes[letter] = seen if seen is not None else size
+    if leading is None:
+        return unknown("an einsum whose `...` axes do not broadcast", *tensors)
+    if not arrow:
+        counts = inputs.replace("...", "")
+        output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(counts) if c.isalpha() and counts.count(c) == 1))
+    if any(letter not in sizes for letter in output.replace("...", "")):
+        return unknown("an einsum with an output letter no operand has", *tensors)
+    head, dots, tail = output.partition("...")
+    out = [sizes[letter] for letter in head] + (list(leading) if dots else []) + [sizes[letter] for letter in tail]
+    return Tensor(tuple(out), None, None, tuple(tensors))
 
 
 __all__ = ["TensorFunctions", "is_op_path", "Shape"]
