@@ -38,7 +38,7 @@ CORPUS_FOLDERS = ("valid", "broken")
 
 ERROR_CODES = frozenset(
     {"linear-in-features", "in-channels", "num-features", "negative-dimension", "input-mismatch", "input-size",
-     "merge-mismatch", "reshape-size", "rank-mismatch"}
+     "merge-mismatch", "reshape-size", "rank-mismatch", "view-not-contiguous"}
 )
 
 # Stand-ins for the batch size in a ``# shapelens: input=`` comment, and what the harness uses.

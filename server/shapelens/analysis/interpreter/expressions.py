@@ -452,6 +452,8 @@ def tensor_arithmetic(interp: "Interpreter", op: ast.operator, left: object, rig
     the function a matrix product is, ``torch.bmm`` stricter than ``@``)."""
     matrix = isinstance(op, ast.MatMult)
     result = elementwise(left, right, matrix)
+    if matrix and result.shape is not None and result.framework is not None:
+        result.framework.matrix_product(result)
     if result.shape is None:
         # a data tensor or parameter (``x + self.pos_embed``) counts by its shape
         a, b = (Tensor(v.shape, None, None, ()) if isinstance(v, ArrayValue) else v for v in (left, right))

@@ -135,6 +135,10 @@ class Plugin:
         change in place may refuse a result of another shape."""
         return result
 
+    def matrix_product(self, result: Tensor) -> None:
+        """A matrix product's result (``a @ b``, ``torch.matmul``): a framework may note how it lays
+        its values out."""
+
     def tensor_attribute(self, interp: "Interpreter", tensor: Tensor, name: str) -> object:
         """``x.name`` other than ``x.shape``: a method of the tensor, unless the framework says otherwise."""
         return BoundMethod(tensor, name)

@@ -23,7 +23,7 @@ class Tensor(Value):
     layer application that made it, and the tensors an operation made it from."""
 
     __slots__ = ("shape", "reason", "node", "parents", "input_span", "framework", "example", "seed", "failed", "partial",
-                 "notes")
+                 "notes", "layout")
 
     def __init__(self, shape: Optional[Shape], reason: Optional[str] = None, node: Optional["Node"] = None,
                  parents: tuple = (), input_span: Optional[Span] = None, framework: Optional["Plugin"] = None) -> None:
@@ -35,6 +35,7 @@ class Tensor(Value):
         self.framework = framework if framework is not None or not parents else parents[0].framework
         self.example: Optional[Span] = None  # the literal example input this tensor stands for
         self.seed: Optional[str] = None  # no input is known: the first layer implies its shape (for this model)
+        self.layout: Optional[tuple] = None  # where the framework keeps its values (torch: the strides), if known
         if parents:
             self.failed = any(p.failed for p in parents)  # unknown because a layer before it fails
             # some sizes are unknown to the analysis (not to the library): no error can rest on them

@@ -29,6 +29,7 @@ from .rules.recurrent import torch_cell, torch_rnn
 from .arrays import array_method as data_tensor_method
 from .arrays import as_tensor
 from .failures import broadcast_failure, in_place_result, matmul_failure, operation_failed
+from .layout import CONTIGUOUS_OUTPUTS, made_contiguous
 from .tensors import TensorOps, rnn_outputs
 
 if TYPE_CHECKING:
@@ -219,7 +220,12 @@ class TorchPlugin(Plugin):
                 f"a matrix product ({'@' if product == 'matmul' else 'torch.' + product}) of tensors of shapes {shapes};"
             operation_failed(interp, result, interp.span(interp.statement), "merge-mismatch", what, message)
 
+    def matrix_product(self, result: Tensor) -> None:
+        made_contiguous(result)  # torch allocates a product's result anew, row-major
+
     def layer_outputs(self, interp: "Interpreter", layer: LayerObj, output: Tensor) -> object:
+        if layer.class_name in CONTIGUOUS_OUTPUTS:
+            made_contiguous(output)
         if layer.spec is not None and layer.spec.rule.family is torch_rnn:
             return rnn_outputs(layer, output)
         if layer.class_name == "MultiheadAttention":  # (attn_output, attn_weights)

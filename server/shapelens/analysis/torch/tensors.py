@@ -13,6 +13,7 @@ from ..report import Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
 from .arrays import CASTS
+from .layout import NOT_VIEWABLE, made_contiguous, parts_of, permuted, reshaped, view_refused
 from .failures import (broadcast_failure, cat_failure, in_place_result, matmul_failure, operation_failed,
                        permute_failure, stack_failure, view_failure)
 from .rules import TORCH_RULES
@@ -136,6 +137,8 @@ class TensorOps:
 
     def method(self, interp: "Interpreter", tensor: Tensor, name: str, args: list, kwargs: dict, span: Span) -> object:
         shape = tensor.shape
+        if name == "contiguous":
+            return made_contiguous(Tensor(shape, tensor.reason, None, (tensor,)))
         if name in ELEMENTWISE_FUNCTIONS or name in PASS_THROUGH_METHODS or name in CASTS \
                 or (name in ("type", "type_as") and (args or kwargs)):  # `tokens.long()`, `x.type(torch.bool)`
             return Tensor(shape, tensor.reason, None, (tensor,))
@@ -165,6 +168,14 @@ class TensorOps:
             if failure is not None:  # `x.view(-1, 16 * 5 * 5)` on images of another size
                 operation_failed(interp, viewed, span, "reshape-size",
                                  f"a tensor of shape {format_shape(shape)} viewed as {tuple(target)}:", failure)
+            elif name == "reshape":
+                reshaped(tensor, viewed)
+            elif view_refused(tensor, viewed):  # `y.transpose(1, 2).view(B, T, C)` without `.contiguous()`
+                refused = Tensor(None, "a view torch refuses", None, (tensor,))
+                operation_failed(interp, refused, span, "view-not-contiguous",
+                                 f"a tensor of shape {format_shape(shape)} whose values are not in the order of its "
+                                 f"axes (transposed or permuted) viewed as {format_shape(viewed.shape)}:", NOT_VIEWABLE)
+                return refused
             return viewed
         if name == "flatten":
             return self.as_layer(interp, "Flatten", tensor, flatten_bounds(args, kwargs), {}, span)
@@ -179,22 +190,27 @@ class TensorOps:
         if name == "permute":
             order = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             if all(isinstance(i, int) for i in order) and sorted(i % len(shape) for i in order) == list(range(len(shape))):
-                return Tensor(tuple(shape[i] for i in order), None, None, (tensor,))
+                return permuted(tensor, Tensor(tuple(shape[i] for i in order), None, None, (tensor,)),
+                                [i % len(shape) for i in order])
             failure = permute_failure(shape, order)
             if failure is not None:  # `x.permute(0, 2)` on a 3-D tensor
-                permuted = Tensor(None, "a permutation torch refuses", None, (tensor,))
-                operation_failed(interp, permuted, span, "rank-mismatch",
+                refused = Tensor(None, "a permutation torch refuses", None, (tensor,))
+                operation_failed(interp, refused, span, "rank-mismatch",
                                  f"a tensor of shape {format_shape(shape)} permuted as {tuple(order)};", failure)
-                return permuted
+                return refused
         if name == "transpose" and len(args) == 2 and all(isinstance(i, int) for i in args):
             dims = list(shape)
             a, b = args[0] % len(shape), args[1] % len(shape)
             dims[a], dims[b] = dims[b], dims[a]
-            return Tensor(tuple(dims), None, None, (tensor,))
+            order = list(range(len(shape)))
+            order[a], order[b] = order[b], order[a]
+            return permuted(tensor, Tensor(tuple(dims), None, None, (tensor,)), order)
         if name in REDUCTIONS or name in PAIRED_REDUCTIONS:
             return reduction(tensor, name, args, kwargs)
         if name in SPLITS:
-            return split(tensor, name, args, kwargs)
+            unbound = (args[0] if args else kwargs.get("dim", 0)) if name == "unbind" else None
+            return parts_of(tensor, split(tensor, name, args, kwargs),
+                            unbound % len(shape) if isinstance(unbound, int) and -len(shape) <= unbound < len(shape) else None)
         if name == "squeeze" and not args and "dim" not in kwargs:
             if None in shape:
                 return Tensor(None, "`squeeze()` of a tensor with a size that may be 1", None, (tensor,))
@@ -210,7 +226,7 @@ class TensorOps:
             dims[args[0] % len(shape)] = args[2]
             return Tensor(tuple(dims), None, None, (tensor,))
         if name == "t" and len(shape) <= 2:
-            return Tensor(tuple(reversed(shape)), None, None, (tensor,))
+            return permuted(tensor, Tensor(tuple(reversed(shape)), None, None, (tensor,)), list(reversed(range(len(shape)))))
         if name == "expand":
             return expanded(tensor, args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args))
         if name == "expand_as" and args and isinstance(args[0], (Tensor, ArrayValue)):
