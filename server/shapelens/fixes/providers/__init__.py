@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from shapelens.fixes.providers import (
+    contiguous_view,
     dummy_input,
     flatten,
     lazy_linear,
@@ -24,4 +25,5 @@ PROVIDERS: tuple[Provider, ...] = (
     upstream_strides.PROVIDER,
     flatten.PROVIDER,
     loss_swap.PROVIDER,
+    contiguous_view.PROVIDER,
 )
