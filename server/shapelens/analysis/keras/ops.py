@@ -314,6 +314,9 @@ def one_hot(args: list, kwargs: dict) -> Tensor:
 
 
 
+MAX_PIECES = 64  # a split or unstack into more tensors is not followed
+
+
 def int_list(value: object) -> Optional[list[int]]:
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     if all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in items):
@@ -411,10 +414,10 @@ def split(args: list, kwargs: dict, sizes_given: bool, plugin: "KerasPlugin") ->
     if where_ is None:
         return unknown("a split the analysis does not follow", x)
     length = x.shape[where_]
-    if isinstance(how, int) and not isinstance(how, bool) and how > 0:
+    if isinstance(how, int) and not isinstance(how, bool) and 0 < how <= MAX_PIECES:
         piece = length // how if isinstance(length, int) and length % how == 0 else None
         pieces: list[Dim] = [piece] * how
-    elif int_list(how) is not None and isinstance(length, int):
+    elif isinstance(how, (list, tuple)) and int_list(how) is not None and isinstance(length, int) and len(how) < MAX_PIECES:
         cuts = int_list(how) or []
         if sizes_given:
             pieces = list(cuts)
@@ -432,8 +435,9 @@ def unstack(args: list, kwargs: dict, plugin: "KerasPlugin") -> object:
     x, axis = args[0], argument(args, kwargs, 2, "axis", default=0)
     where_ = axis_index(axis, len(x.shape)) if isinstance(x, Tensor) and x.shape is not None else None
     length = x.shape[where_] if where_ is not None else None
-    if not isinstance(length, int):
-        return unknown("an unstack into as many tensors as the data decides", x)
+    if not isinstance(length, int) or length > MAX_PIECES:
+        return unknown("an unstack into more tensors than the analysis follows" if isinstance(length, int) else
+                       "an unstack into as many tensors as the data decides", x)
     return [with_framework(Tensor((*x.shape[:where_], *x.shape[where_ + 1:]), None, None, (x,)), plugin)
             for _ in range(length)]
 
