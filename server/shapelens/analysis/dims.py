@@ -196,6 +196,45 @@ def matmul_shape(left: Sequence[Dim], right: Sequence[Dim]) -> Union[tuple[Dim, 
     return (*batch, left[-2], right[-1])
 
 
+def einsum_shape(spec: str, shapes: Sequence[Shape]) -> Union[Shape, str]:
+    """The shape of ``einsum(spec, *operands)`` as numpy, torch and Keras compute it: each output
+    letter's size, read from the operands (without ``->``, the letters that appear once, in
+    alphabetical order); ``...`` stands for the leading axes, broadcast between the operands. A
+    string says why it is not known (operands the subscripts do not fit are not judged here)."""
+    spec = spec.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(shapes):
+        return "an einsum whose operands do not match its subscripts"
+    sizes: dict[str, Dim] = {}
+    leading: Optional[tuple[Dim, ...]] = ()
+    for term, shape in zip(terms, shapes):
+        letters = term.replace("...", "")
+        if not letters.isalpha() and letters or ("..." not in term and len(letters) != len(shape)) \
+                or len(letters) > len(shape):
+            return "an einsum whose subscripts do not match its operands"
+        start = term.index("...") if "..." in term else len(letters)
+        extra = len(shape) - len(letters)
+        if "..." in term and leading is not None:
+            leading = broadcast(leading, shape[start:start + extra])
+        for letter, size in zip(letters, (*shape[:start], *shape[start + extra:])):
+            seen = sizes.setdefault(letter, size)
+            if equal(seen, size) is not True:
+                if seen is not None and size is not None and equal(seen, size) is False:
+                    return "an einsum whose operands disagree on a size"
+                sizes[letter] = seen if seen is not None else size
+    if leading is None:
+        return "an einsum whose `...` axes do not broadcast"
+    if not arrow:
+        counts = inputs.replace("...", "")
+        output = ("..." if "..." in inputs else "") + "".join(
+            sorted(c for c in set(counts) if c.isalpha() and counts.count(c) == 1))
+    if any(letter not in sizes for letter in output.replace("...", "")):
+        return "an einsum with an output letter no operand has"
+    head, dots, tail = output.partition("...")
+    return (*(sizes[letter] for letter in head), *(leading if dots else ()), *(sizes[letter] for letter in tail))
+
+
 def index_shape(shape: Shape, index: object) -> Union[Shape, str]:
     """The shape a basic index (ints, slices, ``...``, ``None``) leaves, as numpy and torch index;
     a string says why it is not known."""

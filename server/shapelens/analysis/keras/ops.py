@@ -13,7 +13,7 @@ from .. import dims
 from ..dims import Dim, Shape
 from ..interpreter.arrays import as_shape
 from ..interpreter.layers import flatten_tensors
-from ..interpreter.tensors import Tensor, elementwise
+from ..interpreter.tensors import Tensor, elementwise, operand_shape
 from ..interpreter.values import ArrayValue, QName
 from ..unknown import Unknown
 
@@ -352,14 +352,6 @@ def repeat(args: list, kwargs: dict) -> Tensor:
     return Tensor((*x.shape[:where], dims.mul(x.shape[where], count), *x.shape[where + 1:]), None, None, (x,))
 
 
-def operand_shape(value: object) -> Optional[tuple]:
-    if isinstance(value, (Tensor, ArrayValue)):
-        return None if value.shape is None else tuple(value.shape)
-    if isinstance(value, (int, float, bool)):
-        return ()
-    return None
-
-
 def where(args: list, kwargs: dict) -> Tensor:
     """``ops.where(condition, x1, x2)``: the three broadcast together (with the condition alone,
     the indices of its true entries: as many as the data holds)."""
@@ -443,45 +435,14 @@ def unstack(args: list, kwargs: dict, plugin: "KerasPlugin") -> object:
 
 
 def einsum(args: list, kwargs: dict) -> Tensor:
-    """``ops.einsum("bij,bjk->bik", a, b)``: each output letter's size, read from the operands
-    (without ``->``, the letters that appear once, in alphabetical order; ``...`` stands for the
-    leading axes, broadcast between the operands)."""
+    """``ops.einsum("bij,bjk->bik", a, b)`` (``dims.einsum_shape``)."""
     spec, operands = (args[0], args[1:]) if args else (None, [])
     tensors = [t for t in operands if isinstance(t, Tensor)]
-    if not isinstance(spec, str) or not operands or any(operand_shape(t) is None for t in operands):
+    shapes = [operand_shape(t) for t in operands]
+    if not isinstance(spec, str) or not operands or any(shape is None for shape in shapes):
         return unknown("an einsum the analysis does not follow", *tensors)
-    spec = spec.replace(" ", "")
-    inputs, arrow, output = spec.partition("->")
-    terms = inputs.split(",")
-    if len(terms) != len(operands):
-        return unknown("an einsum whose operands do not match its subscripts", *tensors)
-    sizes: dict[str, Dim] = {}
-    leading: Optional[tuple] = ()
-    for term, operand in zip(terms, operands):
-        shape = operand_shape(operand) or ()
-        letters = term.replace("...", "")
-        if not letters.isalpha() or ("..." not in term and len(letters) != len(shape)) or len(letters) > len(shape):
-            return unknown("an einsum whose subscripts do not match its operands", *tensors)
-        start = term.index("...") if "..." in term else len(letters)
-        extra = len(shape) - len(letters)
-        if "..." in term and leading is not None:
-            leading = dims.broadcast(leading, shape[start:start + extra])
-        for letter, size in zip(letters, (*shape[:start], *shape[start + extra:])):
-            seen = sizes.setdefault(letter, size)
-            if dims.equal(seen, size) is not True:
-                if seen is not None and size is not None and dims.equal(seen, size) is False:
-                    return unknown("an einsum whose operands disagree on a size", *tensors)
-                sizes[letter] = seen if seen is not None else size
-    if leading is None:
-        return unknown("an einsum whose `...` axes do not broadcast", *tensors)
-    if not arrow:
-        counts = inputs.replace("...", "")
-        output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(counts) if c.isalpha() and counts.count(c) == 1))
-    if any(letter not in sizes for letter in output.replace("...", "")):
-        return unknown("an einsum with an output letter no operand has", *tensors)
-    head, dots, tail = output.partition("...")
-    out = [sizes[letter] for letter in head] + (list(leading) if dots else []) + [sizes[letter] for letter in tail]
-    return Tensor(tuple(out), None, None, tuple(tensors))
+    shape = dims.einsum_shape(spec, shapes)  # type: ignore[arg-type]
+    return unknown(shape, *tensors) if isinstance(shape, str) else Tensor(shape, None, None, tuple(tensors))
 
 
 __all__ = ["TensorFunctions", "is_op_path", "Shape"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ..dims import Shape, differ, equal, format_shape, is_dim, product
+from ..dims import Shape, differ, einsum_shape, equal, format_shape, is_dim, product
 from ..interpreter.expressions import tensor_arithmetic
 from ..interpreter.tensors import Tensor, elementwise, operand_shape
 from ..interpreter.values import ArrayValue, LayerObj, Value
@@ -80,6 +80,8 @@ class TensorOps:
             other = args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("mat2"))
             if isinstance(first, Tensor) or isinstance(other, Tensor):
                 return self.binary(interp, name, first, other)
+        if name == "einsum" and isinstance(first, str):
+            return einsum(first, args[1:])
         if name == "Variable" and isinstance(first, (Tensor, ArrayValue)):  # torch.autograd.Variable(x) is x since torch 0.4
             return first
         if not isinstance(first, Tensor):
@@ -93,6 +95,12 @@ class TensorOps:
         if name in FUNCTIONAL_LAYERS:
             return self.as_layer(interp, FUNCTIONAL_LAYERS[name], first, args[1:], kwargs, interp.span(node))
         return self.method(interp, first, name, args[1:], kwargs, interp.span(node))
+
+    def items(self, tensor: Tensor) -> Optional[list]:
+        shape = tensor.shape
+        if not shape or not isinstance(shape[0], int) or shape[0] > MAX_ITEMS:
+            return None
+        return list(parts_of(tensor, split(tensor, "unbind", [0], {}), 0))  # type: ignore[call-overload]
 
     def masked_fill(self, interp: "Interpreter", tensor: Tensor, mask: object, in_place: bool) -> object:
         """``scores.masked_fill(mask == 0, -inf)``: the tensor and its mask broadcast (the result can be
@@ -241,6 +249,7 @@ REDUCTIONS = frozenset({"mean", "sum", "amax", "amin", "prod", "logsumexp", "nan
 # Reductions along one axis that give (values, indices): a pair, as torch's named tuple.
 PAIRED_REDUCTIONS = frozenset({"max", "min", "median", "mode", "kthvalue", "topk", "sort"})
 SPLITS = frozenset({"chunk", "split", "unbind", "tensor_split"})
+MAX_ITEMS = 16  # a tensor with a longer first axis is not iterated item by item
 
 
 class ValuesIndices(Value):
@@ -305,6 +314,20 @@ def reduction(tensor: Tensor, name: str, args: list, kwargs: dict) -> object:
     if name not in PAIRED_REDUCTIONS:
         return values
     return ValuesIndices(values, Tensor(tuple(dims), None, None, (tensor,)))
+
+
+def einsum(spec: str, operands: list) -> object:
+    """``torch.einsum("bhqk,bhkd->bhqd", att, v)`` (the operands also as one list)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = list(operands[0])
+    tensors = tuple(t for t in operands if isinstance(t, Tensor))
+    shapes = [operand_shape(value) for value in operands]
+    if not tensors:
+        return Unknown("`torch.einsum(...)` of values that are not tensors")
+    if any(shape is None for shape in shapes):
+        return Tensor(None, "an einsum of a tensor whose shape is not known", None, tensors)
+    shape = einsum_shape(spec, shapes)  # type: ignore[arg-type]
+    return Tensor(None, shape, None, tensors) if isinstance(shape, str) else Tensor(shape, None, None, tensors)
 
 
 def split(tensor: Tensor, name: str, args: list, kwargs: dict) -> object:
