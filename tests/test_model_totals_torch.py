@@ -232,6 +232,24 @@ y = model(torch.randn(2, 3, 16, 16))
 }
 # models whose parameters the analysis cannot count: no total, never a wrong one
 UNCOUNTED = {
+    "a parameter of data whose shape is not followed": """
+import torch
+import torch.nn as nn
+
+
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.linspace(0.5, 1.5, 8).exp())
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(x * self.scale)
+
+
+model = Scaled()
+y = model(torch.randn(4, 8))
+""",
     "a subclass of a torch layer (WaveNet's CausalConv1d)": """
 import torch
 import torch.nn as nn

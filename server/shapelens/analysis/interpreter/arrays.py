@@ -41,6 +41,10 @@ def factory_shape(form: str, args: list, kwargs: dict) -> Optional[Shape]:
         return as_shape(args[0] if args else kwargs.get("size"))
     if form == "size2":
         return as_shape(args[2] if len(args) > 2 else kwargs.get("size", kwargs.get("shape")))
+    if form == "eye":  # eye(n, m=n)
+        rows = args[0] if args else kwargs.get("n")
+        columns = args[1] if len(args) > 1 else kwargs.get("m")
+        return as_shape((rows, rows if columns is None else columns))
     if form == "last_or_size":
         return as_shape(args[-1] if args and isinstance(args[-1], (tuple, list)) else kwargs.get("size"))
     return as_shape(args[0] if args else kwargs.get("shape"))

@@ -13,7 +13,7 @@ from ..interpreter.values import ArrayValue, LayerObj, QName
 from ..rules import LayerSpec
 from ..unknown import SomeItems, Unknown
 from .arrays import array_function
-from .modules import HeldParameter, TorchSequential
+from .modules import HeldParameter, TorchSequential, UnknownParameter
 from .rules import TORCH_RULES
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 PARAMETERS = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
 ARRAY_FACTORIES = {
     "torch.randn": "dims", "torch.rand": "dims", "torch.zeros": "dims", "torch.ones": "dims",
-    "torch.empty": "dims", "torch.randint": "last_or_size",
+    "torch.empty": "dims", "torch.randint": "last_or_size", "torch.eye": "eye",
 }
 CONSTRUCTION_ONLY = ("device", "dtype", "inplace")
 
@@ -94,7 +94,7 @@ class Frontend:
             if (args[1] if len(args) > 1 else kwargs.get("requires_grad")) is False:  # a fixed positional embedding
                 self.plugin.state(interp).frozen[id(parameter)] = True
             return parameter
-        return data if isinstance(data, Tensor) else Unknown("a parameter of data whose shape is not known")
+        return data if isinstance(data, Tensor) else UnknownParameter("a parameter of data whose shape is not known")
 
     @open_keywords
     def unmodelled_layer(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> LayerObj:

@@ -415,6 +415,13 @@ class HeldParameter(ArrayValue):
     __slots__ = ()
 
 
+class UnknownParameter(Unknown):
+    """A parameter a module holds whose data's shape is not known (``nn.Parameter(load_matrix())``):
+    the model's total is not known either."""
+
+    __slots__ = ()
+
+
 def held_modules(value: object) -> Iterable:
     """What a container of modules holds: a list's or tuple's items, a dict's values, an
     ``nn.Sequential``'s entries; nothing for anything else."""
@@ -445,6 +452,9 @@ def held_parameters(root: object, registered: dict[int, object]) -> Optional[tup
         if isinstance(value, HeldParameter):
             if counted:
                 found[id(value)] = value
+        elif isinstance(value, UnknownParameter):
+            if counted:
+                return None
         elif isinstance(value, LayerObj):
             (layers if counted else plain)[id(value)] = value
         elif isinstance(value, OpaqueModule):
