@@ -62,6 +62,57 @@ class Tokens(nn.Module):
         tokens = torch.cat((self.cls.expand(tokens.shape[0], -1, -1), tokens), dim=1)
         return self.head(tokens * math.sqrt(8))
 ''',
+    "heads mixed with torch.einsum": '''
+class EinsumAttention(nn.Module):
+    def __init__(self, heads=4):
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(12, 16)
+        self.mix = nn.Parameter(torch.randn(16, 6))
+        self.out = nn.Linear(16, 3)
+
+    def forward(self, x):
+        q = self.q(x.unsqueeze(1).expand(-1, 5, -1)).view(x.size(0), 5, self.heads, 4)
+        att = torch.einsum("bqhd,bkhd->bhqk", q, q).softmax(-1)
+        y = torch.einsum("bhqk,bkhd->bqhd", att, q).reshape(x.size(0), 5, 16)
+        scores = torch.einsum("bqd,de->bqe", [y, self.mix])
+        implicit = torch.einsum("bqd,dk", y, self.mix).transpose(1, 2)  # the output "bkq": letters in order
+        return self.out(y) + torch.einsum("...e->...", scores + implicit).unsqueeze(-1)
+''',
+    "a learned adjacency from torch.eye": '''
+class GraphConv(nn.Module):
+    def __init__(self, nodes=4):
+        super().__init__()
+        self.adj = nn.Parameter(torch.eye(nodes))
+        self.rect = nn.Parameter(torch.eye(3, nodes))
+        self.lin = nn.Linear(3, 8)
+        self.head = nn.Linear(nodes * 8, 2)
+
+    def forward(self, x):
+        h = torch.matmul(self.adj, self.lin(x.view(x.size(0), nodes_of(x), 3)))
+        mixed = self.rect @ h
+        return self.head(h.transpose(1, 2).contiguous().view(x.size(0), -1)) + mixed.sum()
+
+
+def nodes_of(x):
+    return x.size(1) // 3
+''',
+    "queries, keys and values unpacked from one permuted tensor": '''
+class Attention(nn.Module):
+    def __init__(self, heads=3):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(12, 36)
+        self.proj = nn.Linear(12, 5)
+
+    def forward(self, x):
+        tokens = x.view(x.size(0), 4, 3).repeat(1, 1, 4)
+        B, N, C = tokens.shape
+        qkv = self.qkv(tokens).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv
+        y = ((q @ k.transpose(-2, -1)).softmax(dim=-1) @ v).transpose(1, 2).reshape(B, N, C)
+        return self.proj(y)
+''',
 }
 
 

@@ -135,6 +135,11 @@ class Plugin:
         change in place may refuse a result of another shape."""
         return result
 
+    def tensor_items(self, tensor: Tensor) -> Optional[list]:
+        """What iterating one of its tensors gives (``q, k, v = qkv``); None when not known or not
+        iterable (a symbolic Keras tensor is not)."""
+        return None
+
     def matrix_product(self, result: Tensor) -> None:
         """A matrix product's result (``a @ b``, ``torch.matmul``): a framework may note how it lays
         its values out."""

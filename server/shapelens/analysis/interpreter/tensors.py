@@ -67,6 +67,11 @@ class Tensor(Value):
     def truth(self) -> Optional[bool]:
         return None
 
+    def iterate(self) -> Optional[list]:
+        """``q, k, v = qkv``, ``for row in x``: what iterating it gives, as its framework says (None:
+        not known, or not iterable)."""
+        return self.framework.tensor_items(self) if self.framework is not None else None
+
     def length(self) -> object:
         """``len(x)``: the size of its first axis."""
         if not self.shape:

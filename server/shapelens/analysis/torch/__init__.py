@@ -220,6 +220,11 @@ class TorchPlugin(Plugin):
                 f"a matrix product ({'@' if product == 'matmul' else 'torch.' + product}) of tensors of shapes {shapes};"
             operation_failed(interp, result, interp.span(interp.statement), "merge-mismatch", what, message)
 
+    def tensor_items(self, tensor: Tensor) -> Optional[list]:
+        """A tensor iterates along its first axis (``q, k, v = qkv`` after a permute): as ``unbind(0)``
+        when that axis' size is known and small."""
+        return self.tensors.items(tensor)
+
     def matrix_product(self, result: Tensor) -> None:
         made_contiguous(result)  # torch allocates a product's result anew, row-major
 
