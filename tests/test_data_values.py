@@ -406,3 +406,24 @@ def test_a_fold_the_engine_cannot_finish_is_unknown_with_its_reason() -> None:
     assert "of an empty sequence with no initial value fails" in values["empty"].reason
     assert "over items that are not known" in values["read"].reason
     assert isinstance(values["opaque"], Unknown)
+
+
+def test_to_categorical_of_a_data_sets_labels_counts_its_classes() -> None:
+    # keras.utils.to_categorical(y) without num_classes gives max(y) + 1 columns: every class of these
+    # sets is in both parts (mnist 0-9, CIFAR-100's 20 coarse and 100 fine labels, imdb's 0 and 1); a
+    # slice may miss the largest label, and reuters' test part may miss a rare topic
+    source = (
+        "import keras\nfrom keras.datasets import cifar100, imdb, mnist, reuters\n"
+        "(x, y), (xt, yt) = mnist.load_data()\nonehot, onehot_test = keras.utils.to_categorical(y), "
+        "keras.utils.to_categorical(yt)\nsliced = keras.utils.to_categorical(y[:100])\n"
+        "(cx, cy), _ = cifar100.load_data(label_mode='coarse')\ncoarse = keras.utils.to_categorical(cy)\n"
+        "(fx, fy), _ = cifar100.load_data()\nfine = keras.utils.to_categorical(fy)\n"
+        "(ix, iy), _ = imdb.load_data(num_words=10000)\nsentiment = keras.utils.to_categorical(iy)\n"
+        "(rx, ry), _ = reuters.load_data()\ntopics = keras.utils.to_categorical(ry)\n"
+    )
+    shapes = {name: value.shape for name, value in engine_values(source).items() if isinstance(value, ArrayValue)}
+    assert shapes["onehot"] == (60000, 10) and shapes["onehot_test"] == (10000, 10)
+    assert shapes["sliced"] == (100, None)
+    assert shapes["coarse"] == (50000, 20) and shapes["fine"] == (50000, 100)
+    assert shapes["sentiment"] == (25000, 2)
+    assert shapes["topics"] == (8982, None)

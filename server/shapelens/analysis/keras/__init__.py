@@ -71,6 +71,8 @@ class KerasState:
     depth: int = 0  # custom layers' `call`s running (at 0 a call is Keras' symbolic trace of a graph)
     open_scopes: dict[int, dict] = field(default_factory=dict)  # instance id → the symbols of its open parameters
     image_data_format: object = None  # what `set_image_data_format(...)` made it, if the script set it
+    # the label arrays of data sets whose classes are known (by id, with the array, which keeps the id taken)
+    label_classes: dict[int, tuple[ArrayValue, int]] = field(default_factory=dict)
     # The Keras this file runs with, and the rule rows of that version.
     version: KerasVersion = REFERENCE.keras
     rules: dict[str, LayerRule] = field(default_factory=lambda: RULES)

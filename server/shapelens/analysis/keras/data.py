@@ -97,6 +97,16 @@ DATASETS: dict[str, tuple[Callable[[dict], Split], tuple[str, ...]]] = {
     "california_housing": (california_housing, ("version", "path", "test_split")),
 }
 LOADERS = frozenset(f"keras.datasets.{name}.load_data" for name in DATASETS)
+# How many classes a data set's labels hold (its largest label + 1), which is what ``to_categorical``
+# counts when it is not told: every class is in both parts of these sets. Left out: reuters (a rare
+# topic may be missing from a part), and any set whose samples ``maxlen`` filters.
+LABEL_CLASSES: dict[str, Callable[[dict], Optional[int]]] = {
+    "mnist": lambda named: 10,
+    "fashion_mnist": lambda named: 10,
+    "cifar10": lambda named: 10,
+    "cifar100": lambda named: {"fine": 100, "coarse": 20}.get(named.get("label_mode", "fine")),  # type: ignore[arg-type]
+    "imdb": lambda named: None if named.get("maxlen") else 2,
+}
 CATEGORICAL = frozenset({"keras.utils.to_categorical", "keras.utils.np_utils.to_categorical",
                          "keras.utils.numerical_utils.to_categorical"})
 PAD_SEQUENCES = frozenset({"keras.utils.pad_sequences", "keras.preprocessing.sequence.pad_sequences",
@@ -138,11 +148,17 @@ class Data:
         owner, span = self.arrays(interp), interp.span(node)
         interp.events += 1
 
-        def array(part: Part) -> object:
+        def array(part: Part) -> ArrayValue:
             rows, sample, dtype, ragged = part
             return ArrayValue((rows, *sample), span, owner, dtype, (), ragged)
 
-        return tuple(tuple(array(part) for part in pair) for pair in split(named))
+        parts = tuple(tuple(array(part) for part in pair) for pair in split(named))
+        classes = LABEL_CLASSES[name](named) if name in LABEL_CLASSES else None
+        if classes is not None:
+            labels = self.plugin.state(interp).label_classes
+            for _, label_array in parts:
+                labels[id(label_array)] = (label_array, classes)
+        return parts
 
     def to_categorical(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
         labels = args[0] if args else kwargs.get("x", kwargs.get("y"))
@@ -153,6 +169,9 @@ class Data:
         if len(shape) > 1 and equal(shape[-1], 1) is True:
             shape = shape[:-1]  # Keras drops a trailing axis of 1: (n, 1) labels give (n, classes)
         width = classes if isinstance(classes, int) and not isinstance(classes, bool) and classes > 0 else None
+        if classes is None and isinstance(labels, ArrayValue):  # the labels of a data set: its classes
+            known = self.plugin.state(interp).label_classes.get(id(labels))
+            width = known[1] if known is not None and known[0] is labels else None
         return self.made(interp, node, labels, (*shape, width), "float64", args, kwargs)
 
     def pad_sequences(self, interp: "Interpreter", func: QName, args: list, kwargs: dict, node: ast.Call) -> object:
