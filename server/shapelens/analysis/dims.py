@@ -210,7 +210,7 @@ def einsum_shape(spec: str, shapes: Sequence[Shape]) -> Union[Shape, str]:
     leading: Optional[tuple[Dim, ...]] = ()
     for term, shape in zip(terms, shapes):
         letters = term.replace("...", "")
-        if not letters.isalpha() and letters or ("..." not in term and len(letters) != len(shape)) \
+        if (letters and not letters.isalpha()) or ("..." not in term and len(letters) != len(shape)) \
                 or len(letters) > len(shape):
             return "an einsum whose subscripts do not match its operands"
         start = term.index("...") if "..." in term else len(letters)

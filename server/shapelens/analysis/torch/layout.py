@@ -70,9 +70,9 @@ def view_strides(shape: Sequence[int], strides: Sequence[int], target: Sequence[
     return tuple(new) if view_d == -1 else None
 
 
-def view_refused(tensor: Tensor, viewed: Tensor) -> bool:
-    """Whether torch refuses to view ``tensor`` as ``viewed``'s shape for its layout; what the
-    analysis does not know is never refused. A view it accepts gets its strides."""
+def lay_out_view(tensor: Tensor, viewed: Tensor) -> bool:
+    """Gives ``viewed`` (``tensor.view(...)``) the strides torch gives it, and says whether torch
+    refuses the view instead; what the analysis does not know is never refused."""
     strides, target = tensor.layout, viewed.shape
     if strides is None or tensor.partial or tensor.failed or not concrete(tensor.shape) or not concrete(target):
         return False

@@ -13,7 +13,7 @@ from ..report import Span
 from ..rules import LayerSpec
 from ..unknown import Unknown
 from .arrays import CASTS
-from .layout import NOT_VIEWABLE, made_contiguous, parts_of, permuted, reshaped, view_refused
+from .layout import NOT_VIEWABLE, lay_out_view, made_contiguous, parts_of, permuted, reshaped
 from .failures import (broadcast_failure, cat_failure, in_place_result, matmul_failure, operation_failed,
                        permute_failure, stack_failure, view_failure)
 from .rules import TORCH_RULES
@@ -178,7 +178,7 @@ class TensorOps:
                                  f"a tensor of shape {format_shape(shape)} viewed as {tuple(target)}:", failure)
             elif name == "reshape":
                 reshaped(tensor, viewed)
-            elif view_refused(tensor, viewed):  # `y.transpose(1, 2).view(B, T, C)` without `.contiguous()`
+            elif lay_out_view(tensor, viewed):  # `y.transpose(1, 2).view(B, T, C)` without `.contiguous()`
                 refused = Tensor(None, "a view torch refuses", None, (tensor,))
                 operation_failed(interp, refused, span, "view-not-contiguous",
                                  f"a tensor of shape {format_shape(shape)} whose values are not in the order of its "
