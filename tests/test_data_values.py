@@ -279,6 +279,25 @@ array_product = operator.matmul(np.ones((4, 3)), np.ones((3, 5)))
 joined_names = reduce(operator.add, ["conv", "_", "1"])
 """
 
+INDEXING = """
+import numpy as np
+import torch
+x = np.random.rand(20, 28, 28).astype("float32")
+label_column = np.random.randint(0, 10, size=(20, 1))
+labels = np.random.randint(0, 10, size=(20,))
+one_hot_column = np.eye(10)[label_column]
+one_hot = np.eye(10)[labels]
+chosen_rows = x[[0, 5, 7]]
+last_rows = x[[-1, -2]]
+grid = x[np.array([[0, 1], [2, 3]])]
+t = torch.randn(6, 4)
+picked = t[[0, 2]]
+gathered = t[torch.tensor([1, 2, 3])]
+weights = torch.tensor([[1.0, 2.0]])
+flags = np.array([True, False])
+mixed = np.array([[0.5, 1], [2, 3]])
+"""
+
 SNIPPETS = {
     "numpy": (NUMPY, set(), {"picked": (0,)}),
     "keras data utilities": (KERAS_DATA, set(), {}),
@@ -286,6 +305,7 @@ SNIPPETS = {
     "argparse": (ARGPARSE, set(), {}),
     "classes and namespaces": (CLASSES, {"widest"}, {}),
     "functools.reduce and operator": (FOLDS, set(), {}),
+    "integer-array and list indexing": (INDEXING, set(), {}),
 }
 # per snippet: (source, names the engine leaves unknown, array axes it leaves unknown: a boolean
 # mask keeps as many rows as the data holds True)
@@ -427,3 +447,13 @@ def test_to_categorical_of_a_data_sets_labels_counts_its_classes() -> None:
     assert shapes["coarse"] == (50000, 20) and shapes["fine"] == (50000, 100)
     assert shapes["sentiment"] == (25000, 2)
     assert shapes["topics"] == (8982, None)
+
+
+def test_an_array_made_from_a_literal_has_the_dtype_of_its_numbers() -> None:
+    # numpy makes Python floats float64, torch float32; integers are int64 in both, booleans bool
+    source = ("import numpy as np\nimport torch\nints = np.array([[0, 1], [2, 3]])\nfloats = np.array([0.5, 1])\n"
+              "flags = np.array([True, False])\nlong = torch.tensor([1, 2, 3])\nsingle = torch.tensor([[1.0, 2]])\n"
+              "mask = torch.tensor([True])\n")
+    real, engine = real_values(source), engine_values(source)
+    for name in ("ints", "floats", "flags", "long", "single", "mask"):
+        assert engine[name].dtype == str(real[name].dtype).replace("torch.", ""), name

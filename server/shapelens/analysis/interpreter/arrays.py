@@ -76,6 +76,24 @@ def literal_shape(value: object) -> Optional[Shape]:
     return None
 
 
+def literal_dtype(value: object, floats: str) -> Optional[str]:
+    """The dtype an array made from a literal gets (``floats``: the library's for Python floats,
+    numpy's float64, torch's float32): bool, int64 or floats by its numbers; None for anything else."""
+    kinds: set[type] = set()
+    stack = [value]
+    while stack and len(kinds) < 4:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item[:4096])
+        else:
+            kinds.add(type(item))
+    if not kinds or not kinds <= {bool, int, float}:
+        return None
+    if kinds == {bool}:
+        return "bool"
+    return floats if float in kinds else "int64"
+
+
 DTYPE_OF_BUILTIN = {"float": "float64", "int": "int64", "bool": "bool", "complex": "complex128", "object": "object"}
 
 

@@ -353,11 +353,18 @@ class ArrayValue(Value):
     def subscript(self, interp: "Interpreter", index: object) -> object:
         if self.ragged and not isinstance(index, slice):
             return Unknown("an item of a ragged array (sequences of different lengths)")
-        if isinstance(index, ArrayValue) and len(index.shape) == 1 and self.shape:
-            # `x[indices]`: one row per index; `x[mask]`: as many rows as the mask holds True
-            integer = index.dtype is not None and index.dtype.startswith(("int", "uint"))
-            rows = index.shape[0] if integer else None
-            return self.derived((rows, *self.shape[1:]), self.dtype, ragged=self.ragged)
+        if isinstance(index, ArrayValue) and index.shape and self.shape:
+            # `x[indices]`: the indices' shape in place of the first axis (`np.eye(10)[labels]`);
+            # `x[mask]`: as many rows as the mask holds True
+            if index.dtype is not None and index.dtype.startswith(("int", "uint")):
+                return self.derived((*index.shape, *self.shape[1:]), self.dtype, ragged=self.ragged)
+            if len(index.shape) == 1:
+                return self.derived((None, *self.shape[1:]), self.dtype, ragged=self.ragged)
+        if isinstance(index, list) and index and self.shape and all(type(i) is int for i in index):
+            first = self.shape[0]  # `x[[0, 5, 7]]`: those rows
+            if isinstance(first, int) and not all(-first <= i < first for i in index):
+                return Unknown(f"an index out of bounds for an axis of size {first}")
+            return self.derived((len(index), *self.shape[1:]), self.dtype, ragged=self.ragged)
         shape = index_shape(self.shape, index)
         if isinstance(shape, str):
             return Unknown(shape)

@@ -9,7 +9,7 @@ import math
 from typing import TYPE_CHECKING, Callable, Optional
 
 from ..dims import Shape, broadcast, is_dim, product
-from ..interpreter.arrays import dtype_name, literal_shape, make_array
+from ..interpreter.arrays import dtype_name, literal_dtype, literal_shape, make_array
 from ..interpreter.provenance import call_notes
 from ..interpreter.values import ArrayValue, QName
 from ..unknown import Unknown
@@ -112,7 +112,7 @@ class Functions:
             return value.derived(value.shape, dtype or value.dtype, self.plugin, interp.span(node), value.ragged)
         source = self.array_of(interp, value, node)
         if source is not None:
-            return source.derived(source.shape, dtype, self.plugin)
+            return source.derived(source.shape, dtype or literal_dtype(value, "float64"), self.plugin)
         if dtype == "object" and isinstance(value, (list, tuple)):
             return ArrayValue((len(value),), interp.span(node), self.plugin, "object", ragged=True)
         return Unknown(f"`{func.path}(...)` of a value whose shape is not known")

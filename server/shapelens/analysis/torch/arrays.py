@@ -9,7 +9,7 @@ import ast
 import math
 from typing import TYPE_CHECKING, Optional
 
-from ..interpreter.arrays import dtype_name, literal_shape
+from ..interpreter.arrays import dtype_name, literal_dtype, literal_shape
 from ..interpreter.provenance import call_notes
 from ..interpreter.tensors import Tensor
 from ..interpreter.values import ArrayValue
@@ -49,7 +49,8 @@ def from_data(plugin: "TorchPlugin", interp: "Interpreter", name: str, args: lis
     shape = literal_shape(data)
     if shape is None:
         return Unknown(f"`torch.{name}(...)` of data whose shape is not known")
-    return ArrayValue(shape, interp.span(node), plugin, dtype, call_notes(interp, args, kwargs))
+    return ArrayValue(shape, interp.span(node), plugin, dtype or literal_dtype(data, "float32"),
+                      call_notes(interp, args, kwargs))
 
 
 def array_method(plugin: "TorchPlugin", interp: "Interpreter", array: ArrayValue, name: str, args: list,
