@@ -53,6 +53,10 @@ CASES = [
     ("binary_two_label_columns_one_unit", '"binary_crossentropy"', INTEGERS.format(units=2, shape="(24, 2)"), 1),
     ("binary_multi_label", '"binary_crossentropy"', INTEGERS.format(units=2, shape="(24, 5)"), 5),
     ("function_from_keras_losses", "keras.losses.categorical_crossentropy", INTEGERS.format(units=4, shape="(24,)"), 4),
+    # one-hot rows picked from an identity matrix: of a label column, each row keeps its axis of 1
+    ("categorical_eye_of_labels", '"categorical_crossentropy"', "np.eye(10)[" + INTEGERS.format(units=10, shape="(24,)") + "]", 10),
+    ("categorical_eye_of_label_column", '"categorical_crossentropy"',
+     "np.eye(10)[" + INTEGERS.format(units=10, shape="(24, 1)") + "]", 10),
     # 20 rows in batches of 8: the last batch is smaller, so Keras 2's graph does not know the batch size
     ("sparse_one_hot_uneven_batches", '"sparse_categorical_crossentropy"', ONE_HOT.format(width=10, rows=20), 10),
     ("categorical_integer_labels_uneven_batches", '"categorical_crossentropy"', INTEGERS.format(units=10, shape="(20,)"), 10),
