@@ -46,6 +46,8 @@ LAMBDAS = [  # (input shape without the batch, the Lambda's function as written)
     ((10, 16), "lambda t: ops.split(t, [3, 7], axis=1)[1]"),
     ((10, 16), "lambda t: ops.concatenate(ops.split(t, [4], axis=-1)[::-1], axis=-1)"),
     ((4, 16), "lambda t: ops.concatenate(ops.unstack(t, axis=1), axis=-1)"),
+    ((8, 6), "lambda t: ops.take(t, ops.convert_to_tensor([1, 3]), axis=-1)"),
+    ((8, 6), "lambda t: t * ops.convert_to_tensor([0.5, 1.0, 1.5, 2.0, 2.5, 3.0])"),
 ]
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from .. import dims
 from ..dims import Dim, Shape
-from ..interpreter.arrays import as_shape
+from ..interpreter.arrays import as_shape, dtype_name, literal_dtype, literal_shape
 from ..interpreter.layers import flatten_tensors
 from ..interpreter.tensors import Tensor, elementwise, operand_shape
 from ..interpreter.values import ArrayValue, QName
@@ -35,6 +35,9 @@ BINARY = {"add", "subtract", "multiply", "divide", "true_divide", "maximum", "mi
 REDUCTIONS = {"mean", "sum", "max", "min", "prod", "std", "var", "reduce_mean", "reduce_sum", "reduce_max",
               "reduce_min", "reduce_prod", "reduce_std", "reduce_variance", "logsumexp", "reduce_logsumexp",
               "argmax", "argmin", "any", "all"}
+
+# Functions that make a constant tensor of data (a literal, an array).
+CONSTANTS = frozenset({"convert_to_tensor", "constant", "array"})
 
 OpFunction = Callable[[list, dict], object]
 
@@ -62,6 +65,8 @@ class TensorFunctions:
         plugin = self.plugin
         if name in ELEMENTWISE and args and isinstance(args[0], Tensor):
             return Tensor(args[0].shape, args[0].reason, None, (args[0],), None, plugin)
+        if name in CONSTANTS and args and not tensors:  # `ops.convert_to_tensor([1, 3])`: a constant
+            return constant(interp, args[0], kwargs, node)
         if name in BINARY and len(args) >= 2 and tensors:
             return with_framework(elementwise(args[0], args[1]), plugin)
         if name in REDUCTIONS and args and isinstance(args[0], Tensor):
@@ -82,6 +87,18 @@ class TensorFunctions:
         if tensors:
             return Tensor(None, f"`{func.path}` is not followed by Shape Lens", None, tuple(tensors), None, plugin)
         return Unknown(f"`{func.path}(...)` is not modelled")
+
+
+def constant(interp: "Interpreter", data: object, kwargs: dict, node: ast.Call) -> object:
+    """A constant made of data: an array of the literal's shape (or the array's), as numpy makes it."""
+    if isinstance(data, ArrayValue):
+        return data
+    shape = literal_shape(data)
+    if shape is None:
+        return Unknown("a constant of data whose shape is not known")
+    dtype = dtype_name(kwargs.get("dtype")) or literal_dtype(data, "float32")
+    # Keras' and TensorFlow's integers are int32 by default
+    return ArrayValue(shape, interp.span(node), interp.frameworks.owner("numpy"), "int32" if dtype == "int64" else dtype)  # type: ignore[arg-type]
 
 
 def with_framework(tensor: Tensor, plugin: "KerasPlugin") -> Tensor:
