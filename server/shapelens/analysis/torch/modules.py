@@ -322,6 +322,9 @@ class ModuleHook(ClassHook):
         for sequential in state.sequentials:
             if id(sequential) in owned:
                 sequential.owned = True
+        for sequential in state.sequentials:  # what an nn.Sequential holds runs in its chain
+            for entry in sequential.entries:
+                self.own(entry, owned)
         for sequential in list(state.sequentials):
             if sequential.owned or sequential.ran or not sequential.entries or self.nested(state.sequentials, sequential):
                 continue
